@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Department
+from kefu.accounts.roles import Role
+from kefu.complaints.choices import (
+    Cause,
+    CauseCategory,
+    ComplainerIntent,
+    ComplainerType,
+    ContactMethod,
+    Hotspot,
+    Remedy,
+    Severity,
+)
+from kefu.complaints.flow import State
+from kefu.customers.choices import Channel
+from kefu.customers.models import Contact, Customer
+
+STATE_LABELS = {
+    State.RECORDED: _("Recorded"),
+    State.ACCEPTED: _("Accepted"),
+    State.ASSIGNED: _("Assigned"),
+    State.ANALYSED: _("Cause analysed"),
+    State.PENDING_APPROVAL: _("Awaiting approval"),
+    State.APPROVED: _("Approved"),
+    State.IMPLEMENTED: _("Implemented"),
+    State.FOLLOWED_UP: _("Followed up"),
+    State.CLOSED: _("Closed"),
+}
+STATE_CHOICES = [(s.value, STATE_LABELS[s]) for s in State]
+
+
+class Complaint(models.Model):  # 投诉
+    """A complaint and its place in the process (see ``flow``).
+
+    ``state`` and ``version`` change only through ``services`` with a conditional
+    update, so two concurrent actions produce exactly one transition.
+    """
+
+    number = models.CharField(_("number"), max_length=24, unique=True, null=True, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=STATE_CHOICES, default=State.RECORDED)
+    version = models.PositiveIntegerField(default=1)
+
+    # The complaint form (complaint.process.record).
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    complainant_name = models.CharField(_("complainant"), max_length=60)
+    complainant_phone = models.CharField(_("complainant phone"), max_length=20, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    subject = models.CharField(_("object of the complaint"), max_length=120)
+    content = models.TextField(_("content"))
+    demands = models.TextField(_("customer's demands"), blank=True)
+    source_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+
+    # Classification.
+    cause_category = models.CharField(_("cause category"), max_length=10, choices=CauseCategory.choices, blank=True)
+    cause = models.CharField(_("cause"), max_length=30, choices=Cause.choices, blank=True)
+    hotspot = models.CharField(_("hot spot"), max_length=30, choices=Hotspot.choices, blank=True)
+    needs = models.JSONField(_("customer needs"), default=list, blank=True)
+    degrees = models.JSONField(_("six degrees"), default=list, blank=True)
+    complainer_type = models.CharField(
+        _("complainer type"), max_length=20, choices=ComplainerType.choices, blank=True, default=""
+    )
+    complainer_intent = models.CharField(
+        _("complainer intent"), max_length=20, choices=ComplainerIntent.choices, blank=True, default=""
+    )
+
+    # Flags and ordering.
+    is_regulator = models.BooleanField(_("regulator/external channel"), default=False)
+    is_repeat = models.BooleanField(_("repeat complaint"), default=False)
+    repeat_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats")
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    priority = models.PositiveSmallIntegerField(default=0, help_text="Higher first; derived by services.")
+
+    # Validity (complaint.process.validity).
+    validity_note = models.TextField(_("validity note / explanation"), blank=True)
+
+    # Responsibility (complaint.process.department, .cause).
+    responsible_department = models.ForeignKey(
+        Department,
+        verbose_name=_("department at fault"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_at_fault",
+    )
+    handling_department = models.ForeignKey(
+        Department,
+        verbose_name=_("handling department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_handled",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_handled",
+    )
+    cause_analysis = models.TextField(_("cause analysis"), blank=True)
+    responsible_person = models.CharField(_("person responsible"), max_length=60, blank=True)
+
+    # Implementation (complaint.process.implement, .penalty).
+    implementation_note = models.TextField(_("what was done"), blank=True)
+    notified_via = models.CharField(_("customer notified via"), max_length=10, choices=ContactMethod.choices, blank=True)
+    notified_at = models.DateTimeField(_("customer notified at"), null=True, blank=True)
+    penalty = models.CharField(_("penalty for the person responsible"), max_length=200, blank=True)
+    customer_feedback = models.TextField(_("customer's feedback"), blank=True)
+
+    # Review (complaint.process.review, complaint.improve.casebook).
+    review_summary = models.TextField(_("summary"), blank=True)
+    lessons = models.TextField(_("lessons"), blank=True)
+    in_casebook = models.BooleanField(_("in the case book"), default=False)
+    closed_outcome = models.CharField(max_length=20, blank=True)  # resolved / invalid
+
+    # SLA (working-time clocks, see ``sla``).
+    step_started_at = models.DateTimeField(default=timezone.now)
+    step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
+    due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints_recorded"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["state", "-priority", "step_due_at"], name="cmp_queue"),
+            models.Index(fields=["handler", "state"], name="cmp_handler_state"),
+            models.Index(fields=["handling_department", "state"], name="cmp_dept_state"),
+            models.Index(fields=["customer", "-received_at"], name="cmp_customer"),
+            models.Index(fields=["state", "step_due_at"], name="cmp_state_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != State.CLOSED
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("complaints:detail", args=[self.pk])
+
+
+class Proposal(models.Model):  # 处理方案
+    """A remedy proposal and its approval decision (complaint.process.proposal/.approval)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SENT_BACK = "sent_back", _("Sent back")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="proposals")
+    remedy = models.CharField(_("remedy"), max_length=20, choices=Remedy.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, default=0)
+    plan = models.TextField(_("plan"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+
+
+class FollowUp(models.Model):  # 回访
+    """A follow-up visit (complaint.followup): was it done, did it help, anything else."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="follow_ups")
+    method = models.CharField(_("method"), max_length=10, choices=ContactMethod.choices)
+    done = models.BooleanField(_("remedy carried out"))
+    helped = models.BooleanField(_("it helped"))
+    anything_else = models.TextField(_("anything else"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"))
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    @property
+    def satisfied(self) -> bool:
+        return self.done and self.helped and self.satisfaction >= 3
+
+
+class ComplaintEvent(models.Model):
+    """One row per change; history is never rewritten."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
+
+
+class SlaPolicy(models.Model):
+    """How long a step may take. The most specific matching row wins."""
+
+    class Clock(models.TextChoices):
+        WORKING = "working", _("Working time")
+        CALENDAR = "calendar", _("Calendar time")
+
+    state = models.CharField(_("step"), max_length=20, choices=STATE_CHOICES, blank=True, help_text=_("Blank: overall resolution"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
+    regulator = models.BooleanField(_("regulator/external channels"), default=False)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices, default=Clock.WORKING)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(fields=["state", "severity", "regulator"], name="uniq_sla_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state or 'overall'}/{self.severity or '*'}/{'reg' if self.regulator else 'std'}: {self.hours}h"
+
+
+class ApprovalLimit(models.Model):
+    """The largest remedy amount a role may approve (complaint.authority); blank = unlimited."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, unique=True)
+    max_amount = models.DecimalField(_("max amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval limit")
+        verbose_name_plural = _("approval limits")
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.max_amount if self.max_amount is not None else '∞'}"

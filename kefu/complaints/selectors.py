@@ -1,0 +1,74 @@
+"""Reads of complaints, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.complaints import flow
+from kefu.complaints.flow import Action, State
+from kefu.complaints.models import Complaint
+
+
+def visible_complaints(user: User) -> QuerySet[Complaint]:
+    """Complaints ``user`` may see: supervisors and QA see all; others see their own work."""
+    qs = Complaint.objects.all()
+    if user.can(Cap.COMPLAINT_VIEW_ALL):
+        return qs
+    scope = Q(created_by=user) | Q(handler=user) | Q(customer__account_manager=user)
+    if user.department_id and user.can(Cap.COMPLAINT_HANDLE):
+        scope |= Q(handling_department_id=user.department_id)
+    if user.can(Cap.COMPLAINT_JUDGE):
+        scope |= Q(state__in=[State.RECORDED, State.ACCEPTED])
+    if user.can(Cap.COMPLAINT_FOLLOW_UP):
+        scope |= Q(state=State.IMPLEMENTED)
+    return qs.filter(scope)
+
+
+def complaint_get_for_user(*, pk: int, user: User) -> Complaint:
+    """The complaint or 404 — the getter every complaint view starts with."""
+    try:
+        return (
+            visible_complaints(user)
+            .select_related("customer", "handler", "handling_department", "responsible_department", "created_by")
+            .get(pk=pk)
+        )
+    except (Complaint.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("complaint not found") from exc
+
+
+def complaint_actions_for(*, complaint: Complaint, user: User) -> list[Action]:
+    """The actions ``user`` may take next on ``complaint`` (state + capabilities + handler scope)."""
+    actions = flow.actions_for(complaint.state, {c.value for c in user.caps})
+    department_work = {Action.ANALYSE, Action.PROPOSE, Action.IMPLEMENT}
+    if not user.can(Cap.COMPLAINT_VIEW_ALL) and complaint.handler_id != user.pk and (
+        complaint.handling_department_id is None or complaint.handling_department_id != user.department_id
+    ):
+        actions = [a for a in actions if a not in department_work]
+    if Action.REOPEN in actions:  # follow-up is one form; the outcome picks FOLLOW_UP or REOPEN
+        actions.remove(Action.REOPEN)
+    if complaint.state == State.PENDING_APPROVAL and Action.APPROVE in actions:
+        pending = complaint.proposals.filter(decision="pending").values_list("proposed_by_id", flat=True).first()
+        if pending == user.pk:
+            actions = [a for a in actions if a not in (Action.APPROVE, Action.SEND_BACK)]
+    return actions
+
+
+def queue_for(user: User) -> QuerySet[Complaint]:
+    """The user's work queue: open complaints waiting on something this user does."""
+    caps = {c.value for c in user.caps}
+    states = [
+        state
+        for state in flow.OPEN_STATES
+        if flow.actions_for(state, caps)
+    ]
+    qs = visible_complaints(user).filter(state__in=states)
+    if not user.can(Cap.COMPLAINT_VIEW_ALL) and user.can(Cap.COMPLAINT_HANDLE):
+        dept_states = [State.ASSIGNED, State.ANALYSED, State.APPROVED]
+        mine = Q(handler=user) | Q(handling_department_id=user.department_id, handler__isnull=True)
+        qs = qs.filter(~Q(state__in=dept_states) | mine)
+    return qs.select_related("customer", "handler", "handling_department").order_by(
+        "-priority", "step_due_at", "pk"
+    )
