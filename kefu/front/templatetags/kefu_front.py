@@ -1,0 +1,169 @@
+"""Template helpers for the shared includes: ``{% load kefu_front %}``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django import template
+from django.core.paginator import Page
+from django.forms import BaseForm
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# Badge tones: neutral, info, accent, success, warning, danger (CSS .badge-<tone>).
+TONES = frozenset({"neutral", "info", "accent", "success", "warning", "danger"})
+
+# Default tone for common status codes; a caller can always pass ``tone=`` explicitly.
+STATUS_TONES: dict[str, str] = {
+    # complaint process steps
+    "new": "info",
+    "recorded": "info",
+    "open": "info",
+    "validity": "info",
+    "judging": "info",
+    "assigned": "accent",
+    "assignment": "accent",
+    "analysis": "accent",
+    "analysing": "accent",
+    "in_progress": "accent",
+    "proposal": "accent",
+    "proposed": "warning",
+    "approval": "warning",
+    "pending_approval": "warning",
+    "awaiting_approval": "warning",
+    "sent_back": "danger",
+    "returned": "danger",
+    "rejected": "danger",
+    "approved": "success",
+    "implementation": "accent",
+    "implementing": "accent",
+    "implemented": "success",
+    "follow_up": "accent",
+    "followup": "accent",
+    "review": "accent",
+    "reviewing": "accent",
+    "resolved": "success",
+    "done": "success",
+    "closed": "neutral",
+    "invalid": "neutral",
+    "cancelled": "neutral",
+    "reopened": "danger",
+    "overdue": "danger",
+    "escalated": "danger",
+    # generic
+    "active": "success",
+    "inactive": "neutral",
+    "draft": "neutral",
+    "pass": "success",
+    "passed": "success",
+    "fail": "danger",
+    "failed": "danger",
+    "warning": "warning",
+    "critical": "danger",
+    "high": "danger",
+    "medium": "warning",
+    "low": "neutral",
+}
+
+
+@register.filter
+def status_tone(status: object, tone: str = "") -> str:
+    """Badge tone for a status code: the explicit ``tone`` if valid, else the default map, else neutral."""
+    if tone in TONES:
+        return tone
+    return STATUS_TONES.get(str(status or "").lower(), "neutral")
+
+
+@register.filter
+def compact_duration(value: timedelta | None) -> str:
+    """A short duration for badges and queues: ``2d 3h``, ``3h 20m``, ``12m`` (2天3小时 …)."""
+    if value is None:
+        return ""
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": mins}
+    return _("%(minutes)dm") % {"minutes": mins}
+
+
+@dataclass(frozen=True)
+class SlaInfo:
+    state: str  # none | ok | warn | late
+    text: str
+    deadline: datetime | None
+    live: bool  # True when the text is wall-clock time left and the browser may keep it ticking
+
+    @property
+    def iso(self) -> str:
+        return self.deadline.isoformat() if self.deadline else ""
+
+
+@register.simple_tag
+def sla_info(
+    deadline: datetime | None,
+    overdue: bool | None = None,
+    remaining: timedelta | None = None,
+    warn_minutes: int = 120,
+    now: datetime | None = None,
+) -> SlaInfo:
+    """State and label of an SLA countdown.
+
+    ``overdue`` (the flag the SLA service stored) wins over the clock. ``remaining`` is the
+    working time left when the caller has it (working hours and holidays make it differ from
+    wall-clock time); otherwise the wall-clock time to ``deadline`` is shown.
+    """
+    # Include parameters that were not passed arrive as "" (string_if_invalid).
+    deadline = deadline if isinstance(deadline, datetime) else None
+    remaining = remaining if isinstance(remaining, timedelta) else None
+    warn_minutes = int(warn_minutes) if str(warn_minutes).strip().isdigit() else 120
+    if deadline is None and remaining is None:
+        return SlaInfo("none", _("No deadline"), None, live=False)
+    live = remaining is None
+    if remaining is None:
+        remaining = deadline - (now or timezone.now())  # type: ignore[operator]
+    if remaining.total_seconds() <= 0:
+        return SlaInfo(
+            "late", _("Overdue %(duration)s") % {"duration": compact_duration(remaining)}, deadline, live
+        )
+    if overdue:
+        return SlaInfo("late", _("Overdue"), deadline, live=False)
+    state = "warn" if remaining <= timedelta(minutes=warn_minutes) else "ok"
+    return SlaInfo(state, _("%(duration)s left") % {"duration": compact_duration(remaining)}, deadline, live)
+
+
+@register.simple_tag
+def page_window(page: Page, on_each_side: int = 2, on_ends: int = 1) -> list[int | str]:
+    """Page numbers around the current page, with the paginator's ellipsis: 1 … 4 5 [6] 7 8 … 20."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=on_each_side, on_ends=on_ends))
+
+
+@register.simple_tag
+def js_strings() -> dict[str, str]:
+    """Translated strings for kefu.js (rendered once in base.html with ``json_script``)."""
+    return {
+        "days_hours": _("%(days)dd %(hours)dh"),
+        "hours_minutes": _("%(hours)dh %(minutes)dm"),
+        "minutes": _("%(minutes)dm"),
+        "sla_left": _("%(duration)s left"),
+        "sla_overdue": _("Overdue %(duration)s"),
+        "request_failed": _("The request failed (%(status)s). Please try again."),
+        "network_error": _("Cannot reach the server. Check the network and try again."),
+        "dismiss": _("Dismiss"),
+    }
+
+
+@register.simple_tag
+def form_top_errors(form: BaseForm | None) -> list[str]:
+    """Non-field errors plus errors of hidden fields (which have no place of their own)."""
+    if form is None or not hasattr(form, "non_field_errors"):
+        return []
+    errors = [str(e) for e in form.non_field_errors()]
+    for field in form.hidden_fields():
+        errors.extend(f"{field.label}: {e}" for e in field.errors)
+    return errors

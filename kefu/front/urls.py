@@ -1,0 +1,13 @@
+"""URLs of the front app; the root URLconf includes them at ``/`` (and Django's ``i18n/`` URLs for ``set_language``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from kefu.front import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+]
