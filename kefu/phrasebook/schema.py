@@ -1,0 +1,200 @@
+"""The phrasebook entry schema and its validator.
+
+An entry is one thing an agent can look up: a script for a situation (话术),
+a technique, a warm phrase, persona guidance, a difficult-complainer type, a
+policy fact, a forbidden phrase with its better alternative, or a piece of
+background knowledge. Every kind shares the common fields; some kinds
+require more (see ``REQUIRED_BY_KIND``).
+
+Validation collects every problem instead of stopping at the first, so an
+operator fixing a YAML file sees the whole list at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kefu.lib.textnorm import to_simplified
+from kefu.phrasebook.norms import NORM_IDS
+
+KINDS: dict[str, str] = {
+    "script": "话术",
+    "technique": "技巧",
+    "phrase": "暖心话",
+    "persona": "客户性格",
+    "complainer": "难应付投诉者",
+    "fact": "政策依据",
+    "forbidden": "服务忌语",
+    "knowledge": "知识",
+}
+
+CHANNELS = ("phone", "outbound", "counter", "chat", "onsite")
+
+# What a draft warning is about; only used on ``forbidden`` entries.
+RISKS: dict[str, str] = {
+    "forbidden": "服务忌语",
+    "argue": "与客户争辩或指责客户",
+    "deflect": "推诿（踢皮球）",
+    "promise": "轻率承诺",
+}
+
+REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
+    "script": ("text",),
+    "technique": ("text", "when", "steps"),
+    "phrase": ("text",),
+    "persona": ("traits", "need", "do", "dont", "talk"),
+    "complainer": ("traits", "do", "dont", "text"),
+    "fact": ("text", "explanation"),
+    "forbidden": ("phrases", "alternative", "risk"),
+    "knowledge": ("text",),
+}
+
+ID_PATTERN = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+
+_STR_FIELDS = ("title", "text", "example", "explanation", "when", "need", "alternative", "risk", "source")
+_LIST_FIELDS = (
+    "cites", "tags", "situations", "channels", "steps", "traits", "do", "dont", "talk", "phrases", "keywords",
+)
+_KNOWN_FIELDS = frozenset(("id", "kind", *_STR_FIELDS, *_LIST_FIELDS))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One phrasebook entry; lists are tuples so entries can be shared and cached."""
+
+    id: str
+    kind: str
+    title: str
+    cites: tuple[str, ...]
+    tags: tuple[str, ...]
+    situations: tuple[str, ...]
+    example: str
+    text: str = ""
+    explanation: str = ""
+    when: str = ""
+    need: str = ""
+    alternative: str = ""
+    risk: str = ""
+    source: str = ""
+    channels: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    traits: tuple[str, ...] = ()
+    do: tuple[str, ...] = ()
+    dont: tuple[str, ...] = ()
+    talk: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    origin: str = field(default="builtin", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with only the fields that are set (for YAML/JSON output)."""
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "title": self.title}
+        for name in ("cites", "tags", "situations", "channels"):
+            out[name] = list(getattr(self, name))
+        for name in (*_STR_FIELDS, *_LIST_FIELDS):
+            if name in out or name == "title":
+                continue
+            value = getattr(self, name)
+            if value:
+                out[name] = list(value) if isinstance(value, tuple) else value
+        out["example"] = self.example
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One validation problem, located by file, entry and field."""
+
+    source: str
+    entry: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: entry {self.entry}: field '{self.field}': {self.message}"
+
+
+class PhrasebookError(ValueError):
+    """Raised when a phrasebook file does not validate; carries every problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _simplify(value: str) -> str:
+    # Library content is Simplified Chinese; operators may paste Traditional.
+    return to_simplified(value.strip())
+
+
+def validate_entry(
+    raw: Any, *, source: str, position: int, line: int | None = None, origin: str = "builtin"
+) -> tuple[Entry | None, list[Problem]]:
+    """Check one raw mapping and build an ``Entry``; return it (or None) with its problems."""
+    label = f"#{position}"
+    if not isinstance(raw, dict):
+        return None, [Problem(source, label, "-", "an entry must be a mapping of field: value", line)]
+    if isinstance(raw.get("id"), str) and raw["id"]:
+        label = f"#{position} ({raw['id']})"
+    problems: list[Problem] = []
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(source, label, name, message, line))
+
+    for name in sorted(set(raw) - _KNOWN_FIELDS):
+        bad(name, f"unknown field (known: {', '.join(sorted(_KNOWN_FIELDS))})")
+
+    values: dict[str, Any] = {}
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
+        bad("id", "required; lower-case dotted words such as counter.form_error")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        bad("kind", f"required; one of {', '.join(KINDS)}")
+
+    for name in _STR_FIELDS:
+        value = raw.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            bad(name, "must be text")
+            continue
+        values[name] = _simplify(str(value))
+    for name in _LIST_FIELDS:
+        value = raw.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
+            bad(name, "must be a list of non-empty texts")
+            continue
+        values[name] = tuple(_simplify(str(v)) for v in value)
+
+    for name in ("title", "example"):
+        if not values.get(name):
+            bad(name, "required and must not be empty")
+    for name in ("cites", "tags", "situations"):
+        if not values.get(name):
+            bad(name, "required: a non-empty list")
+    for norm in values.get("cites", ()):
+        if norm not in NORM_IDS:
+            bad("cites", f"unknown norm id {norm!r} (see NORMS.md)")
+    for channel in values.get("channels", ()):
+        if channel not in CHANNELS:
+            bad("channels", f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+    if kind in REQUIRED_BY_KIND:
+        for name in REQUIRED_BY_KIND[kind]:
+            if not values.get(name):
+                bad(name, f"required for kind {kind!r}")
+    if "risk" in values and values["risk"] not in RISKS:
+        bad("risk", f"one of {', '.join(RISKS)}")
+
+    if problems:
+        return None, problems
+    entry = Entry(id=entry_id, kind=kind, origin=origin, **values)  # type: ignore[arg-type]
+    return entry, []
