@@ -63,7 +63,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "search", "search", _("Search"), _SEES_CUSTOMERS | _SEES_CONTACTS | _SEES_COMPLAINTS, shortcut="s"
     ),
     NavEntry("knowledge", "knowledge:index", _("Phrasebook"), shortcut="k"),
-    NavEntry("admin", "admin:index", _("Administration"), frozenset({Cap.ADMIN}), shortcut="a"),
+    NavEntry("admin", "admin:index", _("System administration"), frozenset({Cap.ADMIN}), shortcut="a"),
 )
 
 
