@@ -30,3 +30,17 @@ def token_authenticate(*, key: str) -> User | None:
 
 def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+SYSTEM_USERNAME = "system"
+
+
+def system_user() -> User:
+    """The actor recorded for automatic changes (SLA checks, jobs). It cannot log in."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"full_name": "系统", "is_active": False, "role": "admin"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
