@@ -85,7 +85,7 @@ class Complaint(models.Model):  # 投诉
     # Validity (complaint.process.validity).
     validity_note = models.TextField(_("validity note / explanation"), blank=True)
 
-    # Responsibility (complaint.process.department, .cause).
+    # Responsibility (complaint.process.department, complaint.process.cause).
     responsible_department = models.ForeignKey(
         Department,
         verbose_name=_("department at fault"),
@@ -113,7 +113,7 @@ class Complaint(models.Model):  # 投诉
     cause_analysis = models.TextField(_("cause analysis"), blank=True)
     responsible_person = models.CharField(_("person responsible"), max_length=60, blank=True)
 
-    # Implementation (complaint.process.implement, .penalty).
+    # Implementation (complaint.process.implement, complaint.process.penalty).
     implementation_note = models.TextField(_("what was done"), blank=True)
     notified_via = models.CharField(_("customer notified via"), max_length=10, choices=ContactMethod.choices, blank=True)
     notified_at = models.DateTimeField(_("customer notified at"), null=True, blank=True)

@@ -1,6 +1,6 @@
 """Shared vocabularies for customers and contacts.
 
-Implements norms channel.types, complaint.channels, caller.categories,
+Implements norms channel.types, complaint.channels, caller.categories, customer.phone_manager,
 customer.vip_tiers and persona.types.
 """
 
