@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "ninja",  # serves Swagger UI from its own static files, not a CDN
     "kefu.accounts",
     "kefu.customers",
     "kefu.complaints",
