@@ -1,0 +1,32 @@
+import pytest
+
+from kefu.lib.env import EnvError, env_bool, env_int, parse_database_url
+
+
+def test_a_bad_boolean_raises_instead_of_silently_defaulting(monkeypatch):
+    monkeypatch.setenv("KEFU_FLAG", "ture")
+    with pytest.raises(EnvError, match="KEFU_FLAG"):
+        env_bool("KEFU_FLAG")
+    monkeypatch.setenv("KEFU_FLAG", "Yes")
+    assert env_bool("KEFU_FLAG") is True
+
+
+def test_a_bad_integer_names_the_variable(monkeypatch):
+    monkeypatch.setenv("KEFU_N", "30天")
+    with pytest.raises(EnvError, match="KEFU_N"):
+        env_int("KEFU_N", 1)
+
+
+def test_postgres_urls_become_django_settings():
+    db = parse_database_url("postgres://kefu:p%40ss@db.internal:6543/kefu_prod?sslmode=require")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "kefu_prod", "kefu", "p@ss", "db.internal", "6543"
+    )
+    assert db["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_sqlite_urls_and_unknown_schemes():
+    assert parse_database_url("sqlite:////var/lib/kefu.db")["NAME"] == "/var/lib/kefu.db"
+    with pytest.raises(EnvError, match="mysql"):
+        parse_database_url("mysql://root@localhost/kefu")
