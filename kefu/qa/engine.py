@@ -1,0 +1,278 @@
+"""Scoring: batch (:class:`Engine`), live turn by turn (:class:`LiveSession`) and
+agent drafts (:func:`check_draft`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from kefu.lib.textnorm import normalize
+from kefu.qa import operators as op
+from kefu.qa.emotion import EmotionModel, default_model
+from kefu.qa.model import SEP, Conversation, Prepared, Turn, parse_conversation
+from kefu.qa.rulebook import Rule, Rulebook, load_rulebook, rulebook_for_channel
+
+EVIDENCE_TURNS = 3
+EVIDENCE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    title: str
+    category: str
+    cites: tuple[str, ...]
+    outcome: str  # pass | fail | na
+    points: int  # earned (pass) or lost (fail); 0 when na
+    critical: bool
+    evidence: tuple[dict[str, Any], ...] = ()
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule, "title": self.title, "cites": list(self.cites), "outcome": self.outcome,
+            "points": self.points, "evidence": list(self.evidence),
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class Scorecard:
+    id: str
+    rulebook: str
+    score: int
+    passed: bool
+    critical: list[str]
+    categories: dict[str, int]
+    hits: list[Hit]
+    emotion: dict[str, Any] = field(default_factory=dict)
+    applicable: bool = True
+
+    def hit(self, rule_id: str) -> Hit:
+        return next(h for h in self.hits if h.rule == rule_id)
+
+    def outcome(self, rule_id: str) -> str:
+        return self.hit(rule_id).outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "rulebook": self.rulebook, "score": self.score, "passed": self.passed,
+            "critical": self.critical, "categories": self.categories, "hits": [h.to_dict() for h in self.hits],
+            "emotion": self.emotion,
+        }
+
+
+def _evidence(prep: Prepared, turns: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
+    out = []
+    for t in turns[:EVIDENCE_TURNS]:
+        turn = prep.turns[t]
+        out.append({"turn": t, "start": turn.start, "end": turn.end, "text": turn.text[:EVIDENCE_CHARS]})
+    return tuple(out)
+
+
+def judge(rule: Rule, ctx: op.Context) -> tuple[str, op.Match]:
+    """Outcome of one rule: na when it does not apply or cannot be judged."""
+    if rule.applies_when is not None:
+        cond = rule.applies_when.eval(ctx)
+        if cond.na or not cond.hit:
+            return "na", op.NA
+    match = rule.detect.eval(ctx)
+    if match.na:
+        return "na", match
+    ok = match.hit if rule.expect == "present" else not match.hit
+    return ("pass" if ok else "fail"), match
+
+
+def emotion_summary(prep: Prepared, emotions: list[float]) -> dict[str, Any]:
+    """Customer mood at start/end/worst and agent negativity, squashed to −1…1."""
+
+    def squash(x: float) -> float:
+        return round(math.tanh(x / 4.0), 3)
+
+    customer = prep.by_speaker["customer"]
+    agent = prep.by_speaker["agent"]
+    summary: dict[str, Any] = {"customer_turns": [squash(emotions[t]) for t in customer]}
+    if customer:
+        first, last = emotions[customer[0]], emotions[customer[-1]]
+        summary.update(start=squash(first), end=squash(last), min=squash(min(emotions[t] for t in customer)))
+        if len(customer) >= 2:
+            summary["trajectory"] = "calmer" if last - first >= 1.0 else "worse" if first - last >= 1.0 else "same"
+    summary["agent_negative_turns"] = [t for t in agent if emotions[t] <= -4.0]
+    return summary
+
+
+class Engine:
+    """Scores conversations against one rulebook, or the channel's default.
+
+    Compiled rulebooks are cached, so building an Engine is cheap; one Engine
+    is safe to reuse for any number of conversations (it keeps no per-call
+    state).
+    """
+
+    def __init__(self, rulebook: Rulebook | str | None = None, emotion: EmotionModel | None = None) -> None:
+        self.rulebook = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
+        self._emotion = emotion
+
+    @property
+    def emotion_model(self) -> EmotionModel:
+        if self._emotion is None:
+            self._emotion = default_model()
+        return self._emotion
+
+    def book_for(self, conv: Conversation) -> Rulebook:
+        return self.rulebook or rulebook_for_channel(conv.channel)
+
+    def score(self, conversation: Conversation | dict[str, Any]) -> Scorecard:
+        conv = conversation if isinstance(conversation, Conversation) else parse_conversation(conversation)
+        book = self.book_for(conv)
+        prep = Prepared(conv)
+        ctx = op.Context(prep, book.automaton, book.defs, self.emotion_model)
+        return self._score(book, prep, ctx)
+
+    def _score(self, book: Rulebook, prep: Prepared, ctx: op.Context) -> Scorecard:
+        applicable = True
+        if book.applies_when is not None:
+            cond = book.applies_when.eval(ctx)
+            applicable = cond.hit and not cond.na
+        hits: list[Hit] = []
+        earned = possible = 0
+        by_cat: dict[str, list[int]] = {}
+        critical: list[str] = []
+        for rule in book.rules:
+            outcome, match = judge(rule, ctx) if applicable else ("na", op.NA)
+            points = 0
+            if outcome != "na":
+                cat = by_cat.setdefault(rule.category, [0, 0])
+                cat[1] += rule.points
+                possible += rule.points
+                if outcome == "pass":
+                    points = rule.points
+                    cat[0] += rule.points
+                    earned += rule.points
+                else:
+                    points = -rule.points
+                    if rule.critical:
+                        critical.append(rule.id)
+            hits.append(
+                Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
+                    _evidence(prep, match.turns) if outcome != "na" else (), match.detail)
+            )
+        score = round(100 * earned / possible) if possible else 100
+        if critical:
+            score = 0  # a veto rule failed: the conversation fails whatever else went well
+        categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
+        return Scorecard(
+            id=prep.conv.id, rulebook=book.name, score=score, passed=not critical and score >= book.pass_score,
+            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx.emotions),
+            applicable=applicable,
+        )
+
+
+# --- live checking --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    rule: str
+    title: str
+    severity: str  # critical | warning
+    turn: int
+    text: str
+    cites: tuple[str, ...]
+    suggest: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "title": self.title, "severity": self.severity, "turn": self.turn,
+            "text": self.text, "cites": list(self.cites), "suggest": self.suggest,
+        }
+
+
+def _live_rules(book: Rulebook) -> tuple[Rule, ...]:
+    # Only prohibitions can be judged before the call ends: "never say X" is
+    # broken the moment X is said, "always close with Y" cannot be yet.
+    return tuple(rule for rule in book.rules if rule.expect == "absent")
+
+
+class LiveSession:
+    """Turn-by-turn checking for agent assist.
+
+    Each turn is normalised and scanned once when it arrives; earlier turns'
+    phrase hits and emotions are kept, so a turn costs one short scan plus the
+    prohibition rules' set operations.
+    """
+
+    def __init__(self, rulebook: Rulebook | str = "hotline", conv_id: str = "live", channel: str = "hotline") -> None:
+        self.book = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
+        self.rules = _live_rules(self.book)
+        self.model = default_model() if self.book.uses_emotion else None
+        self.conv_id = conv_id
+        self.channel = channel
+        self.turns: list[Turn] = []
+        self.norm: list[str] = []
+        self.hits: list[set[int]] = []
+        self.emotions: list[float] = []
+        self._alerted: set[tuple[str, int]] = set()
+
+    def add_turn(self, turn: Turn | dict[str, Any]) -> list[Alert]:
+        if isinstance(turn, dict):
+            turn = parse_conversation({"id": "t", "turns": [turn]}).turns[0]
+        text = normalize(turn.text.replace(SEP, " "))
+        self.turns.append(turn)
+        self.norm.append(text)
+        self.hits.append(op.scan_text(self.book.automaton, text))
+        self.emotions.append(self.model.polarity_normalized(text) if self.model else 0.0)
+        return self._check(len(self.turns) - 1)
+
+    def _check(self, index: int) -> list[Alert]:
+        conv = Conversation(self.conv_id, tuple(self.turns), self.channel)
+        prep = Prepared(conv, self.norm)
+        ctx = op.Context(prep, self.book.automaton, self.book.defs, self.model, self.hits, self.emotions)
+        alerts = []
+        for rule in self.rules:
+            outcome, match = judge(rule, ctx)
+            if outcome != "fail" or index not in match.turns or (rule.id, index) in self._alerted:
+                continue
+            self._alerted.add((rule.id, index))
+            severity = "critical" if rule.critical else "warning"
+            alerts.append(Alert(rule.id, rule.title, severity, index, self.turns[index].text, rule.cites, rule.suggest))
+        return alerts
+
+    def scorecard(self) -> Scorecard:
+        """The full scorecard of the conversation so far."""
+        conv = Conversation(self.conv_id, tuple(self.turns), self.channel)
+        prep = Prepared(conv, self.norm)
+        ctx = op.Context(prep, self.book.automaton, self.book.defs, self.model or default_model(), self.hits)
+        return Engine(self.book)._score(self.book, prep, ctx)
+
+
+def check_draft(
+    text: str,
+    history: list[dict[str, Any]] | None = None,
+    rulebook: Rulebook | str = "chat",
+) -> list[Alert]:
+    """Check an agent's DRAFT reply before it is sent.
+
+    Runs the rulebook's rules marked ``draft: true`` (forbidden phrases,
+    arguing/blaming, deflection, rash promises, apology without action…) on the
+    draft as the next agent turn after ``history`` and returns an alert per
+    problem, with the rule's suggested better phrasing.
+    """
+    book = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
+    turns = [*(history or []), {"speaker": "agent", "text": text}]
+    conv = parse_conversation({"id": "draft", "turns": turns})
+    prep = Prepared(conv)
+    ctx = op.Context(prep, book.automaton, book.defs, default_model() if book.uses_emotion else None)
+    index = len(turns) - 1
+    alerts = []
+    for rule in book.rules:
+        if not rule.draft:
+            continue
+        outcome, match = judge(rule, ctx)
+        if outcome == "fail" and (index in match.turns or not match.turns):
+            severity = "critical" if rule.critical else "warning"
+            alerts.append(Alert(rule.id, rule.title, severity, index, text, rule.cites, rule.suggest))
+    return alerts

@@ -1,0 +1,122 @@
+"""Measuring the engine against human judgement (``kefu qa eval``) and the
+emotion model against labelled sentences (``kefu qa eval-emotion``).
+
+The data lives outside the project (``../shared/eval``) and is only read;
+nothing here learns from it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kefu.qa.emotion import EmotionModel, default_model
+from kefu.qa.engine import Engine
+from kefu.qa.model import parse_conversation
+
+SOLUTION_RULE = "substance.solution_given"
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        avg = (i + j) / 2 + 1  # ties share the mean rank
+        for k in range(i, j + 1):
+            ranks[order[k]] = avg
+        i = j + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Spearman's ρ with tie-corrected ranks (Pearson on ranks)."""
+    if len(xs) != len(ys) or len(xs) < 2:
+        raise ValueError("need two equally long sequences of at least two values")
+    rx, ry = _ranks(xs), _ranks(ys)
+    n = len(xs)
+    mx, my = sum(rx) / n, sum(ry) / n
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    vx = sum((a - mx) ** 2 for a in rx)
+    vy = sum((b - my) ** 2 for b in ry)
+    return cov / (vx * vy) ** 0.5 if vx and vy else 0.0
+
+
+def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+@dataclass
+class DialogueReport:
+    n: int
+    rho: dict[str, float]
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+    def lines(self) -> list[str]:
+        out = [f"dialogues: {self.n}"]
+        for key in ("A", "S", "E"):
+            out.append(f"Spearman rho(score, {key}) = {self.rho[key]:+.3f}")
+        out.append(
+            f"solution given vs HNUG* nugget: precision {self.precision:.3f}  recall {self.recall:.3f}  "
+            f"F1 {self.f1:.3f}  (dialogues with HNUG*: {self.support})"
+        )
+        return out
+
+
+def evaluate_dialogues(path: Path, rulebook: str = "chat") -> DialogueReport:
+    engine = Engine(rulebook)
+    scores: list[float] = []
+    human: dict[str, list[float]] = {"A": [], "S": [], "E": []}
+    tp = fp = fn = 0
+    for record in _read_jsonl(path):
+        conv = parse_conversation({"id": record["id"], "turns": record["turns"]})
+        card = engine.score(conv)
+        scores.append(card.score)
+        for key in human:
+            human[key].append(record["labels"]["quality"][key]["mean"])
+        predicted = card.outcome(SOLUTION_RULE) == "pass"
+        actual = any(n.get("majority") == "HNUG*" for n in record["labels"].get("nugget", []))
+        tp += predicted and actual
+        fp += predicted and not actual
+        fn += actual and not predicted
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    rho = {key: spearman(scores, values) for key, values in human.items()}
+    return DialogueReport(len(scores), rho, precision, recall, f1, tp + fn)
+
+
+@dataclass
+class EmotionReport:
+    n: int
+    accuracy: float
+    per_second: float
+
+    def lines(self) -> list[str]:
+        return [f"sentences: {self.n}", f"accuracy: {self.accuracy:.3f}", f"speed: {self.per_second:,.0f} sentences/s (one core)"]
+
+
+def evaluate_emotion(path: Path, model: EmotionModel | None = None) -> EmotionReport:
+    from kefu.lib.textnorm import normalize
+
+    model = model or default_model()
+    records = list(_read_jsonl(path))
+    normalize.cache_clear()  # measure normalisation too, not the cache
+    started = time.perf_counter()
+    predictions = [model.polarity(r["text"]) > 0 for r in records]
+    elapsed = time.perf_counter() - started
+    correct = sum(p == (r["label"] == 1) for p, r in zip(predictions, records, strict=True))
+    return EmotionReport(len(records), correct / len(records), len(records) / elapsed if elapsed else float("inf"))

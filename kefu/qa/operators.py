@@ -1,0 +1,517 @@
+"""Detection operators: compiled nodes evaluated against a prepared conversation.
+
+Every node returns a :class:`Match`: whether it holds, the turns that are its
+evidence, and ``na`` when the conversation lacks what the node needs to
+judge (no timestamps for a timing check, no customer turns for a trajectory).
+
+Phrase nodes never scan text themselves: the rulebook compiles *all* its
+phrases into one Aho-Corasick automaton, :class:`Context` runs it once over the
+normalised conversation, and each phrase node intersects per-turn sets of
+phrase ids. That is what makes a 40-rule rulebook cost about one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kefu.qa.emotion import EmotionModel, default_model
+from kefu.qa.model import SEP, Prepared
+
+_EMPTY: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    hit: bool
+    turns: tuple[int, ...] = _EMPTY
+    na: bool = False
+    detail: str = ""
+
+
+NA = Match(False, _EMPTY, True)
+
+
+class Context:
+    """Per-conversation state shared by all nodes of one rulebook."""
+
+    __slots__ = ("_emotions", "_memo", "automaton", "defs", "hits", "model", "prep")
+
+    def __init__(
+        self,
+        prep: Prepared,
+        automaton: Any,
+        defs: dict[str, Node],
+        model: EmotionModel | None = None,
+        hits: list[set[int]] | None = None,
+        emotions: list[float] | None = None,
+    ) -> None:
+        self.prep = prep
+        self.automaton = automaton
+        self.defs = defs
+        self.model = model
+        self._memo: dict[str, Match] = {}
+        self._emotions = emotions
+        self.hits = hits if hits is not None else self._scan()
+
+    def _scan(self) -> list[set[int]]:
+        return scan(self.automaton, self.prep)
+
+    def ref(self, name: str) -> Match:
+        memo = self._memo.get(name)
+        if memo is None:
+            memo = self.defs[name].eval(self)
+            self._memo[name] = memo
+        return memo
+
+    @property
+    def emotions(self) -> list[float]:
+        """Polarity of every turn (log-odds), computed on first use only."""
+        if self._emotions is None:
+            model = self.model or default_model()
+            self._emotions = [model.polarity_normalized(text) for text in self.prep.norm]
+        return self._emotions
+
+
+def scan(automaton: Any, prep: Prepared) -> list[set[int]]:
+    """Phrase ids found in each turn: one Aho-Corasick pass over the joined text."""
+    hits: list[set[int]] = [set() for _ in prep.norm]
+    if automaton is None or not prep.norm:
+        return hits
+    offsets = prep.offsets
+    n = len(offsets)
+    turn = 0
+    # Matches come in order of their end position, so the owning turn only
+    # moves forward: a pointer walk beats bisect per match.
+    for end, pid in automaton.iter(prep.joined):
+        while turn + 1 < n and offsets[turn + 1] <= end:
+            turn += 1
+        hits[turn].add(pid)
+    return hits
+
+
+def scan_text(automaton: Any, text: str) -> set[int]:
+    if automaton is None or not text:
+        return set()
+    return {pid for _end, pid in automaton.iter(text)}
+
+
+class Node:
+    def eval(self, ctx: Context) -> Match:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+# --- scope: speaker filter and position -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    speaker: str = "any"
+    first: int | None = None
+    last: int | None = None
+    within_seconds: float | None = None
+    after_turn: int | None = None  # only turns with index >= this (e.g. skip the opening)
+
+    def turns(self, prep: Prepared) -> Sequence[int]:
+        turns: Sequence[int] = prep.by_speaker[self.speaker]
+        if self.after_turn is not None:
+            turns = [t for t in turns if t >= self.after_turn]
+        if self.first is not None:
+            turns = turns[: self.first]
+        if self.last is not None:
+            turns = turns[-self.last :] if self.last else []
+        if self.within_seconds is not None:
+            limit = self.within_seconds
+            start = prep.turns
+            turns = [t for t in turns if start[t].start is not None and start[t].start <= limit]
+        return turns
+
+
+# --- text operators -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases(Node):
+    """Phrase set with mode any / all / none / at_least N, over the scoped turns."""
+
+    ids: frozenset[int]
+    mode: str
+    n: int
+    scope: Scope
+    needs_times: bool = False
+
+    def eval(self, ctx: Context) -> Match:
+        if self.scope.within_seconds is not None and not ctx.prep.has_times:
+            return NA
+        ids = self.ids
+        hits = ctx.hits
+        found: set[int] = set()
+        turns = []
+        for t in self.scope.turns(ctx.prep):
+            common = hits[t] & ids
+            if common:
+                turns.append(t)
+                found |= common
+        mode = self.mode
+        if mode == "any":
+            ok = bool(turns)
+        elif mode == "none":
+            ok = not turns
+        elif mode == "all":
+            ok = len(found) == len(ids)
+        else:
+            ok = len(found) >= self.n
+        return Match(ok, tuple(turns))
+
+
+@dataclass(frozen=True, slots=True)
+class Regex(Node):
+    """Regular expression on normalised turn text; a turn is dropped when an
+    exclusion phrase (or exclusion regex) also occurs in it."""
+
+    pattern: re.Pattern[str]
+    exclude_ids: frozenset[int]
+    exclude_re: re.Pattern[str] | None
+    scope: Scope
+
+    def eval(self, ctx: Context) -> Match:
+        if self.scope.within_seconds is not None and not ctx.prep.has_times:
+            return NA
+        norm = ctx.prep.norm
+        hits = ctx.hits
+        turns = []
+        for t in self.scope.turns(ctx.prep):
+            text = norm[t]
+            if not self.pattern.search(text):
+                continue
+            if self.exclude_ids and hits[t] & self.exclude_ids:
+                continue
+            if self.exclude_re is not None and self.exclude_re.search(text):
+                continue
+            turns.append(t)
+        return Match(bool(turns), tuple(turns))
+
+
+# --- combinators ----------------------------------------------------------------------
+
+
+def _union(matches: Sequence[Match]) -> tuple[int, ...]:
+    seen: set[int] = set()
+    for m in matches:
+        seen.update(m.turns)
+    return tuple(sorted(seen))
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf(Node):
+    children: tuple[Node, ...]
+
+    def eval(self, ctx: Context) -> Match:
+        results = []
+        for child in self.children:
+            m = child.eval(ctx)
+            if m.na:
+                return NA
+            if not m.hit:
+                return Match(False, m.turns)
+            results.append(m)
+        return Match(True, _union(results))
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Node):
+    children: tuple[Node, ...]
+
+    def eval(self, ctx: Context) -> Match:
+        results = [child.eval(ctx) for child in self.children]
+        judged = [m for m in results if not m.na]
+        if not judged:
+            return NA
+        hits = [m for m in judged if m.hit]
+        return Match(bool(hits), _union(hits or judged))
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    child: Node
+
+    def eval(self, ctx: Context) -> Match:
+        m = self.child.eval(ctx)
+        return m if m.na else Match(not m.hit, m.turns)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref(Node):
+    name: str
+
+    def eval(self, ctx: Context) -> Match:
+        return ctx.ref(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Count(Node):
+    """Number of turns in which the child matched, between min and max."""
+
+    child: Node
+    min: int = 1
+    max: int | None = None
+
+    def eval(self, ctx: Context) -> Match:
+        m = self.child.eval(ctx)
+        if m.na:
+            return NA
+        count = len(m.turns)
+        ok = count >= self.min and (self.max is None or count <= self.max)
+        return Match(ok, m.turns, detail=f"{count} turns")
+
+
+@dataclass(frozen=True, slots=True)
+class Near(Node):
+    """Target matched before / after / around an anchor's turns, within K turns.
+
+    With ``every`` each anchor turn needs its own target (e.g. every apology
+    followed by an action); without anchors the question does not arise (na).
+    """
+
+    anchor: Node
+    target: Node
+    relation: str
+    within: int
+    every: bool = False
+
+    def _close(self, a: int, t: int) -> bool:
+        if self.relation == "after":
+            return 0 <= t - a <= self.within
+        if self.relation == "before":
+            return 0 <= a - t <= self.within
+        return abs(t - a) <= self.within
+
+    def eval(self, ctx: Context) -> Match:
+        anchor = self.anchor.eval(ctx)
+        if anchor.na or not anchor.turns:
+            return NA
+        target = self.target.eval(ctx)
+        if target.na:
+            return NA
+        targets = target.turns
+        satisfied = [a for a in anchor.turns if any(self._close(a, t) for t in targets)]
+        if self.every:
+            missing = tuple(a for a in anchor.turns if a not in satisfied)
+            return Match(not missing, missing or tuple(satisfied))
+        evidence = tuple(t for t in targets if any(self._close(a, t) for a in anchor.turns))
+        return Match(bool(satisfied), evidence or anchor.turns)
+
+
+# --- timing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDelay(Node):
+    """Seconds from ring to answer (events, else the first agent turn)."""
+
+    min: float = 0.0
+    max: float | None = None
+
+    def eval(self, ctx: Context) -> Match:
+        prep = ctx.prep
+        ring = next((e.at for e in prep.conv.events if e.type == "ring"), None)
+        answer = next((e.at for e in prep.conv.events if e.type == "answer"), None)
+        if answer is None:
+            agent_turns = prep.by_speaker["agent"]
+            if agent_turns:
+                answer = prep.turns[agent_turns[0]].start
+        if answer is None:
+            return NA
+        delay = answer - (ring if ring is not None else 0.0)
+        ok = delay >= self.min and (self.max is None or delay <= self.max)
+        first = prep.by_speaker["agent"][:1]
+        return Match(ok, tuple(first), detail=f"answered after {delay:.1f}s")
+
+
+@dataclass(frozen=True, slots=True)
+class Silence(Node):
+    """Gaps between turns and holds of at least ``min_seconds``.
+
+    ``announced`` is ``no`` (only gaps the agent did not announce with one of
+    the announcement phrases in the ``lookback`` agent turns before), or
+    ``any``. Evidence is the turn after each gap, so a Near rule can look for
+    an apology for the wait right after it.
+    """
+
+    min_seconds: float
+    announce_ids: frozenset[int]
+    announced: str = "no"
+    lookback: int = 1
+
+    def _gaps(self, ctx: Context) -> list[tuple[float, int]]:
+        prep = ctx.prep
+        gaps: list[tuple[float, int]] = []  # (gap start time, index of turn after the gap)
+        last_end: float | None = None
+        for i, turn in enumerate(prep.turns):
+            if turn.start is not None and last_end is not None and turn.start - last_end >= self.min_seconds:
+                gaps.append((last_end, i))
+            end = turn.end if turn.end is not None else turn.start
+            if end is not None:
+                last_end = end if last_end is None else max(last_end, end)
+        hold_start: float | None = None
+        for event in prep.conv.events:
+            if event.type == "hold_start":
+                hold_start = event.at
+            elif event.type == "hold_end" and hold_start is not None:
+                if event.at - hold_start >= self.min_seconds:
+                    after = next((i for i, t in enumerate(prep.turns) if t.start is not None and t.start >= event.at), len(prep.turns) - 1)
+                    gaps.append((hold_start, after))
+                hold_start = None
+        return gaps
+
+    def _announced(self, ctx: Context, gap_start: float, after: int) -> bool:
+        prep = ctx.prep
+        before = [i for i in prep.by_speaker["agent"] if i < after and (prep.turns[i].start or 0.0) <= gap_start]
+        return any(ctx.hits[i] & self.announce_ids for i in before[-self.lookback :])
+
+    def eval(self, ctx: Context) -> Match:
+        if not ctx.prep.has_times and not ctx.prep.conv.events:
+            return NA
+        gaps = self._gaps(ctx)
+        if self.announced == "no":
+            gaps = [g for g in gaps if not self._announced(ctx, *g)]
+        turns = tuple(sorted({max(0, after) for _start, after in gaps}))
+        return Match(bool(gaps), turns, detail=f"{len(gaps)} gaps")
+
+
+_NOT_SPOKEN = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechRate(Node):
+    """Characters per minute per turn and overall, skipping short turns.
+
+    Matches (a violation) when any qualifying turn, or the speaker overall, is
+    faster than ``max_cpm`` or slower than ``min_cpm``.
+    """
+
+    speaker: str
+    max_cpm: float | None
+    min_cpm: float | None
+    min_chars: int
+    min_seconds: float
+
+    def _bad(self, rate: float) -> bool:
+        return (self.max_cpm is not None and rate > self.max_cpm) or (self.min_cpm is not None and rate < self.min_cpm)
+
+    def eval(self, ctx: Context) -> Match:
+        prep = ctx.prep
+        total_chars = 0
+        total_secs = 0.0
+        bad = []
+        for i in prep.by_speaker[self.speaker]:
+            turn = prep.turns[i]
+            if turn.start is None or turn.end is None:
+                continue
+            seconds = turn.end - turn.start
+            chars = len(_NOT_SPOKEN.sub("", prep.norm[i]))
+            if chars < self.min_chars or seconds < self.min_seconds:
+                continue
+            total_chars += chars
+            total_secs += seconds
+            if self._bad(chars * 60.0 / seconds):
+                bad.append(i)
+        if not total_secs:
+            return NA
+        overall = total_chars * 60.0 / total_secs
+        ok = bool(bad) or self._bad(overall)
+        return Match(ok, tuple(bad), detail=f"overall {overall:.0f} chars/min")
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption(Node):
+    """``by`` starts speaking at least ``min_overlap`` seconds before the other
+    party's turn has ended."""
+
+    by: str
+    min_overlap: float
+
+    def eval(self, ctx: Context) -> Match:
+        prep = ctx.prep
+        if not prep.has_times:
+            return NA
+        bad = []
+        last_other_end: float | None = None
+        for i, turn in enumerate(prep.turns):
+            if turn.speaker == self.by:
+                if turn.start is not None and last_other_end is not None and last_other_end - turn.start >= self.min_overlap:
+                    bad.append(i)
+            elif turn.speaker != "system" and turn.end is not None:
+                last_other_end = turn.end
+        return Match(bool(bad), tuple(bad))
+
+
+@dataclass(frozen=True, slots=True)
+class HangsUpFirst(Node):
+    """Who ended the call: a ``hangup`` event with ``by`` decides."""
+
+    speaker: str
+
+    def eval(self, ctx: Context) -> Match:
+        hangups = [e for e in ctx.prep.conv.events if e.type == "hangup" and e.by]
+        if not hangups:
+            return NA
+        first = hangups[0]
+        last_turn = tuple(ctx.prep.by_speaker[self.speaker][-1:])
+        return Match(first.by == self.speaker, last_turn, detail=f"{first.by} hung up at {first.at:.1f}s")
+
+
+# --- emotion --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Emotion(Node):
+    """Turns of the scope whose polarity is at most ``below`` (or at least ``above``)."""
+
+    scope: Scope
+    below: float | None
+    above: float | None
+
+    def eval(self, ctx: Context) -> Match:
+        scoped = self.scope.turns(ctx.prep)
+        if not scoped:
+            return NA
+        emotions = ctx.emotions
+        turns = tuple(
+            t
+            for t in scoped
+            if (self.below is not None and emotions[t] <= self.below) or (self.above is not None and emotions[t] >= self.above)
+        )
+        return Match(bool(turns), turns)
+
+
+@dataclass(frozen=True, slots=True)
+class Trajectory(Node):
+    """Did the customer end calmer (or worse) than they started?
+
+    Compares the first and the last customer turn; ``calmer`` also holds when
+    the customer ends clearly positive.
+    """
+
+    direction: str
+    margin: float = 1.0
+
+    def eval(self, ctx: Context) -> Match:
+        turns = ctx.prep.by_speaker["customer"]
+        if len(turns) < 2:
+            return NA
+        emotions = ctx.emotions
+        first, last = emotions[turns[0]], emotions[turns[-1]]
+        evidence = (turns[0], turns[-1])
+        detail = f"customer polarity {first:.1f} → {last:.1f}"
+        if self.direction == "calmer":
+            ok = last - first >= self.margin or last > self.margin
+        else:  # worse
+            ok = first - last >= self.margin and last < 0
+        return Match(ok, evidence, detail=detail)
+
+
+def text_of_turns(prep: Prepared, turns: Sequence[int]) -> str:
+    return SEP.join(prep.norm[t] for t in turns)

@@ -1,0 +1,648 @@
+"""Rulebooks: YAML data, a schema checked at load time, compiled once.
+
+A rulebook file::
+
+    name: hotline                # identifier
+    title: 热线通话质检
+    channels: [hotline, phone]   # channels it is the default for (optional)
+    pass_score: 80               # optional, default 80
+    applies_when: <node>         # optional: the whole rulebook is n/a otherwise
+    phrase_sets: {apology: [抱歉, 对不起]}     # reusable lists, "@apology" in phrases
+    defs: {complaint: <node>}    # reusable conditions, {ref: complaint}
+    rules:
+      - id: phone.open.greeting_first
+        title: 开场首句问候"您好"
+        category: opening        # opening attitude skill process closing substance timing emotion complaint
+        points: 5                # weight: earned when the rule passes
+        expect: present          # present: the detection must hold; absent: it must not
+        critical: false          # veto: a failure zeroes the score
+        applies_when: <node>     # optional: otherwise the outcome is na
+        cites: [phone.open.greeting]
+        suggest: 您好，这里是……   # optional better phrasing, for agent assist
+        detect: <node>
+
+Nodes are mappings with exactly one operator key — see :data:`OPERATORS` and
+the package docstring. :func:`check_rulebook` returns every error with the
+path of the offending field; :func:`load_rulebook` raises
+:class:`RulebookError` carrying the same list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from kefu.lib.textnorm import normalize
+from kefu.qa import operators as op
+from kefu.qa.norms import all_norm_ids
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "rulebooks"
+SPEAKER_VALUES = ("agent", "customer", "system", "any")
+SCOPE_KEYS = {"speaker", "first", "last", "within_seconds", "after_turn"}
+RULE_KEYS = {
+    "id", "title", "category", "points", "expect", "critical", "applies_when", "channels", "cites",
+    "suggest", "description", "detect", "draft",
+}
+RULEBOOK_KEYS = {
+    "name", "title", "description", "version", "channels", "pass_score", "applies_when", "phrase_sets", "defs", "rules",
+    "include",
+}
+CATEGORIES = ("opening", "attitude", "skill", "process", "closing", "substance", "timing", "emotion", "complaint")
+_ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+
+
+class RulebookError(ValueError):
+    def __init__(self, source: str, errors: list[str]) -> None:
+        super().__init__(f"{source}: {len(errors)} error(s)\n" + "\n".join(f"  - {e}" for e in errors))
+        self.source = source
+        self.errors = errors
+
+
+# --- schema ---------------------------------------------------------------------------
+
+
+class _Checker:
+    """Walks a decoded rulebook and collects errors as ``path: message``."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.errors: list[str] = []
+        self.phrase_sets: dict[str, Any] = {}
+        self.defs: dict[str, Any] = {}
+
+    def err(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    # small typed checks -------------------------------------------------------------
+    def _int(self, value: Any, path: str, low: int = 0) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.err(path, f"must be an integer >= {low}, got {value!r}")
+
+    def _num(self, value: Any, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.err(path, f"must be a number, got {value!r}")
+
+    def _choice(self, value: Any, path: str, choices: tuple[str, ...]) -> None:
+        if value not in choices:
+            self.err(path, f"must be one of {', '.join(choices)}, got {value!r}")
+
+    def _unknown(self, node: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.err(f"{path}.{key}", f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def _regex(self, value: Any, path: str) -> None:
+        if not isinstance(value, str) or not value:
+            self.err(path, "must be a non-empty regular expression string")
+            return
+        try:
+            re.compile(value)
+        except re.error as exc:
+            self.err(path, f"invalid regular expression: {exc}")
+
+    def _phrase_list(self, value: Any, path: str) -> None:
+        if not isinstance(value, list) or not value:
+            self.err(path, "must be a non-empty list of phrases")
+            return
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.err(f"{path}[{i}]", f"must be a non-empty string, got {item!r}")
+            elif item.startswith("@") and item[1:] not in self.phrase_sets:
+                self.err(f"{path}[{i}]", f"unknown phrase set {item!r} (define it under phrase_sets)")
+
+    def _scope(self, node: dict[str, Any], path: str) -> None:
+        if "speaker" in node:
+            self._choice(node["speaker"], f"{path}.speaker", SPEAKER_VALUES)
+        for key in ("first", "last", "after_turn"):
+            if key in node:
+                self._int(node[key], f"{path}.{key}")
+        if "within_seconds" in node:
+            self._num(node["within_seconds"], f"{path}.within_seconds")
+
+    # nodes ----------------------------------------------------------------------------
+    def node(self, node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            self.err(path, f"a condition must be a mapping with one operator ({', '.join(OPERATORS)}), got {node!r}")
+            return
+        ops = [key for key in node if key in OPERATORS]
+        if len(ops) != 1:
+            found = ", ".join(ops) if ops else "none"
+            self.err(path, f"a condition needs exactly one operator of {', '.join(OPERATORS)} (found {found})")
+            return
+        OPERATORS[ops[0]][0](self, node, path)
+
+    def phrases(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"phrases", "mode", "n"} | SCOPE_KEYS, path)
+        self._phrase_list(node["phrases"], f"{path}.phrases")
+        mode = node.get("mode", "any")
+        self._choice(mode, f"{path}.mode", ("any", "all", "none", "at_least"))
+        if mode == "at_least":
+            if "n" not in node:
+                self.err(f"{path}.n", "is required with mode at_least")
+            else:
+                self._int(node["n"], f"{path}.n", 1)
+        self._scope(node, path)
+
+    def regex(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"regex", "exclude", "exclude_regex"} | SCOPE_KEYS, path)
+        self._regex(node["regex"], f"{path}.regex")
+        if "exclude" in node:
+            self._phrase_list(node["exclude"], f"{path}.exclude")
+        if "exclude_regex" in node:
+            self._regex(node["exclude_regex"], f"{path}.exclude_regex")
+        self._scope(node, path)
+
+    def combine(self, node: dict[str, Any], path: str) -> None:
+        key = "all_of" if "all_of" in node else "any_of"
+        self._unknown(node, {key}, path)
+        children = node[key]
+        if not isinstance(children, list) or not children:
+            self.err(f"{path}.{key}", "must be a non-empty list of conditions")
+            return
+        for i, child in enumerate(children):
+            self.node(child, f"{path}.{key}[{i}]")
+
+    def negate(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"not"}, path)
+        self.node(node["not"], f"{path}.not")
+
+    def count(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"count", "min", "max"}, path)
+        self.node(node["count"], f"{path}.count")
+        for key in ("min", "max"):
+            if key in node:
+                self._int(node[key], f"{path}.{key}")
+
+    def near(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"near"}, path)
+        spec = node["near"]
+        p = f"{path}.near"
+        if not isinstance(spec, dict):
+            self.err(p, "must be a mapping with anchor, target, relation, within")
+            return
+        self._unknown(spec, {"anchor", "target", "relation", "within", "every"}, p)
+        for key in ("anchor", "target"):
+            if key not in spec:
+                self.err(f"{p}.{key}", "is required")
+            else:
+                self.node(spec[key], f"{p}.{key}")
+        self._choice(spec.get("relation", "after"), f"{p}.relation", ("after", "before", "around"))
+        self._int(spec.get("within", 1), f"{p}.within")
+        if not isinstance(spec.get("every", False), bool):
+            self.err(f"{p}.every", "must be true or false")
+
+    def _params(self, node: dict[str, Any], path: str, key: str, allowed: dict[str, str]) -> dict[str, Any]:
+        self._unknown(node, {key}, path)
+        spec = node[key]
+        p = f"{path}.{key}"
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            self.err(p, f"must be a mapping ({', '.join(allowed)})")
+            return {}
+        self._unknown(spec, set(allowed), p)
+        for name, kind in allowed.items():
+            if name not in spec:
+                continue
+            value = spec[name]
+            if kind == "num":
+                self._num(value, f"{p}.{name}")
+            elif kind == "int":
+                self._int(value, f"{p}.{name}")
+            elif kind == "speaker":
+                self._choice(value, f"{p}.{name}", ("agent", "customer"))
+            elif kind == "phrases":
+                self._phrase_list(value, f"{p}.{name}")
+        return spec
+
+    def answer_delay(self, node: dict[str, Any], path: str) -> None:
+        self._params(node, path, "answer_delay", {"min": "num", "max": "num"})
+
+    def silence(self, node: dict[str, Any], path: str) -> None:
+        spec = self._params(node, path, "silence", {"min_seconds": "num", "announce": "phrases", "announced": "", "lookback": "int"})
+        if spec and "min_seconds" not in spec:
+            self.err(f"{path}.silence.min_seconds", "is required")
+        if spec and "announced" in spec:
+            self._choice(spec["announced"], f"{path}.silence.announced", ("no", "any"))
+        if spec and spec.get("announced", "no") == "no" and "announce" not in spec:
+            self.err(f"{path}.silence.announce", "is required when announced is no (the phrases that announce a wait)")
+
+    def speech_rate(self, node: dict[str, Any], path: str) -> None:
+        spec = self._params(
+            node, path, "speech_rate",
+            {"speaker": "speaker", "max_cpm": "num", "min_cpm": "num", "min_chars": "int", "min_seconds": "num"},
+        )
+        if spec is not None and "max_cpm" not in spec and "min_cpm" not in spec:
+            self.err(f"{path}.speech_rate", "needs max_cpm or min_cpm")
+
+    def interruption(self, node: dict[str, Any], path: str) -> None:
+        self._params(node, path, "interruption", {"by": "speaker", "min_overlap": "num"})
+
+    def hangs_up_first(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"hangs_up_first"}, path)
+        self._choice(node["hangs_up_first"], f"{path}.hangs_up_first", ("agent", "customer"))
+
+    def emotion(self, node: dict[str, Any], path: str) -> None:
+        spec = self._params(node, path, "emotion", {"speaker": "speaker", "below": "num", "above": "num", "first": "int", "last": "int", "after_turn": "int"})
+        if spec is not None and "below" not in spec and "above" not in spec:
+            self.err(f"{path}.emotion", "needs below or above (polarity threshold)")
+
+    def trajectory(self, node: dict[str, Any], path: str) -> None:
+        spec = self._params(node, path, "trajectory", {"direction": "", "margin": "num"})
+        self._choice(spec.get("direction", "calmer"), f"{path}.trajectory.direction", ("calmer", "worse"))
+
+    def ref(self, node: dict[str, Any], path: str) -> None:
+        self._unknown(node, {"ref"}, path)
+        if node["ref"] not in self.defs:
+            self.err(f"{path}.ref", f"unknown definition {node['ref']!r} (define it under defs)")
+
+    # the whole file -------------------------------------------------------------------
+    def rulebook(self) -> None:
+        data = self.data
+        if not isinstance(data, dict):
+            self.err("(root)", "a rulebook must be a mapping with name and rules")
+            return
+        self._unknown(data, RULEBOOK_KEYS, "(root)")
+        name = data.get("name")
+        if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_-]*$", name or ""):
+            self.err("name", f"is required: a lower-case identifier, got {name!r}")
+        if "pass_score" in data:
+            self._int(data["pass_score"], "pass_score")
+        if "channels" in data and not (isinstance(data["channels"], list) and all(isinstance(c, str) for c in data["channels"])):
+            self.err("channels", "must be a list of channel names")
+        sets = data.get("phrase_sets") or {}
+        if not isinstance(sets, dict):
+            self.err("phrase_sets", "must be a mapping of name → list of phrases")
+            sets = {}
+        self.phrase_sets = sets
+        for key, value in sets.items():
+            if not isinstance(value, list) or not all(isinstance(v, str) and v and not v.startswith("@") for v in value):
+                self.err(f"phrase_sets.{key}", "must be a non-empty list of literal phrases")
+        defs = data.get("defs") or {}
+        if not isinstance(defs, dict):
+            self.err("defs", "must be a mapping of name → condition")
+            defs = {}
+        self.defs = defs
+        for key, value in defs.items():
+            self.node(value, f"defs.{key}")
+        self._ref_cycles(defs)
+        if "applies_when" in data:
+            self.node(data["applies_when"], "applies_when")
+        rules = data.get("rules")
+        if not isinstance(rules, list) or not rules:
+            self.err("rules", "is required: a non-empty list of rules")
+            return
+        seen: set[str] = set()
+        for i, rule in enumerate(rules):
+            self.rule(rule, f"rules[{i}]", seen)
+
+    def _ref_cycles(self, defs: dict[str, Any]) -> None:
+        def refs(node: Any) -> set[str]:
+            found: set[str] = set()
+            if isinstance(node, dict):
+                if isinstance(node.get("ref"), str):
+                    found.add(node["ref"])
+                for value in node.values():
+                    found |= refs(value)
+            elif isinstance(node, list):
+                for value in node:
+                    found |= refs(value)
+            return found
+
+        graph = {name: refs(node) for name, node in defs.items()}
+
+        def visit(name: str, stack: tuple[str, ...]) -> None:
+            for nxt in graph.get(name, ()):
+                if nxt in stack:
+                    self.err(f"defs.{name}", f"circular reference: {' → '.join((*stack, nxt))}")
+                    return
+                visit(nxt, (*stack, nxt))
+
+        for name in graph:
+            visit(name, (name,))
+
+    def rule(self, rule: Any, path: str, seen: set[str]) -> None:
+        if not isinstance(rule, dict):
+            self.err(path, "a rule must be a mapping")
+            return
+        self._unknown(rule, RULE_KEYS, path)
+        rid = rule.get("id")
+        if not isinstance(rid, str) or not _ID_RE.match(rid):
+            self.err(f"{path}.id", f"is required: dotted lower-case id like phone.open.greeting, got {rid!r}")
+        elif rid in seen:
+            self.err(f"{path}.id", f"duplicate rule id {rid!r}")
+        else:
+            seen.add(rid)
+        if not isinstance(rule.get("title"), str) or not rule.get("title"):
+            self.err(f"{path}.title", "is required (Chinese title shown to inspectors)")
+        self._choice(rule.get("category"), f"{path}.category", CATEGORIES)
+        points = rule.get("points")
+        if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 100:
+            self.err(f"{path}.points", f"is required: an integer 1…100, got {points!r}")
+        self._choice(rule.get("expect", "present"), f"{path}.expect", ("present", "absent"))
+        if not isinstance(rule.get("critical", False), bool):
+            self.err(f"{path}.critical", "must be true or false")
+        self._cites(rule.get("cites"), f"{path}.cites")
+        if "detect" not in rule:
+            self.err(f"{path}.detect", "is required (the condition to detect)")
+        else:
+            self.node(rule["detect"], f"{path}.detect")
+        if "applies_when" in rule:
+            self.node(rule["applies_when"], f"{path}.applies_when")
+        for key in ("suggest", "description"):
+            if key in rule and not isinstance(rule[key], str):
+                self.err(f"{path}.{key}", "must be a string")
+        if "draft" in rule and not isinstance(rule["draft"], bool):
+            self.err(f"{path}.draft", "must be true or false")
+
+    def _cites(self, cites: Any, path: str) -> None:
+        if not isinstance(cites, list) or not cites:
+            self.err(path, "is required: a non-empty list of NORMS.md ids")
+            return
+        known = all_norm_ids()
+        for i, cite in enumerate(cites):
+            if cite not in known:
+                self.err(f"{path}[{i}]", f"unknown norm id {cite!r} (see NORMS.md)")
+
+
+# --- compiled form --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    category: str
+    points: int
+    expect: str
+    critical: bool
+    cites: tuple[str, ...]
+    detect: op.Node
+    applies_when: op.Node | None = None
+    suggest: str = ""
+    draft: bool = False
+
+
+@dataclass
+class Rulebook:
+    name: str
+    title: str
+    rules: tuple[Rule, ...]
+    automaton: Any
+    defs: dict[str, op.Node]
+    pass_score: int = 80
+    channels: tuple[str, ...] = ()
+    applies_when: op.Node | None = None
+    source: str = ""
+    phrases: tuple[str, ...] = field(default=(), repr=False)
+    uses_emotion: bool = False
+
+    @property
+    def cites(self) -> set[str]:
+        return {c for rule in self.rules for c in rule.cites}
+
+
+class _Compiler:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.sets: dict[str, list[str]] = data.get("phrase_sets") or {}
+        self.phrase_ids: dict[str, int] = {}
+        self.uses_emotion = False
+
+    def ids(self, phrases: list[str]) -> frozenset[int]:
+        out = set()
+        for item in phrases:
+            expanded = self.sets[item[1:]] if item.startswith("@") else [item]
+            for phrase in expanded:
+                key = normalize(phrase)
+                out.add(self.phrase_ids.setdefault(key, len(self.phrase_ids)))
+        return frozenset(out)
+
+    @staticmethod
+    def scope(node: dict[str, Any]) -> op.Scope:
+        return op.Scope(
+            speaker=node.get("speaker", "any"),
+            first=node.get("first"),
+            last=node.get("last"),
+            within_seconds=node.get("within_seconds"),
+            after_turn=node.get("after_turn"),
+        )
+
+    def node(self, node: dict[str, Any]) -> op.Node:
+        key = next(k for k in node if k in OPERATORS)
+        return OPERATORS[key][1](self, node)
+
+    def phrases(self, node: dict[str, Any]) -> op.Node:
+        return op.Phrases(self.ids(node["phrases"]), node.get("mode", "any"), int(node.get("n", 1)), self.scope(node))
+
+    def regex(self, node: dict[str, Any]) -> op.Node:
+        # Patterns run on normalised text, so normalise their literal parts too.
+        exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
+        return op.Regex(re.compile(node["regex"]), self.ids(node.get("exclude", [])), exclude_re, self.scope(node))
+
+    def combine(self, node: dict[str, Any]) -> op.Node:
+        if "all_of" in node:
+            return op.AllOf(tuple(self.node(c) for c in node["all_of"]))
+        return op.AnyOf(tuple(self.node(c) for c in node["any_of"]))
+
+    def negate(self, node: dict[str, Any]) -> op.Node:
+        return op.Not(self.node(node["not"]))
+
+    def count(self, node: dict[str, Any]) -> op.Node:
+        return op.Count(self.node(node["count"]), node.get("min", 1), node.get("max"))
+
+    def near(self, node: dict[str, Any]) -> op.Node:
+        spec = node["near"]
+        return op.Near(
+            self.node(spec["anchor"]), self.node(spec["target"]), spec.get("relation", "after"),
+            int(spec.get("within", 1)), bool(spec.get("every", False)),
+        )
+
+    def answer_delay(self, node: dict[str, Any]) -> op.Node:
+        spec = node["answer_delay"] or {}
+        return op.AnswerDelay(float(spec.get("min", 0.0)), spec.get("max"))
+
+    def silence(self, node: dict[str, Any]) -> op.Node:
+        spec = node["silence"]
+        return op.Silence(
+            float(spec["min_seconds"]), self.ids(spec.get("announce", [])) if spec.get("announce") else frozenset(),
+            spec.get("announced", "no"), int(spec.get("lookback", 1)),
+        )
+
+    def speech_rate(self, node: dict[str, Any]) -> op.Node:
+        spec = node["speech_rate"]
+        return op.SpeechRate(
+            spec.get("speaker", "agent"), spec.get("max_cpm"), spec.get("min_cpm"),
+            int(spec.get("min_chars", 8)), float(spec.get("min_seconds", 1.5)),
+        )
+
+    def interruption(self, node: dict[str, Any]) -> op.Node:
+        spec = node["interruption"] or {}
+        return op.Interruption(spec.get("by", "agent"), float(spec.get("min_overlap", 0.5)))
+
+    def hangs_up_first(self, node: dict[str, Any]) -> op.Node:
+        return op.HangsUpFirst(node["hangs_up_first"])
+
+    def emotion(self, node: dict[str, Any]) -> op.Node:
+        self.uses_emotion = True
+        spec = node["emotion"]
+        scope = op.Scope(spec.get("speaker", "customer"), spec.get("first"), spec.get("last"), None, spec.get("after_turn"))
+        return op.Emotion(scope, spec.get("below"), spec.get("above"))
+
+    def trajectory(self, node: dict[str, Any]) -> op.Node:
+        self.uses_emotion = True
+        spec = node["trajectory"] or {}
+        return op.Trajectory(spec.get("direction", "calmer"), float(spec.get("margin", 1.0)))
+
+    def ref(self, node: dict[str, Any]) -> op.Node:
+        return op.Ref(node["ref"])
+
+    def automaton(self) -> Any:
+        if not self.phrase_ids:
+            return None
+        automaton = ahocorasick.Automaton()
+        for phrase, pid in self.phrase_ids.items():
+            automaton.add_word(phrase, pid)
+        automaton.make_automaton()
+        return automaton
+
+
+_Check = Callable[[_Checker, dict[str, Any], str], None]
+_Build = Callable[[_Compiler, dict[str, Any]], op.Node]
+OPERATORS: dict[str, tuple[_Check, _Build]] = {
+    "phrases": (_Checker.phrases, _Compiler.phrases),
+    "regex": (_Checker.regex, _Compiler.regex),
+    "all_of": (_Checker.combine, _Compiler.combine),
+    "any_of": (_Checker.combine, _Compiler.combine),
+    "not": (_Checker.negate, _Compiler.negate),
+    "count": (_Checker.count, _Compiler.count),
+    "near": (_Checker.near, _Compiler.near),
+    "answer_delay": (_Checker.answer_delay, _Compiler.answer_delay),
+    "silence": (_Checker.silence, _Compiler.silence),
+    "speech_rate": (_Checker.speech_rate, _Compiler.speech_rate),
+    "interruption": (_Checker.interruption, _Compiler.interruption),
+    "hangs_up_first": (_Checker.hangs_up_first, _Compiler.hangs_up_first),
+    "emotion": (_Checker.emotion, _Compiler.emotion),
+    "trajectory": (_Checker.trajectory, _Compiler.trajectory),
+    "ref": (_Checker.ref, _Compiler.ref),
+}
+
+
+def check_rulebook_data(data: Any) -> list[str]:
+    """Every schema error of a decoded rulebook, each naming its field path."""
+    checker = _Checker(data)
+    checker.rulebook()
+    return checker.errors
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise RulebookError(str(path), [f"(yaml) {where}{getattr(exc, 'problem', None) or exc}"]) from None
+    except OSError as exc:
+        raise RulebookError(str(path), [f"(file) cannot read: {exc.strerror or exc}"]) from None
+
+
+def check_rulebook(path: str | Path) -> list[str]:
+    """Every error of a rulebook file (YAML syntax, includes, schema)."""
+    try:
+        data = _resolve_includes(_read_yaml(Path(path)), Path(path))
+    except RulebookError as exc:
+        return exc.errors
+    return check_rulebook_data(data)
+
+
+def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
+    """Validate and compile; raises :class:`RulebookError` listing every problem."""
+    errors = check_rulebook_data(data)
+    if errors:
+        raise RulebookError(source, errors)
+    comp = _Compiler(data)
+    defs = {name: comp.node(node) for name, node in (data.get("defs") or {}).items()}
+    rules = []
+    for raw in data["rules"]:
+        rules.append(
+            Rule(
+                id=raw["id"], title=raw["title"], category=raw["category"], points=int(raw["points"]),
+                expect=raw.get("expect", "present"), critical=bool(raw.get("critical", False)),
+                cites=tuple(raw["cites"]), detect=comp.node(raw["detect"]),
+                applies_when=comp.node(raw["applies_when"]) if "applies_when" in raw else None,
+                suggest=raw.get("suggest", ""), draft=bool(raw.get("draft", False)),
+            )
+        )
+    applies = comp.node(data["applies_when"]) if "applies_when" in data else None
+    return Rulebook(
+        name=data["name"], title=data.get("title", data["name"]), rules=tuple(rules), automaton=comp.automaton(),
+        defs=defs, pass_score=int(data.get("pass_score", 80)), channels=tuple(data.get("channels", ())),
+        applies_when=applies, source=source, phrases=tuple(comp.phrase_ids), uses_emotion=comp.uses_emotion,
+    )
+
+
+_CACHE: dict[str, Rulebook] = {}
+
+
+def builtin_names() -> list[str]:
+    # Files starting with "_" are shared fragments for ``include``, not rulebooks.
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def _resolve_includes(data: Any, base: Path) -> Any:
+    """Merge ``include``d fragments' phrase_sets and defs (the file's own win).
+
+    A fragment name is looked up beside the including file, then among the
+    built-in fragments, so an operator's rulebook can include ``_common``.
+    """
+    if not isinstance(data, dict) or "include" not in data:
+        return data
+    includes = data["include"]
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise RulebookError(str(base), ["include: must be a list of fragment names such as _common"])
+    merged = dict(data)
+    sets: dict[str, Any] = {}
+    defs: dict[str, Any] = {}
+    for name in includes:
+        candidates = [base.parent / f"{name}.yaml", BUILTIN_DIR / f"{name}.yaml"]
+        path = next((c for c in candidates if c.exists()), None)
+        if path is None:
+            raise RulebookError(str(base), [f"include: no fragment {name!r} beside the file or built in"])
+        fragment = _read_yaml(path) or {}
+        sets.update(fragment.get("phrase_sets") or {})
+        defs.update(fragment.get("defs") or {})
+    sets.update(data.get("phrase_sets") or {})
+    defs.update(data.get("defs") or {})
+    merged["phrase_sets"] = sets
+    merged["defs"] = defs
+    return merged
+
+
+def load_rulebook(name_or_path: str | Path) -> Rulebook:
+    """A built-in rulebook by name, or an operator's YAML file by path; cached."""
+    key = str(name_or_path)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    path = Path(key)
+    if not path.suffix and key in builtin_names():
+        path = BUILTIN_DIR / f"{key}.yaml"
+    elif not path.exists():
+        raise RulebookError(key, [f"(file) no such rulebook: not a built-in ({', '.join(builtin_names())}) nor a file"])
+    book = compile_rulebook(_resolve_includes(_read_yaml(path), path), str(path))
+    _CACHE[key] = book
+    return book
+
+
+def rulebook_for_channel(channel: str) -> Rulebook:
+    """The built-in rulebook that claims ``channel`` (chat when none does)."""
+    for name in builtin_names():
+        book = load_rulebook(name)
+        if channel in book.channels:
+            return book
+    return load_rulebook("chat")
