@@ -141,4 +141,4 @@ def test_timeline_lists_items_with_time_actor_and_body():
 def test_messages_include_can_be_swapped_out_of_band():
     html = render('{% include "front/includes/messages.html" with oob=True %}', messages=[])
     assert 'id="messages"' in html
-    assert 'hx-swap-oob="true"' in html
+    assert 'hx-swap-oob="beforeend"' in html

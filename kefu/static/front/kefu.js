@@ -217,7 +217,9 @@
     showMessage("error", t("network_error"));
   });
   document.addEventListener("htmx:load", function (event) {
-    initCharts(event.target);
+    var el = event.target;
+    if (el.classList && el.classList.contains("message")) autoDismiss(el);
+    initCharts(el);
     tickSla();
   });
 
