@@ -5,6 +5,8 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
+pytestmark = pytest.mark.urls("kefu.front.tests.urls")
+
 
 @pytest.mark.django_db
 def test_healthz_says_ok(client):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("kefu.front.tests.urls")]
 
 
 def test_login_page_speaks_chinese_by_default(client):
@@ -41,7 +41,6 @@ def test_wrong_password_shows_an_error(client, django_user_model):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.urls("kefu.front.tests.urls")
 def test_right_password_signs_in_and_goes_to_the_workbench(client, django_user_model):
     django_user_model.objects.create_user(username="agent1", password="right-password", role="agent")
     response = client.post(reverse("login"), {"username": "agent1", "password": "right-password"})
@@ -49,14 +48,12 @@ def test_right_password_signs_in_and_goes_to_the_workbench(client, django_user_m
     assert response["Location"] == reverse("home")
 
 
-@pytest.mark.urls("kefu.front.tests.urls")
 def test_signed_in_user_skips_the_login_page(client, django_user_model):
     user = django_user_model.objects.create_user(username="agent1", password="x", role="agent")
     client.force_login(user)
     assert client.get(reverse("login")).status_code == 302
 
 
-@pytest.mark.urls("kefu.front.tests.urls")
 def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
     user = django_user_model.objects.create_user(username="agent1", password="x", role="agent")
     client.force_login(user)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 STATIC = Path(settings.BASE_DIR) / "kefu" / "static"
@@ -41,6 +42,7 @@ def test_no_template_or_stylesheet_uses_a_cdn():
                 assert not re.search(r"""(src|href|url\()\s*=?\s*["']?(https?:)?//""", path.read_text()), path
 
 
+@pytest.mark.urls("kefu.front.tests.urls")
 def test_rendered_pages_reference_local_scripts_only(client, db):
     html = client.get("/login/").content.decode()
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
