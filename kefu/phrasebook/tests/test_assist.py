@@ -1,0 +1,116 @@
+"""Agent assist: category, emotion, next step, suggestions, facts and draft warnings."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.phrasebook.assist import assist, classify_caller, draft_warnings, next_step
+
+
+def _customer(*texts: str) -> list[dict[str, str]]:
+    return [{"speaker": "customer", "text": t} for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("请问宽带续费多少钱", "consult"),
+        ("我家电视没信号了，怎么办", "help"),
+        ("你们乱扣费，我要投诉！", "complaint"),
+        ("建议你们营业厅中午多开一个窗口", "suggestion"),
+        ("美女你几岁啊，有男朋友吗", "harassment"),
+        ("", "consult"),
+    ],
+)
+def test_the_caller_category_follows_what_the_customer_says(text: str, category: str) -> None:
+    assert classify_caller([text]) == category
+
+
+def test_an_angry_complainer_gets_deescalation_first() -> None:
+    result = assist(_customer("你们怎么回事！号码停机才三个多月就被收回给别人了！气死我了！"))
+    assert result.category == "complaint"
+    assert result.emotion == "angry"
+    assert result.next_step["code"] == "soothe"
+    assert result.suggestions[0].entry == "complaint.deescalate"
+    assert 2 <= len(result.suggestions) <= 3
+
+
+def test_the_policy_fact_that_answers_the_question_is_shown() -> None:
+    result = assist(_customer("我想查询一年之前的详单"))
+    assert [f.entry for f in result.facts] == ["reg.bill_retention"]
+    assert "5个月" in result.facts[0].text
+
+
+def test_no_fact_is_shown_when_none_answers_the_question() -> None:
+    assert assist(_customer("请问你们营业厅几点开门")).facts == ()
+
+
+def test_the_next_step_moves_on_once_the_agent_has_done_it() -> None:
+    turns = [
+        *_customer("宽带又断了，修了三次还这样！"),
+        {"speaker": "agent", "text": "非常理解您的心情，给您添麻烦了，真对不起。"},
+        {"speaker": "customer", "text": "你们到底什么时候能修好？"},
+    ]
+    result = assist(turns)
+    assert result.next_step["code"] == "repeat"
+    assert "case.repair_overtime" in [s.entry for s in result.suggestions]
+
+
+def test_steps_run_to_the_close_and_then_stop() -> None:
+    said = ["理解您的心情", "真对不起", "我确认一下，您是说晚上断网，对吗", "我查到是光猫故障",
+            "我们可以今天安排维护员上门", "工单已记录，明天回访", "还有其他我能帮助您的吗，感谢您的来电"]
+    assert next_step("complaint", said[:3]).code == "clarify"
+    assert next_step("complaint", said) is None
+
+
+def test_known_persona_brings_do_and_dont() -> None:
+    result = assist(_customer("快点，直接说能不能修"), persona="老虎")
+    assert result.persona["entry"] == "persona.tiger"
+    assert "直入主题" in result.persona["do"]
+    assert assist(_customer("你好"), persona="unicorn").persona is None
+
+
+def test_harassment_suggests_the_termination_script_only() -> None:
+    result = assist(_customer("美女，陪我聊聊天嘛"))
+    assert result.category == "harassment"
+    assert result.next_step is None
+    assert result.suggestions[0].entry == "harass.terminate"
+
+
+@pytest.mark.parametrize(
+    ("draft", "risk", "better_contains"),
+    [
+        ("喂，什么事？", "forbidden", "您好"),
+        ("这个我不知道。", "forbidden", "马上帮您查询"),
+        ("这不归我们管，你打别的电话。", "deflect", "负责"),
+        ("谁让你不看短信提醒。", "argue", "一起看看"),
+        ("我保证今天一定修好。", "promise", "尽全力"),
+        ("您說得很有道理，但是這是規定。", "argue", "同时"),
+    ],
+)
+def test_draft_warnings_name_the_risk_and_give_a_better_phrasing(draft: str, risk: str, better_contains: str) -> None:
+    warnings = {w.risk: w for w in draft_warnings(draft)}
+    assert risk in warnings
+    assert better_contains in warnings[risk].better
+
+
+def test_a_good_draft_gets_no_warning() -> None:
+    draft = "非常理解您的心情，我现在就帮您查一下扣费明细，两分钟内给您答复。"
+    assert draft_warnings(draft, history=_customer("话费怎么多了二十块")) == []
+
+
+def test_wei_only_counts_as_the_first_word() -> None:
+    assert [w for w in draft_warnings("您好，请问您家喂养宠物吗") if w.entry == "forbidden.wei_opening"] == []
+
+
+def test_assist_carries_draft_warnings_and_serialises() -> None:
+    result = assist(_customer("我的话费多扣了"), draft="不可能的，系统不会错")
+    data = result.to_dict()
+    assert data["warnings"][0]["risk"] == "argue"
+    assert data["category"] == "complaint"
+    assert isinstance(data["elapsed_ms"], float)
+
+
+def test_traditional_chinese_turns_work() -> None:
+    result = assist(_customer("要求查詢一年之前的詳單"))
+    assert [f.entry for f in result.facts] == ["reg.bill_retention"]
