@@ -1,0 +1,681 @@
+"""The complaint UI: the workbench (工作台), the list, the record form, the detail page and its actions.
+
+Views parse input, check access, call a selector or a service and render.
+Every complaint view starts with ``complaint_get_for_user`` (404 for what the
+user may not see); every action is authorised here *and* in the service,
+because a client can post any form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Cap
+from kefu.complaints import flow, services, sla
+from kefu.complaints import forms as cf
+from kefu.complaints.choices import (
+    Cause,
+    CauseCategory,
+    ComplainerIntent,
+    ComplainerType,
+    ContactMethod,
+    Degree,
+    Hotspot,
+    Need,
+    Remedy,
+    Severity,
+)
+from kefu.complaints.errors import ComplaintError, Conflict, InvalidInput, NotAllowed
+from kefu.complaints.flow import Action, State
+from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent
+from kefu.complaints.selectors import (
+    complaint_actions_for,
+    complaint_get_for_user,
+    queue_for,
+    visible_complaints,
+)
+from kefu.customers.choices import Channel
+from kefu.customers.models import Contact, Customer
+from kefu.front.context import safe_reverse
+from kefu.lib.masking import mask_phone
+
+PAGE_SIZE = 25
+
+# Anyone holding one of these has complaint work and sees the complaint pages.
+COMPLAINT_CAPS = frozenset(
+    {
+        Cap.COMPLAINT_RECORD,
+        Cap.COMPLAINT_JUDGE,
+        Cap.COMPLAINT_HANDLE,
+        Cap.COMPLAINT_APPROVE,
+        Cap.COMPLAINT_FOLLOW_UP,
+        Cap.COMPLAINT_REVIEW,
+        Cap.COMPLAINT_VIEW_ALL,
+    }
+)
+
+
+def _has_complaint_work(user: User) -> bool:
+    return bool(COMPLAINT_CAPS & user.caps) and user.is_active
+
+
+def _require_complaint_work(user: User) -> None:
+    if not _has_complaint_work(user):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "complaints/forbidden.html", {"message": message}, status=403)
+    if request.htmx:
+        trigger_client_event(response, "kefu:message", {"level": "error", "text": message})
+    return response
+
+
+def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Turn ``NotAllowed`` (from a view check or a service) into the 403 page with its message."""
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed as exc:
+            return _forbidden(request, exc.message)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+# ---------------------------------------------------------------- queue rows
+
+
+@dataclass(frozen=True)
+class Row:
+    """A complaint in a queue or list, with its working time left on the current step."""
+
+    complaint: Complaint
+    remaining: timedelta | None
+    overdue: bool
+
+
+def _rows(complaints: Iterable[Complaint], now: datetime) -> list[Row]:
+    rows = []
+    for c in complaints:
+        remaining = None
+        if c.is_open and c.step_due_at is not None:
+            remaining = sla.time_left(due=c.step_due_at, now=now, regulator=c.is_regulator)
+        overdue = c.is_open and (c.sla_breached or (c.step_due_at is not None and c.step_due_at < now))
+        rows.append(Row(c, remaining, overdue))
+    return rows
+
+
+def _overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
+    late = Case(When(cf.overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
+    return qs.annotate(late=late).order_by("-late", "-priority", "step_due_at", "pk")
+
+
+# ---------------------------------------------------------------- home
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The workbench: the user's own work queue, overdue items first, with counters."""
+    user: User = request.user  # type: ignore[assignment]
+    if not _has_complaint_work(user):
+        return render(request, "complaints/home.html", {"no_work": True, "elsewhere": _elsewhere(user)})
+    now = timezone.now()
+    queue = queue_for(user)
+    counters = queue.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=cf.overdue_q(now)),
+        awaiting_approval=Count("pk", filter=Q(state=State.PENDING_APPROVAL)),
+        regulator=Count("pk", filter=Q(is_regulator=True)),
+    )
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:
+        queue = queue.filter(cf.overdue_q(now))
+    page = Paginator(_overdue_first(queue, now), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "counters": counters,
+        "page_obj": page,
+        "rows": _rows(page, now),
+        "only_overdue": only_overdue,
+        "can_record": user.can(Cap.COMPLAINT_RECORD),
+    }
+    template = "complaints/home.html#queue" if request.htmx else "complaints/home.html"
+    return render(request, template, context)
+
+
+def _elsewhere(user: User) -> list[tuple[str | Promise, str]]:
+    """Links for roles without complaint work (the trainer): where their own work is."""
+    links = []
+    for label, url_name in (
+        (gettext_lazy("Phrasebook"), "knowledge:index"),
+        (gettext_lazy("Training"), "training:index"),
+        (gettext_lazy("Quality inspection"), "quality:index"),
+    ):
+        url = safe_reverse(url_name)
+        if url:
+            links.append((label, url))
+    return links
+
+
+# ---------------------------------------------------------------- list
+
+
+@login_required
+@_handles_not_allowed
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """Every complaint the user may see, filtered (state, channel, flags, department, dates, case book)."""
+    user: User = request.user  # type: ignore[assignment]
+    _require_complaint_work(user)
+    now = timezone.now()
+    filters = cf.ComplaintFilterForm(request.GET or None)
+    qs = filters.apply(visible_complaints(user), now=now)
+    qs = qs.select_related("customer", "handler", "handling_department").order_by("-received_at", "-pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters if filters.is_bound else cf.ComplaintFilterForm(),
+        "page_obj": page,
+        "rows": _rows(page, now),
+        "can_record": user.can(Cap.COMPLAINT_RECORD),
+        "casebook": request.GET.get("casebook") == "on",
+    }
+    template = "complaints/list.html#results" if request.htmx else "complaints/list.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------- record
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a new complaint is prefilled from: a logged contact or a customer."""
+
+    customer: Customer | None = None
+    contact: Contact | None = None
+
+    @property
+    def query(self) -> str:
+        if self.contact is not None:
+            return "?" + urlencode({"contact": self.contact.pk})
+        if self.customer is not None:
+            return "?" + urlencode({"customer": self.customer.pk})
+        return ""
+
+    @property
+    def phone(self) -> str:
+        if self.contact is not None and self.contact.phone:
+            return self.contact.phone
+        customer = self.customer
+        if customer is None:
+            return ""
+        phones = sorted(customer.phones.all(), key=lambda p: (not p.is_primary, p.pk))
+        return phones[0].number if phones else ""
+
+    def initial(self) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        if self.customer is not None:
+            initial["complainant_name"] = self.customer.name
+        if self.contact is not None:
+            initial.update(
+                channel=self.contact.channel,
+                subject=self.contact.summary[:120],
+                content=self.contact.detail or self.contact.summary,
+                received_at=timezone.localtime(self.contact.occurred_at).replace(second=0, microsecond=0),
+            )
+        return initial
+
+
+def _parse_pk(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise Http404("bad id") from exc
+
+
+def _source(request: HttpRequest) -> Source:
+    contact_pk = _parse_pk(request.GET.get("contact"))
+    if contact_pk is not None:
+        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=contact_pk)
+        return Source(customer=contact.customer, contact=contact)
+    customer_pk = _parse_pk(request.GET.get("customer"))
+    if customer_pk is not None:
+        return Source(customer=get_object_or_404(Customer, pk=customer_pk))
+    return Source()
+
+
+def _record_form(request: HttpRequest, source: Source, data: Any = None) -> cf.RecordForm:
+    user: User = request.user  # type: ignore[assignment]
+    phone = source.phone
+    # Only users allowed to see full numbers get the number in the page; others keep it server-side.
+    if phone and not user.can(Cap.PII_REVEAL):
+        return cf.RecordForm(data, initial=source.initial(), source_phone=phone, masked_phone=mask_phone(phone))
+    initial = {**source.initial(), "complainant_phone": phone} if phone else source.initial()
+    return cf.RecordForm(data, initial=initial)
+
+
+@login_required
+@_handles_not_allowed
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    """Record a complaint (complaint.process.record), optionally prefilled from a contact or customer."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.can(Cap.COMPLAINT_RECORD):
+        raise NotAllowed(_("You are not allowed to do this."))
+    source = _source(request)
+    form = _record_form(request, source, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = services.complaint_record(
+                actor=user, customer=source.customer, source_contact=source.contact, **form.cleaned_data
+            )
+        except InvalidInput as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Complaint %(number)s recorded.") % {"number": complaint.number})
+            return redirect(complaint)
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "source": source, "form_action": reverse("complaints:new") + source.query}
+    return render(request, "complaints/new.html", context, status=status)
+
+
+def _add_errors(form: forms.Form, exc: ComplaintError) -> None:
+    """Put a service's field errors on the form's fields (unknown fields go to the top)."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+# ---------------------------------------------------------------- detail and actions
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the panel: its form, the service that does it and the process actions it covers."""
+
+    name: str
+    form: type[cf.ActionForm]
+    service: Callable[..., Complaint]
+    covers: tuple[Action, ...]
+    title: str | Promise
+    button: str | Promise
+    done: str | Promise  # the success message
+    tone: str = "primary"
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    spec.name: spec
+    for spec in (
+        ActionSpec("accept", cf.AcceptForm, services.complaint_accept, (Action.ACCEPT,),
+                   gettext_lazy("The complaint stands"), gettext_lazy("Accept"),
+                   gettext_lazy("The complaint was accepted.")),
+        ActionSpec("reject", cf.RejectForm, services.complaint_reject, (Action.REJECT,),
+                   gettext_lazy("The complaint does not stand"), gettext_lazy("Reject and close"),
+                   gettext_lazy("The complaint was judged invalid and closed."), "danger"),
+        ActionSpec("assign", cf.AssignForm, services.complaint_assign, (Action.ASSIGN, Action.REASSIGN),
+                   gettext_lazy("Assign"), gettext_lazy("Assign"),
+                   gettext_lazy("The complaint was assigned.")),
+        ActionSpec("analyse", cf.AnalyseForm, services.complaint_analyse, (Action.ANALYSE,),
+                   gettext_lazy("Cause and person responsible"), gettext_lazy("Save the analysis"),
+                   gettext_lazy("The cause was recorded.")),
+        ActionSpec("propose", cf.ProposeForm, services.complaint_propose, (Action.PROPOSE,),
+                   gettext_lazy("Propose a remedy"), gettext_lazy("Submit for approval"),
+                   gettext_lazy("The proposal was submitted for approval.")),
+        ActionSpec("approve", cf.ApproveForm, services.complaint_approve, (Action.APPROVE,),
+                   gettext_lazy("Approve the proposal"), gettext_lazy("Approve"),
+                   gettext_lazy("The proposal was approved."), "success"),
+        ActionSpec("send_back", cf.SendBackForm, services.complaint_send_back, (Action.SEND_BACK,),
+                   gettext_lazy("Send the proposal back"), gettext_lazy("Send back"),
+                   gettext_lazy("The proposal was sent back."), "danger"),
+        ActionSpec("implement", cf.ImplementForm, services.complaint_implement, (Action.IMPLEMENT,),
+                   gettext_lazy("Implement and notify the customer"), gettext_lazy("Record implementation"),
+                   gettext_lazy("The implementation was recorded.")),
+        ActionSpec("follow_up", cf.FollowUpForm, services.complaint_follow_up, (Action.FOLLOW_UP, Action.REOPEN),
+                   gettext_lazy("Follow-up visit"), gettext_lazy("Record the follow-up"),
+                   gettext_lazy("The follow-up was recorded.")),
+        ActionSpec("review", cf.ReviewForm, services.complaint_review, (Action.REVIEW,),
+                   gettext_lazy("Review and close"), gettext_lazy("Close the complaint"),
+                   gettext_lazy("The complaint was reviewed and closed.")),
+        ActionSpec("classify", cf.ClassifyForm, services.complaint_classify, (),
+                   gettext_lazy("Classification"), gettext_lazy("Save the classification"),
+                   gettext_lazy("The classification was saved."), "ghost"),
+    )
+}
+
+# Panel order follows the process; REASSIGN is shown through the assign form.
+_PANEL_FOR: dict[Action, str] = {a: spec.name for spec in ACTIONS.values() for a in spec.covers}
+
+
+def _allowed_specs(complaint: Complaint, user: User) -> list[ActionSpec]:
+    names: list[str] = []
+    for action in complaint_actions_for(complaint=complaint, user=user):
+        name = _PANEL_FOR.get(action)
+        if name and name not in names:
+            names.append(name)
+    return [ACTIONS[name] for name in names]
+
+
+def _can_classify(complaint: Complaint, user: User) -> bool:
+    return complaint.is_open and user.can(Cap.COMPLAINT_JUDGE)
+
+
+def _authorise(spec: ActionSpec, complaint: Complaint, user: User, version: int | None) -> None:
+    """Refuse what the user may never do here; a stale form is left to the service (→ Conflict)."""
+    if spec.name == "classify":
+        if not user.can(Cap.COMPLAINT_JUDGE):
+            raise NotAllowed(_("You are not allowed to do this."))
+        return
+    caps = {flow.TRANSITIONS[a].cap for a in spec.covers}
+    if not any(user.can(Cap(cap)) for cap in caps):
+        raise NotAllowed(_("You are not allowed to do this."))
+    if version == complaint.version and spec not in _allowed_specs(complaint, user):
+        if spec.name in ("approve", "send_back") and complaint.state == State.PENDING_APPROVAL:
+            raise NotAllowed(_("You cannot approve your own proposal."))
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("expected_version", ""))
+    except ValueError:
+        return None
+
+
+def _action_form(spec: ActionSpec, complaint: Complaint, data: Any = None) -> cf.ActionForm:
+    initial: dict[str, Any] = {"expected_version": complaint.version}
+    if spec.name == "classify":
+        initial.update(cf.ClassifyForm.initial_for(complaint))
+    if spec.name == "assign":
+        initial.update(handling_department=complaint.handling_department_id, handler=complaint.handler_id)
+    return spec.form(data, initial=initial, auto_id=f"id_{spec.name}_%s")
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The complaint: form data, classification, progress, SLA, proposals, follow-ups, timeline, actions."""
+    complaint = complaint_get_for_user(pk=pk, user=request.user)
+    return _render_detail(request, complaint)
+
+
+@login_required
+@_handles_not_allowed
+@require_POST
+def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take one action on the complaint through its service; plain POST redirects, htmx swaps the page body."""
+    user: User = request.user  # type: ignore[assignment]
+    complaint = complaint_get_for_user(pk=pk, user=user)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("unknown action")
+    _authorise(spec, complaint, user, _posted_version(request))
+    form = _action_form(spec, complaint, request.POST)
+    if not form.is_valid():
+        return _render_detail(request, complaint, bound=form, bound_name=spec.name, status=422)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "expected_version"}
+    try:
+        complaint = spec.service(
+            complaint=complaint, actor=user, expected_version=form.cleaned_data["expected_version"], **data
+        )
+    except Conflict as exc:
+        fresh = complaint_get_for_user(pk=pk, user=user)
+        return _render_detail(request, fresh, conflict=exc.message, status=409)
+    except InvalidInput as exc:
+        _add_errors(form, exc)
+        return _render_detail(request, complaint, bound=form, bound_name=spec.name, status=422)
+    messages.success(request, str(spec.done))
+    if request.htmx:
+        return _render_detail(request, complaint_get_for_user(pk=pk, user=user))
+    return redirect(complaint)
+
+
+def _render_detail(
+    request: HttpRequest,
+    complaint: Complaint,
+    *,
+    bound: cf.ActionForm | None = None,
+    bound_name: str = "",
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    specs = _allowed_specs(complaint, user)
+    if _can_classify(complaint, user):
+        specs.append(ACTIONS["classify"])
+    panel = [(spec, bound if spec.name == bound_name and bound is not None else _action_form(spec, complaint))
+             for spec in specs]
+    now = timezone.now()
+    context = {
+        "complaint": complaint,
+        "panel": panel,
+        "open_panel": bound_name,
+        "conflict": conflict,
+        "progress": _progress(complaint),
+        "sla": _sla(complaint, now),
+        "proposals": complaint.proposals.select_related("proposed_by", "decided_by"),
+        "follow_ups": complaint.follow_ups.select_related("by"),
+        "events": _event_rows(complaint.events.select_related("actor")),
+        "labels": _classification_labels(complaint),
+        "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
+        "customer_url": _customer_url(complaint),
+    }
+    if request.htmx:
+        # htmx swaps only 2xx answers: errors and conflicts come back as 200 with the page body.
+        return render(request, "complaints/detail.html#htmx", context)
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+# ---------------------------------------------------------------- detail helpers
+
+
+def _customer_url(complaint: Complaint) -> str:
+    """The customer page, when the customers app routes one."""
+    if complaint.customer_id is None:
+        return ""
+    try:
+        return reverse("customers:detail", args=[complaint.customer_id])
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass(frozen=True)
+class Step:
+    state: State
+    label: str | Promise
+    status: str  # done | current | todo | skipped
+
+
+def _progress(complaint: Complaint) -> list[Step]:
+    """The nine steps of ``flow.STEP_ORDER`` with the current one marked (an invalid complaint skips to closed)."""
+    current = flow.step_index(complaint.state)
+    invalid = complaint.closed_outcome == "invalid"
+    steps = []
+    for index, state in enumerate(flow.STEP_ORDER):
+        if index == current:
+            status = "current"
+        elif invalid and 0 < index < current:
+            status = "skipped"
+        elif index < current:
+            status = "done"
+        else:
+            status = "todo"
+        steps.append(Step(state, STATE_LABELS[state], status))
+    return steps
+
+
+@dataclass(frozen=True)
+class SlaView:
+    step_due: datetime | None
+    step_left: timedelta | None
+    overall_due: datetime | None
+    overall_left: timedelta | None
+    overdue: bool
+
+
+def _sla(complaint: Complaint, now: datetime) -> SlaView:
+    def left(due: datetime | None) -> timedelta | None:
+        if due is None or not complaint.is_open:
+            return None
+        return sla.time_left(due=due, now=now, regulator=complaint.is_regulator)
+
+    step_left = left(complaint.step_due_at)
+    overdue = complaint.is_open and (complaint.sla_breached or (step_left is not None and step_left <= timedelta(0)))
+    return SlaView(complaint.step_due_at, step_left, complaint.due_at, left(complaint.due_at), overdue)
+
+
+ACTION_LABELS: dict[str, str | Promise] = {
+    "record": gettext_lazy("Recorded the complaint"),
+    "accept": gettext_lazy("Judged valid"),
+    "reject": gettext_lazy("Judged invalid and closed"),
+    "assign": gettext_lazy("Assigned"),
+    "reassign": gettext_lazy("Reassigned"),
+    "analyse": gettext_lazy("Analysed the cause"),
+    "propose": gettext_lazy("Proposed a remedy"),
+    "approve": gettext_lazy("Approved the proposal"),
+    "send_back": gettext_lazy("Sent the proposal back"),
+    "implement": gettext_lazy("Implemented and notified the customer"),
+    "follow_up": gettext_lazy("Followed up: customer satisfied"),
+    "reopen": gettext_lazy("Followed up: customer dissatisfied, reopened"),
+    "review": gettext_lazy("Reviewed and closed"),
+    "classify": gettext_lazy("Reclassified"),
+    "sla_breach": gettext_lazy("Step deadline missed"),
+}
+ACTION_TONES = {
+    "record": "info", "accept": "info", "reject": "neutral", "approve": "success", "send_back": "danger",
+    "implement": "success", "follow_up": "success", "reopen": "danger", "review": "success",
+    "sla_breach": "danger",
+}
+
+# Labels of the keys of ``ComplaintEvent.data`` that are not Complaint fields.
+EXTRA_DATA_LABELS: dict[str, str | Promise] = {
+    "remedy": gettext_lazy("Remedy"),
+    "amount": gettext_lazy("Amount (yuan)"),
+    "plan": gettext_lazy("Plan"),
+    "method": gettext_lazy("Method"),
+    "done": gettext_lazy("Remedy carried out"),
+    "helped": gettext_lazy("It helped"),
+    "satisfaction": gettext_lazy("Satisfaction"),
+    "repeat_of": gettext_lazy("Repeat of"),
+    "step_due_at": gettext_lazy("Step due"),
+}
+# Bookkeeping that means nothing to a reader of the timeline.
+HIDDEN_DATA = frozenset({"priority", "reopen_count", "notified_at", "closed_outcome", "proposal", "version"})
+
+CHOICES_BY_KEY: dict[str, dict[str, str | Promise]] = {
+    "channel": dict(Channel.choices),
+    "severity": dict(Severity.choices),
+    "cause": dict(Cause.choices),
+    "cause_category": dict(CauseCategory.choices),
+    "hotspot": dict(Hotspot.choices),
+    "needs": dict(Need.choices),
+    "degrees": dict(Degree.choices),
+    "complainer_type": dict(ComplainerType.choices),
+    "complainer_intent": dict(ComplainerIntent.choices),
+    "remedy": dict(Remedy.choices),
+    "method": dict(ContactMethod.choices),
+    "notified_via": dict(ContactMethod.choices),
+}
+_DEPARTMENT_KEYS = ("handling_department", "responsible_department")
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: ComplaintEvent
+    title: str | Promise
+    tone: str
+    from_label: str | Promise
+    to_label: str | Promise
+    changes: list[tuple[str | Promise, str]]
+
+
+def _event_rows(events: Iterable[ComplaintEvent]) -> list[EventRow]:
+    events = list(events)
+    department_ids = {e.data.get(k) for e in events for k in _DEPARTMENT_KEYS if e.data.get(k)}
+    user_ids = {e.data.get("handler") for e in events if e.data.get("handler")}
+    names: dict[str, dict[Any, str]] = {
+        "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=department_ids)} if department_ids else {},
+        "user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
+    }
+    rows = []
+    for event in events:
+        moved = event.from_state and event.to_state and event.from_state != event.to_state
+        rows.append(
+            EventRow(
+                event=event,
+                title=ACTION_LABELS.get(event.action, event.action),
+                tone=ACTION_TONES.get(event.action, "accent"),
+                from_label=STATE_LABELS.get(event.from_state, "") if moved else "",  # type: ignore[call-overload]
+                to_label=STATE_LABELS.get(event.to_state, "") if moved else "",  # type: ignore[call-overload]
+                changes=_changes(event.data or {}, names),
+            )
+        )
+    return rows
+
+
+def _changes(data: dict[str, Any], names: dict[str, dict[Any, str]]) -> list[tuple[str | Promise, str]]:
+    out: list[tuple[str | Promise, str]] = []
+    for key, value in data.items():
+        if key in HIDDEN_DATA or value in (None, "", []):
+            continue
+        out.append((_data_label(key), _data_value(key, value, names)))
+    return out
+
+
+def _data_label(key: str) -> str | Promise:
+    if key in EXTRA_DATA_LABELS:
+        return EXTRA_DATA_LABELS[key]
+    try:
+        return Complaint._meta.get_field(key).verbose_name  # type: ignore[union-attr]
+    except FieldDoesNotExist:  # an unknown key is shown as is
+        return key
+
+
+def _data_value(key: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key in _DEPARTMENT_KEYS:
+        return names["department"].get(value, str(value))
+    if key == "handler":
+        return names["user"].get(value, str(value))
+    choices = CHOICES_BY_KEY.get(key)
+    if choices is not None:
+        values = value if isinstance(value, list) else [value]
+        return "、".join(str(choices.get(v, v)) for v in values)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _classification_labels(complaint: Complaint) -> dict[str, str]:
+    return {
+        "needs": "、".join(str(dict(Need.choices).get(v, v)) for v in complaint.needs or []),
+        "degrees": "、".join(str(dict(Degree.choices).get(v, v)) for v in complaint.degrees or []),
+    }
