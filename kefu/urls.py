@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kefu.api import api
+from kefu.complaints.views import home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("complaints/", include("kefu.complaints.urls")),
+    path("", home, name="home"),
     path("", include("kefu.front.urls")),
 ]
