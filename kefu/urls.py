@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("customers/", include("kefu.customers.urls")),
+    path("contacts/", include("kefu.customers.contact_urls")),
     path("complaints/", include("kefu.complaints.urls")),
     path("", home, name="home"),
     path("", include("kefu.front.urls")),

@@ -1,0 +1,244 @@
+"""Reads of customers and contacts, scoped to what the user may see.
+
+Whoever talks to customers (agents, account managers, supervisors) sees every
+customer: a caller can be anyone. Templates only ever get masked phone and ID
+numbers (``masked_phones``, ``mask_id_number``); the reveal services are the
+one way to a full number, and each call writes a ``RevealLog`` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Prefetch, QuerySet, Value
+from django.db.models.fields import CharField
+from django.http import Http404
+from django.utils import timezone
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.customers.models import Contact, Customer, PhoneNumber
+from kefu.lib.masking import digits_only, mask_phone
+from kefu.lib.textnorm import to_simplified
+
+# Mirrors the navigation (kefu.front.context): who sees customer profiles, contact lists.
+CUSTOMER_VIEW_CAPS = frozenset({Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL})
+CONTACT_VIEW_CAPS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
+
+
+def can_view_customers(user: User) -> bool:
+    return any(user.can(cap) for cap in CUSTOMER_VIEW_CAPS)
+
+
+def can_view_contacts(user: User) -> bool:
+    return any(user.can(cap) for cap in CONTACT_VIEW_CAPS)
+
+
+def check_can_view_customers(user: User) -> None:
+    if not can_view_customers(user):
+        raise PermissionDenied("no access to customers")
+
+
+def check_can_view_contacts(user: User) -> None:
+    if not can_view_contacts(user):
+        raise PermissionDenied("no access to contacts")
+
+
+# ---------------------------------------------------------------- customers
+
+
+def _phones_prefetch() -> Prefetch[Any]:
+    return Prefetch("phones", queryset=PhoneNumber.objects.order_by("-is_primary", "pk"))
+
+
+def customer_get_for_user(*, pk: int | str, user: User) -> Customer:
+    """The customer, 403 for users who do not work with customers, 404 if it does not exist."""
+    check_can_view_customers(user)
+    try:
+        return (
+            Customer.objects.select_related("account_manager").prefetch_related(_phones_prefetch()).get(pk=pk)
+        )
+    except (Customer.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("customer not found") from exc
+
+
+def phone_get_for_user(*, customer: Customer, pk: int | str, user: User) -> PhoneNumber:
+    """One of ``customer``'s numbers or 404 (a number of another customer is not found here)."""
+    check_can_view_customers(user)
+    try:
+        return PhoneNumber.objects.get(customer=customer, pk=pk)
+    except (PhoneNumber.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("phone number not found") from exc
+
+
+def customer_list(
+    *, user: User, query: str = "", tier: str = "", persona: str | None = None
+) -> QuerySet[Customer]:
+    """Customers matching the filters, newest first.
+
+    ``query`` is an exact phone number (when it is all digits, separators allowed)
+    or the beginning of a name (Traditional input is folded to Simplified, as names
+    are stored). Free-text search across everything is the search page's job.
+    """
+    check_can_view_customers(user)
+    qs = Customer.objects.select_related("account_manager").prefetch_related(_phones_prefetch())
+    query = query.strip()
+    if query:
+        digits = digits_only(query)
+        if digits and len(digits) >= len(query.replace(" ", "").replace("-", "")):
+            qs = qs.filter(phones__number=digits).distinct()
+        else:
+            qs = qs.filter(name__startswith=to_simplified(query))
+    if tier:
+        qs = qs.filter(tier=tier)
+    if persona is not None:
+        qs = qs.filter(persona=persona)
+    return qs.order_by("-created_at", "-pk")
+
+
+def customers_by_phone(number: str, *, limit: int = 5) -> list[Customer]:
+    """Customers owning exactly this number (normally one; a shared family line may give more)."""
+    digits = digits_only(number)
+    if len(digits) < 5:
+        return []
+    return list(
+        Customer.objects.filter(phones__number=digits)
+        .select_related("account_manager")
+        .prefetch_related(_phones_prefetch())
+        .distinct()
+        .order_by("pk")[:limit]
+    )
+
+
+def recent_contacts(*, customer: Customer, limit: int = 5) -> list[Contact]:
+    return list(customer.contacts.select_related("agent").order_by("-occurred_at", "-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class MaskedPhone:
+    pk: int
+    masked: str
+    label: str
+    is_primary: bool
+
+
+def masked_phones(customer: Customer) -> list[MaskedPhone]:
+    """The numbers as templates may show them: masked, never the full value."""
+    return [MaskedPhone(p.pk, mask_phone(p.number), p.label, p.is_primary) for p in customer.phones.all()]
+
+
+# ---------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a customer's history: a contact or a complaint."""
+
+    kind: str  # "contact" | "complaint"
+    at: datetime
+    obj: Any
+    can_open: bool = True
+
+
+def customer_history(*, customer: Customer, user: User, page: int | str = 1, per_page: int = 20) -> Page[Any]:
+    """Contacts and complaints of ``customer``, newest first, one page of ``HistoryEntry``.
+
+    A fixed number of queries whatever the page size: a UNION of (kind, id, time)
+    is counted and sliced in the database, then each kind is fetched by id.
+    Every complaint is listed (the person on the phone must know about an open
+    one); ``can_open`` says whether the user may open its detail page.
+    """
+    from kefu.complaints.models import Complaint
+    from kefu.complaints.selectors import visible_complaints
+
+    check_can_view_customers(user)
+    contacts = (
+        Contact.objects.filter(customer=customer)
+        .annotate(kind=Value("contact", output_field=CharField()))
+        .values_list("kind", "pk", "occurred_at")
+    )
+    complaints = (
+        Complaint.objects.filter(customer=customer)
+        .annotate(kind=Value("complaint", output_field=CharField()), occurred_at=F("received_at"))
+        .values_list("kind", "pk", "occurred_at")
+    )
+    union = contacts.union(complaints, all=True).order_by("-occurred_at", "-pk")
+    paginator = Paginator(union, per_page)
+    page_obj = paginator.get_page(page)
+    rows = list(page_obj.object_list)
+    contact_ids = [pk for kind, pk, _at in rows if kind == "contact"]
+    complaint_ids = [pk for kind, pk, _at in rows if kind == "complaint"]
+    by_contact = (
+        {c.pk: c for c in Contact.objects.filter(pk__in=contact_ids).select_related("agent")}
+        if contact_ids
+        else {}
+    )
+    by_complaint = (
+        {
+            c.pk: c
+            for c in Complaint.objects.filter(pk__in=complaint_ids).select_related("handling_department")
+        }
+        if complaint_ids
+        else {}
+    )
+    openable = (
+        set(visible_complaints(user).filter(pk__in=complaint_ids).values_list("pk", flat=True))
+        if complaint_ids
+        else set()
+    )
+    entries = []
+    for kind, pk, at in rows:
+        if kind == "contact" and pk in by_contact:
+            entries.append(HistoryEntry(kind, at, by_contact[pk]))
+        elif kind == "complaint" and pk in by_complaint:
+            entries.append(HistoryEntry(kind, at, by_complaint[pk], can_open=pk in openable))
+    page_obj.object_list = entries
+    return page_obj
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def contacts_for(
+    *,
+    user: User,
+    channel: str = "",
+    category: str = "",
+    agent: User | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    customer: Customer | None = None,
+) -> QuerySet[Contact]:
+    """Contacts matching the filters, newest first; dates are whole local days, inclusive."""
+    check_can_view_contacts(user)
+    qs = Contact.objects.select_related("customer", "agent")
+    if channel:
+        qs = qs.filter(channel=channel)
+    if category:
+        qs = qs.filter(category=category)
+    if agent is not None:
+        qs = qs.filter(agent=agent)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    if date_from:
+        qs = qs.filter(occurred_at__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(occurred_at__lt=_day_start(date_to) + timedelta(days=1))
+    return qs.order_by("-occurred_at", "-pk")
+
+
+def contact_get_for_user(*, pk: int | str, user: User) -> Contact:
+    """The contact, 403 for users who do not see contacts, 404 if it does not exist."""
+    check_can_view_contacts(user)
+    try:
+        return Contact.objects.select_related("customer", "agent").get(pk=pk)
+    except (Contact.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("contact not found") from exc

@@ -1,0 +1,363 @@
+"""Customer profiles, the contact list and the fast contact logger.
+
+Each view starts with a getter or check that enforces access (403/404), parses
+input, calls one service or selector and renders one template or one of its
+partials (``template.html#partial``) for htmx. Full phone and ID numbers reach
+a page only through the reveal views, which require ``PII_REVEAL`` and log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.complaints.errors import ComplaintError
+from kefu.customers import selectors, services
+from kefu.customers.choices import CallerCategory
+from kefu.customers.forms import ContactFilterForm, ContactForm, CustomerFilterForm, CustomerForm
+from kefu.customers.models import Contact, Customer
+from kefu.customers.personas import advice_for
+from kefu.lib.masking import digits_only, mask_id_number, mask_phone
+
+CUSTOMERS_PER_PAGE = 25
+CONTACTS_PER_PAGE = 30
+HISTORY_PER_PAGE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _check_cap(user: User, cap: Cap) -> None:
+    if not user.can(cap):
+        raise PermissionDenied(cap.value)
+
+
+def complaint_new_url(contact: Contact) -> str | None:
+    """``complaints:new?contact=<id>`` — None until the complaints app routes that page."""
+    try:
+        return f"{reverse('complaints:new')}?{urlencode({'contact': contact.pk})}"
+    except NoReverseMatch:
+        return None
+
+
+def format_duration(seconds: int | None) -> str:
+    """3:20 for 200 seconds — the same form the logger accepts."""
+    if seconds is None:
+        return ""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _routed(url_name: str, *args: Any) -> bool:
+    """Whether another app already routes ``url_name`` (links to it are shown only then)."""
+    try:
+        reverse(url_name, args=args or None)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _apply_errors(form: Form, exc: ComplaintError) -> None:
+    """Put a service's field errors on the form (unknown fields become non-field errors)."""
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not exc.errors:
+        form.add_error(None, exc.message)
+
+
+# ---------------------------------------------------------------- customers
+
+
+def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    user = _user(request)
+    return {
+        "customer": customer,
+        "advice": advice_for(customer.persona),
+        "phones": selectors.masked_phones(customer),
+        "id_number_masked": mask_id_number(customer.id_number) if customer.id_number else "",
+        "can_reveal": user.can(Cap.PII_REVEAL),
+        "can_edit": user.can(Cap.CUSTOMER_EDIT),
+        "can_log": user.can(Cap.CONTACT_LOG),
+        "history": selectors.customer_history(
+            customer=customer, user=user, page=request.GET.get("page", 1), per_page=HISTORY_PER_PAGE
+        ),
+        "complaints_routed": _routed("complaints:detail", 1),
+    }
+
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    selectors.check_can_view_customers(user)
+    form = CustomerFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {
+            "query": form.cleaned_data["q"],
+            "tier": form.cleaned_data["tier"],
+            "persona": form.persona_value(),
+        }
+    customers = selectors.customer_list(user=user, **filters)
+    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(c, selectors.masked_phones(c)[:1]) for c in page.object_list]
+    context = {"form": form, "page_obj": page, "rows": rows, "can_edit": user.can(Cap.CUSTOMER_EDIT)}
+    template = "customers/customer_list.html"
+    if request.htmx and request.htmx.target == "customer-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_get_for_user(pk=pk, user=_user(request))
+    context = _profile_context(request, customer)
+    template = "customers/customer_detail.html"
+    if request.htmx and request.htmx.target == "history":
+        template += "#history"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _check_cap(user, Cap.CUSTOMER_EDIT)
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer = services.customer_create(
+                actor=user,
+                name=data["name"],
+                tier=data["tier"],
+                segment=data["segment"],
+                persona=data["persona"],
+                id_number=data["id_number"],
+                customer_since=data["customer_since"],
+                address=data["address"],
+                account_manager=data["account_manager"],
+                note=data["note"],
+                phones=form.phone_list(),
+            )
+        except ComplaintError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get_for_user(pk=pk, user=user)
+    _check_cap(user, Cap.CUSTOMER_EDIT)
+    form = CustomerForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.customer_update(
+                customer=customer,
+                actor=user,
+                name=data["name"],
+                tier=data["tier"],
+                segment=data["segment"],
+                persona=data["persona"],
+                customer_since=data["customer_since"],
+                address=data["address"],
+                account_manager=data["account_manager"],
+                note=data["note"],
+                new_id_number=data["id_number"],
+                add_phones=form.phone_list(),
+                remove_phone_ids=[p.pk for p in data["remove_phones"]],
+            )
+        except ComplaintError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "customer": customer, "id_number_masked": mask_id_number(customer.id_number)},
+    )
+
+
+def _reveal_response(
+    request: HttpRequest, customer: Customer, value: str, *, phone_pk: int | None = None
+) -> HttpResponse:
+    """htmx: the revealed value in place of the masked one; without htmx: the profile showing it.
+
+    Never cached or redirected to: the full value exists only in this one response.
+    """
+    if request.htmx:
+        response = render(request, "customers/customer_detail.html#revealed", {"value": value})
+    else:
+        context = _profile_context(request, customer)
+        context.update(revealed_value=value, revealed_phone=phone_pk, revealed_id=phone_pk is None)
+        response = render(request, "customers/customer_detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get_for_user(pk=pk, user=user)
+    _check_cap(user, Cap.PII_REVEAL)
+    phone = selectors.phone_get_for_user(customer=customer, pk=phone_pk, user=user)
+    number = services.phone_reveal(actor=user, phone=phone, reason=request.POST.get("reason", ""))
+    return _reveal_response(request, customer, number, phone_pk=phone.pk)
+
+
+@login_required
+@require_POST
+def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get_for_user(pk=pk, user=user)
+    _check_cap(user, Cap.PII_REVEAL)
+    if not customer.id_number:
+        raise Http404("no ID number on file")
+    value = services.id_number_reveal(actor=user, customer=customer, reason=request.POST.get("reason", ""))
+    return _reveal_response(request, customer, value)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    selectors.check_can_view_contacts(user)
+    form = ContactFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    contacts = selectors.contacts_for(user=user, **filters)
+    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        (c, mask_phone(c.phone) if c.phone else "", format_duration(c.duration_seconds))
+        for c in page.object_list
+    ]
+    context = {"form": form, "page_obj": page, "rows": rows, "can_log": user.can(Cap.CONTACT_LOG)}
+    template = "customers/contact_list.html"
+    if request.htmx and request.htmx.target == "contact-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    contact = selectors.contact_get_for_user(pk=pk, user=user)
+    context = {
+        "contact": contact,
+        "phone_masked": mask_phone(contact.phone) if contact.phone else "",
+        "duration": format_duration(contact.duration_seconds),
+        "complaint_new_url": complaint_new_url(contact) if user.can(Cap.COMPLAINT_RECORD) else None,
+        "can_view_customer": selectors.can_view_customers(user),
+    }
+    return render(request, "customers/contact_detail.html", context)
+
+
+def _lookup_context(user: User, *, phone: str = "", customer: Customer | None = None) -> dict[str, Any]:
+    """Who is calling: the customer(s) owning ``phone`` (or the given one), with advice and recent contacts."""
+    matches = [customer] if customer is not None else selectors.customers_by_phone(phone)
+    return {
+        "matches": [
+            {
+                "customer": c,
+                "advice": advice_for(c.persona),
+                "recent": selectors.recent_contacts(customer=c, limit=3),
+            }
+            for c in matches
+        ],
+        "looked_up": customer is not None or len(digits_only(phone)) >= 5,
+        "can_create": user.can(Cap.CUSTOMER_EDIT),
+    }
+
+
+@login_required
+@require_GET
+def contact_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx partial of the logger: typing the number shows who is calling."""
+    user = _user(request)
+    _check_cap(user, Cap.CONTACT_LOG)
+    selectors.check_can_view_customers(user)
+    context = _lookup_context(user, phone=request.GET.get("phone", ""))
+    return render(request, "customers/contact_new.html#lookup", context)
+
+
+def _logger_context(request: HttpRequest, form: ContactForm, customer: Customer | None) -> dict[str, Any]:
+    user = _user(request)
+    saved = None
+    saved_id = request.GET.get("saved", "")
+    if saved_id.isdigit():
+        saved = Contact.objects.select_related("customer").filter(pk=saved_id, agent=user).first()
+    return {
+        "form": form,
+        "saved": saved,
+        "saved_complaint_url": complaint_new_url(saved) if saved and user.can(Cap.COMPLAINT_RECORD) else None,
+        "can_record_complaint": user.can(Cap.COMPLAINT_RECORD),
+        "complaint_category": CallerCategory.COMPLAINT.value,
+        **_lookup_context(user, phone=form["phone"].value() or "", customer=customer),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponse:
+    """The fast logger (快速登记): phone first, number keys for channel and category, Ctrl+Enter saves."""
+    user = _user(request)
+    _check_cap(user, Cap.CONTACT_LOG)
+    customer = None
+    initial_customer = request.GET.get("customer", "")
+    if request.method == "GET" and initial_customer.isdigit():
+        customer = selectors.customer_get_for_user(pk=initial_customer, user=user)
+    form = ContactForm(request.POST or None, initial={"customer": customer.pk if customer else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = services.contact_log(
+                actor=user,
+                channel=data["channel"],
+                category=data["category"],
+                summary=data["summary"],
+                detail=data["detail"],
+                phone=data["phone"],
+                customer=data["customer"],
+                duration_seconds=data["duration"],
+            )
+        except ComplaintError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _after_logging(request, contact)
+    if request.method == "POST":
+        customer = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
+    return render(request, "customers/contact_new.html", _logger_context(request, form, customer))
+
+
+def _after_logging(request: HttpRequest, contact: Contact) -> HttpResponse:
+    """Straight on to the complaint form when asked, else a fresh logger for the next caller."""
+    next_url = complaint_new_url(contact)
+    if request.POST.get("then") == "complaint" and next_url and _user(request).can(Cap.COMPLAINT_RECORD):
+        return HttpResponseRedirect(next_url)
+    messages.success(request, _("Contact saved."))
+    return HttpResponseRedirect(f"{reverse('contacts:new')}?{urlencode({'saved': contact.pk})}")
