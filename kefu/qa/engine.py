@@ -86,21 +86,24 @@ def judge(rule: Rule, ctx: op.Context) -> tuple[str, op.Match]:
     return ("pass" if ok else "fail"), match
 
 
-def emotion_summary(prep: Prepared, emotions: list[float]) -> dict[str, Any]:
-    """Customer mood at start/end/worst and agent negativity, squashed to −1…1."""
+def emotion_summary(prep: Prepared, ctx: op.Context) -> dict[str, Any]:
+    """Customer mood at start/end/worst, squashed to −1…1, and the agent turns
+    found negative (only those the rulebook looked at)."""
 
     def squash(x: float) -> float:
         return round(math.tanh(x / 4.0), 3)
 
     customer = prep.by_speaker["customer"]
     agent = prep.by_speaker["agent"]
+    emotions = {t: ctx.emotion(t) for t in customer}
     summary: dict[str, Any] = {"customer_turns": [squash(emotions[t]) for t in customer]}
     if customer:
         first, last = emotions[customer[0]], emotions[customer[-1]]
-        summary.update(start=squash(first), end=squash(last), min=squash(min(emotions[t] for t in customer)))
+        summary.update(start=squash(first), end=squash(last), min=squash(min(emotions.values())))
         if len(customer) >= 2:
             summary["trajectory"] = "calmer" if last - first >= 1.0 else "worse" if first - last >= 1.0 else "same"
-    summary["agent_negative_turns"] = [t for t in agent if emotions[t] <= -4.0]
+    known = ctx.known_emotions()
+    summary["agent_negative_turns"] = [t for t in agent if known.get(t, 0.0) <= -8.0]
     return summary
 
 
@@ -166,7 +169,7 @@ class Engine:
         categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
         return Scorecard(
             id=prep.conv.id, rulebook=book.name, score=score, passed=not critical and score >= book.pass_score,
-            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx.emotions),
+            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx),
             applicable=applicable,
         )
 

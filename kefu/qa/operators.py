@@ -13,6 +13,7 @@ phrase ids. That is what makes a 40-rule rulebook cost about one pass.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ NA = Match(False, _EMPTY, True)
 class Context:
     """Per-conversation state shared by all nodes of one rulebook."""
 
-    __slots__ = ("_emotions", "_memo", "automaton", "defs", "hits", "model", "prep")
+    __slots__ = ("_emotions", "_index", "_memo", "automaton", "defs", "hits", "model", "prep")
 
     def __init__(
         self,
@@ -53,11 +54,24 @@ class Context:
         self.defs = defs
         self.model = model
         self._memo: dict[str, Match] = {}
-        self._emotions = emotions
+        self._emotions: list[float | None] = list(emotions) if emotions is not None else [None] * len(prep.norm)
         self.hits = hits if hits is not None else self._scan()
+        self._index: dict[int, list[int]] | None = None
 
     def _scan(self) -> list[set[int]]:
         return scan(self.automaton, self.prep)
+
+    @property
+    def index(self) -> dict[int, list[int]]:
+        """Phrase id → turns containing it (ascending): phrase nodes look up
+        their few ids instead of walking every turn."""
+        if self._index is None:
+            index: dict[int, list[int]] = {}
+            for turn, pids in enumerate(self.hits):
+                for pid in pids:
+                    index.setdefault(pid, []).append(turn)
+            self._index = index
+        return self._index
 
     def ref(self, name: str) -> Match:
         memo = self._memo.get(name)
@@ -66,13 +80,22 @@ class Context:
             self._memo[name] = memo
         return memo
 
-    @property
-    def emotions(self) -> list[float]:
-        """Polarity of every turn (log-odds), computed on first use only."""
-        if self._emotions is None:
+    def emotion(self, turn: int) -> float:
+        """Polarity (log-odds) of one turn, computed on first use only.
+
+        Lazy per turn because the lexicon pass costs as much as the whole
+        rulebook's phrase pass: a rulebook that only looks at the customer
+        never pays for the agent's turns.
+        """
+        value = self._emotions[turn]
+        if value is None:
             model = self.model or default_model()
-            self._emotions = [model.polarity_normalized(text) for text in self.prep.norm]
-        return self._emotions
+            value = model.polarity_normalized(self.prep.norm[turn])
+            self._emotions[turn] = value
+        return value
+
+    def known_emotions(self) -> dict[int, float]:
+        return {t: v for t, v in enumerate(self._emotions) if v is not None}
 
 
 def scan(automaton: Any, prep: Prepared) -> list[set[int]]:
@@ -145,15 +168,23 @@ class Phrases(Node):
     def eval(self, ctx: Context) -> Match:
         if self.scope.within_seconds is not None and not ctx.prep.has_times:
             return NA
-        ids = self.ids
-        hits = ctx.hits
+        index = ctx.index
+        scope = self.scope
+        plain = scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None
+        allowed = None if plain else set(scope.turns(ctx.prep))
+        speaker = scope.speaker
+        turns_of = ctx.prep.turns
         found: set[int] = set()
-        turns = []
-        for t in self.scope.turns(ctx.prep):
-            common = hits[t] & ids
-            if common:
-                turns.append(t)
-                found |= common
+        hit_turns: set[int] = set()
+        for pid in self.ids:
+            where = index.get(pid)
+            if not where:
+                continue
+            for t in where:
+                if (allowed is None and (speaker == "any" or turns_of[t].speaker == speaker)) or (allowed is not None and t in allowed):
+                    hit_turns.add(t)
+                    found.add(pid)
+        turns = sorted(hit_turns)
         mode = self.mode
         if mode == "any":
             ok = bool(turns)
@@ -281,13 +312,6 @@ class Near(Node):
     within: int
     every: bool = False
 
-    def _close(self, a: int, t: int) -> bool:
-        if self.relation == "after":
-            return 0 <= t - a <= self.within
-        if self.relation == "before":
-            return 0 <= a - t <= self.within
-        return abs(t - a) <= self.within
-
     def eval(self, ctx: Context) -> Match:
         anchor = self.anchor.eval(ctx)
         if anchor.na or not anchor.turns:
@@ -295,13 +319,25 @@ class Near(Node):
         target = self.target.eval(ctx)
         if target.na:
             return NA
-        targets = target.turns
-        satisfied = [a for a in anchor.turns if any(self._close(a, t) for t in targets)]
+        targets = sorted(target.turns)
+        satisfied = [a for a in anchor.turns if self._first_close(a, targets) is not None]
         if self.every:
             missing = tuple(a for a in anchor.turns if a not in satisfied)
             return Match(not missing, missing or tuple(satisfied))
-        evidence = tuple(t for t in targets if any(self._close(a, t) for a in anchor.turns))
+        evidence = tuple(sorted({t for a in satisfied if (t := self._first_close(a, targets)) is not None}))
         return Match(bool(satisfied), evidence or anchor.turns)
+
+    def _window(self, a: int) -> tuple[int, int]:
+        if self.relation == "after":
+            return a, a + self.within
+        if self.relation == "before":
+            return a - self.within, a
+        return a - self.within, a + self.within
+
+    def _first_close(self, a: int, targets: list[int]) -> int | None:
+        low, high = self._window(a)
+        i = bisect_left(targets, low)
+        return targets[i] if i < len(targets) and targets[i] <= high else None
 
 
 # --- timing ---------------------------------------------------------------------------
@@ -381,7 +417,10 @@ class Silence(Node):
         return Match(bool(gaps), turns, detail=f"{len(gaps)} gaps")
 
 
-_NOT_SPOKEN = re.compile(r"[\s\W_]+", re.UNICODE)
+# Punctuation is not spoken; counting the common marks of normalised text
+# with str.count is far cheaper than a per-character filter.
+def _spoken_chars(text: str) -> int:
+    return len(text) - text.count(" ") - text.count(",") - text.count(".") - text.count("!") - text.count("?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +450,8 @@ class SpeechRate(Node):
             if turn.start is None or turn.end is None:
                 continue
             seconds = turn.end - turn.start
-            chars = len(_NOT_SPOKEN.sub("", prep.norm[i]))
+            text = prep.norm[i]
+            chars = _spoken_chars(text)
             if chars < self.min_chars or seconds < self.min_seconds:
                 continue
             total_chars += chars
@@ -478,11 +518,11 @@ class Emotion(Node):
         scoped = self.scope.turns(ctx.prep)
         if not scoped:
             return NA
-        emotions = ctx.emotions
+        emotion = ctx.emotion
         turns = tuple(
             t
             for t in scoped
-            if (self.below is not None and emotions[t] <= self.below) or (self.above is not None and emotions[t] >= self.above)
+            if (self.below is not None and emotion(t) <= self.below) or (self.above is not None and emotion(t) >= self.above)
         )
         return Match(bool(turns), turns)
 
@@ -502,8 +542,7 @@ class Trajectory(Node):
         turns = ctx.prep.by_speaker["customer"]
         if len(turns) < 2:
             return NA
-        emotions = ctx.emotions
-        first, last = emotions[turns[0]], emotions[turns[-1]]
+        first, last = ctx.emotion(turns[0]), ctx.emotion(turns[-1])
         evidence = (turns[0], turns[-1])
         detail = f"customer polarity {first:.1f} → {last:.1f}"
         if self.direction == "calmer":

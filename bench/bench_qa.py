@@ -1,0 +1,122 @@
+"""Benchmark the QA engine on realistic hotline calls (≈60 turns, ≈3,000 chars).
+
+Reports, in one run (these machines are noisy, so every figure is the best of
+several rounds and the ratios compare figures measured side by side):
+
+* calls/s for the default hotline rulebook on one core, and with 2 workers
+  through the same path as ``kefu qa score --workers 2``;
+* the ratio to a naive baseline — every rule's phrases as separate regular
+  expression scans over every turn (what a first implementation does);
+* the ratio to the floor — normalising the text and one Aho-Corasick pass;
+* live turn-by-turn checking: p50/p99 per turn.
+
+Targets: ≥300 calls/s/core, ≥5× naive, within 3× of the floor, live p99 < 2 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kefu.lib.textnorm import normalize  # noqa: E402
+from kefu.qa import cli  # noqa: E402
+from kefu.qa.engine import Engine, LiveSession  # noqa: E402
+from kefu.qa.model import SEP, parse_conversation  # noqa: E402
+from kefu.qa.rulebook import load_rulebook  # noqa: E402
+from kefu.qa.synth import hotline_calls  # noqa: E402
+
+N_CALLS = 400
+ROUNDS = 3
+
+
+def best_rate(fn, n: int, rounds: int = ROUNDS) -> float:  # type: ignore[no-untyped-def]
+    """Calls per second of CPU time, best of ``rounds``.
+
+    CPU time, not wall time: the two cores are shared with other work, and a
+    single-process benchmark should not be charged for time it was descheduled.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        normalize.cache_clear()  # every round normalises afresh, as in production
+        started = time.process_time()
+        fn()
+        best = min(best, time.process_time() - started)
+    return n / best
+
+
+def main() -> int:
+    calls = hotline_calls(N_CALLS, seed=11)
+    convs = [parse_conversation(c) for c in calls]
+    chars = sum(len(t.text) for c in convs for t in c.turns) / len(convs)
+    turns = sum(len(c.turns) for c in convs) / len(convs)
+    book = load_rulebook("hotline")
+    engine = Engine(book)
+    engine.score(convs[0])  # warm: emotion model, caches
+    print(f"{len(convs)} synthetic hotline calls, {turns:.0f} turns and {chars:,.0f} characters each; rulebook hotline: "
+          f"{len(book.rules)} rules, {len(book.phrases)} phrases")
+
+    def engine_run() -> None:
+        for conv in convs:
+            engine.score(conv)
+
+    def floor_run() -> None:
+        automaton = book.automaton
+        for conv in convs:
+            joined = normalize(SEP.join(t.text for t in conv.turns))
+            for _ in automaton.iter(joined):
+                pass
+
+    naive_patterns = [re.compile("|".join(re.escape(p) for p in [phrase])) for phrase in book.phrases]
+
+    def naive_run() -> None:
+        # One regex per phrase, per turn, over text normalised turn by turn.
+        for conv in convs[: N_CALLS // 4]:
+            for turn in conv.turns:
+                text = normalize.__wrapped__(turn.text)  # no cache: templates repeat
+                for pattern in naive_patterns:
+                    pattern.search(text)
+
+    # Interleave the measurements so that load from other processes hits all.
+    rate = floor = naive = 0.0
+    for _ in range(2):
+        rate = max(rate, best_rate(engine_run, len(convs)))
+        floor = max(floor, best_rate(floor_run, len(convs)))
+        naive = max(naive, best_rate(naive_run, N_CALLS // 4, rounds=1))
+    print(f"engine, one core        : {rate:8.0f} calls/s   (target ≥ 300)")
+    print(f"naive regex baseline    : {naive:8.0f} calls/s   engine is {rate / naive:5.1f}× faster (target ≥ 5×)")
+    print(f"floor (normalise + 1 AC): {floor:8.0f} calls/s   engine costs {floor / rate:4.2f}× the floor (target ≤ 3×)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "calls.jsonl"
+        src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls * 2), encoding="utf-8")
+        out = Path(tmp) / "out.jsonl"
+        rates = {}
+        for workers in (1, 2):
+            started = time.perf_counter()
+            cli.main(["score", str(src), "--workers", str(workers), "--output", str(out)])
+            rates[workers] = 2 * len(calls) / (time.perf_counter() - started)
+        print(f"kefu qa score, 1 worker : {rates[1]:8.0f} calls/s (incl. JSON parse and output)")
+        print(f"kefu qa score, 2 workers: {rates[2]:8.0f} calls/s ({rates[2] / rates[1]:.2f}× one worker; 2 cores shared)")
+
+    latencies = []
+    for conv in convs[:100]:
+        session = LiveSession(book)
+        for turn in conv.turns:
+            started = time.process_time()
+            session.add_turn(turn)
+            latencies.append(time.process_time() - started)
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1000
+    p99 = latencies[int(len(latencies) * 0.99)] * 1000
+    print(f"live check per turn     : p50 {p50:.3f} ms, p99 {p99:.3f} ms over {len(latencies)} turns (target p99 < 2 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
