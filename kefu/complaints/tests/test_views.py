@@ -1,0 +1,362 @@
+"""The complaint pages as their users see them: what is shown, what is refused, what gets written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kefu.complaints.flow import State
+from kefu.complaints.models import Complaint, ComplaintEvent
+from kefu.complaints.tests.test_services import record, walk_to
+from kefu.customers.models import Contact
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def act(client, complaint, action, **data):
+    data.setdefault("expected_version", complaint.version)
+    return client.post(reverse("complaints:act", args=[complaint.pk, action]), data)
+
+
+def refreshed(complaint):
+    return Complaint.objects.get(pk=complaint.pk)
+
+
+# ---------------------------------------------------------------- record
+
+
+def test_an_agent_records_a_complaint_and_lands_on_its_page(client, cast):
+    login(client, cast["agent"])
+    response = client.post(
+        reverse("complaints:new"),
+        {
+            "complainant_name": "张伟",
+            "complainant_phone": "13812345678",
+            "channel": "hotline",
+            "subject": "宽带经常断线",
+            "content": "家里宽带这周断了三次",
+            "demands": "尽快修好",
+            "severity": "normal",
+            "needs": ["solution", "respect"],
+        },
+    )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
+    assert complaint.number in page and "宽带经常断线" in page
+    assert "已登记" in page  # the recorded state, in Chinese
+    assert "138****5678" in page and "13812345678" not in page
+    assert complaint.needs == ["solution", "respect"] and complaint.created_by == cast["agent"]
+
+
+def test_recording_with_missing_fields_shows_errors_and_writes_nothing(client, cast):
+    login(client, cast["agent"])
+    response = client.post(reverse("complaints:new"), {"complainant_name": "张伟", "channel": "hotline"})
+    assert response.status_code == 422
+    assert response.context["form"].errors.keys() >= {"subject", "content"}
+    assert "field-errors" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_service_errors_land_on_the_record_form(client, cast):
+    login(client, cast["agent"])
+    response = client.post(
+        reverse("complaints:new"),
+        {"complainant_name": "张伟", "complainant_phone": "12", "channel": "hotline", "subject": "断网",
+         "content": "断网", "severity": "normal"},
+    )
+    assert response.status_code == 422
+    assert "complainant_phone" in response.context["form"].errors
+    assert Complaint.objects.count() == 0
+
+
+def test_a_trainer_may_not_record_complaints(client, cast):
+    login(client, cast["outsider"])
+    assert client.get(reverse("complaints:new")).status_code == 403
+    assert client.post(reverse("complaints:new"), {"complainant_name": "x"}).status_code == 403
+
+
+def test_the_record_form_is_prefilled_from_a_contact_without_showing_the_full_number(client, cast, customer):
+    contact = Contact.objects.create(
+        customer=customer, phone="13812345678", channel="counter", category="complaint",
+        summary="营业员态度差", detail="客户称营业员办理业务时不耐烦", agent=cast["agent"],
+    )
+    login(client, cast["agent"])
+    url = reverse("complaints:new") + f"?contact={contact.pk}"
+    page = client.get(url)
+    html = page.content.decode()
+    form = page.context["form"]
+    assert form.initial["channel"] == "counter" and form.initial["subject"] == "营业员态度差"
+    assert form.initial["complainant_name"] == "张伟"
+    assert "138****5678" in html and "13812345678" not in html
+    assert "autofocus" in html and "data-ctrl-enter" in html
+    response = client.post(url, {**{k: form.initial[k] for k in ("complainant_name", "channel", "subject")},
+                                 "content": form.initial["content"], "severity": "normal"})
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert complaint.customer == customer and complaint.source_contact == contact
+    assert complaint.complainant_phone == "13812345678"
+
+
+def test_a_supervisor_sees_the_full_number_of_the_customer_when_prefilling(client, cast, customer):
+    login(client, cast["supervisor"])
+    page = client.get(reverse("complaints:new") + f"?customer={customer.pk}")
+    assert page.context["form"].initial["complainant_phone"] == "13812345678"
+    assert client.get(reverse("complaints:new") + "?customer=999999").status_code == 404
+
+
+# ---------------------------------------------------------------- detail and permissions
+
+
+def test_an_outsider_gets_404_on_the_detail_page(client, cast):
+    complaint = record(cast)
+    login(client, cast["outsider"])
+    assert client.get(complaint.get_absolute_url()).status_code == 404
+    assert act(client, complaint, "accept").status_code == 404
+
+
+def test_a_handler_of_another_department_cannot_see_an_assigned_complaint(client, cast):
+    complaint = walk_to(cast, record(cast), State.ASSIGNED)
+    login(client, cast["other_handler"])
+    assert client.get(complaint.get_absolute_url()).status_code == 404
+
+
+def test_the_detail_page_shows_progress_sla_proposals_and_timeline(client, cast, customer):
+    complaint = walk_to(cast, record(cast, customer), State.APPROVED)
+    login(client, cast["handler"])
+    response = client.get(complaint.get_absolute_url())
+    html = response.content.decode()
+    assert [s.status for s in response.context["progress"]] == ["done"] * 5 + ["current", "todo", "todo", "todo"]
+    assert 'aria-current="step"' in html
+    assert "上门更换光猫" in html and "60.00" in html  # the proposal and its amount
+    assert [row.event.action for row in response.context["events"]] == [
+        "record", "accept", "assign", "analyse", "propose", "approve",
+    ]
+    assert "李建国" in html and "网络维护部" in html  # the handler and department, by name in the timeline
+    assert 'data-action="implement"' in html  # the handler's next step
+    assert 'data-action="approve"' not in html
+    assert 'name="expected_version"' in html
+
+
+def test_an_agent_gets_403_on_an_action_they_cannot_take(client, cast):
+    complaint = walk_to(cast, record(cast), State.PENDING_APPROVAL)
+    login(client, cast["agent"])  # the agent recorded it and may see it
+    assert client.get(complaint.get_absolute_url()).status_code == 200
+    response = act(client, complaint, "approve")
+    assert response.status_code == 403
+    assert refreshed(complaint).state == State.PENDING_APPROVAL
+
+
+def test_the_proposer_cannot_approve_their_own_proposal(client, cast):
+    complaint = walk_to(cast, record(cast), State.ANALYSED)
+    login(client, cast["supervisor"])
+    assert act(client, complaint, "propose", remedy="apology", plan="书面致歉", amount="0").status_code == 302
+    complaint = refreshed(complaint)
+    page = client.get(complaint.get_absolute_url()).content.decode()
+    assert 'data-action="approve"' not in page
+    response = act(client, complaint, "approve")
+    assert response.status_code == 403
+    assert "不能审批自己" in response.content.decode()
+    assert refreshed(complaint).state == State.PENDING_APPROVAL
+    login(client, cast["supervisor2"])
+    assert act(client, complaint, "approve", comment="同意").status_code == 302
+    assert refreshed(complaint).state == State.APPROVED
+
+
+def test_an_action_by_plain_post_redirects_with_a_message(client, cast):
+    complaint = record(cast)
+    login(client, cast["handler"])
+    response = act(client, complaint, "accept", note="属实")
+    assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
+    assert refreshed(complaint).state == State.ACCEPTED
+    page = client.get(response["Location"]).content.decode()
+    assert "投诉已受理" in page  # the success message
+    assert 'data-action="assign"' in page
+
+
+def test_an_action_through_htmx_returns_the_detail_partial(client, cast):
+    complaint = record(cast)
+    login(client, cast["handler"])
+    response = client.post(
+        reverse("complaints:act", args=[complaint.pk, "accept"]),
+        {"expected_version": complaint.version},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<div id="complaint"' in html and "<html" not in html
+    assert "hx-swap-oob" in html and "投诉已受理" in html  # the success message, out of band
+    assert refreshed(complaint).state == State.ACCEPTED
+
+
+def test_bad_input_on_an_action_shows_field_errors_and_writes_nothing(client, cast):
+    complaint = record(cast)
+    events = ComplaintEvent.objects.count()
+    login(client, cast["handler"])
+    response = act(client, complaint, "reject", explanation="  ")
+    assert response.status_code == 422
+    assert "field-errors" in response.content.decode()
+    assert refreshed(complaint).state == State.RECORDED
+    assert ComplaintEvent.objects.count() == events
+
+
+def test_a_service_refusal_lands_on_the_field_it_concerns(client, cast, departments):
+    complaint = walk_to(cast, record(cast), State.ACCEPTED)
+    login(client, cast["supervisor"])
+    response = act(
+        client, complaint, "assign", handling_department=departments["billing"].pk, handler=cast["handler"].pk
+    )
+    assert response.status_code == 422
+    panel = dict((spec.name, form) for spec, form in response.context["panel"])
+    assert "handler" in panel["assign"].errors
+    assert refreshed(complaint).state == State.ACCEPTED
+
+
+def test_a_stale_form_shows_who_changed_the_complaint_and_the_fresh_state(client, cast):
+    complaint = record(cast)
+    walk_to(cast, complaint, State.ACCEPTED)  # 李建国 accepts first
+    login(client, cast["supervisor"])
+    response = act(client, complaint, "accept", expected_version=1)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "李建国" in html and "data-conflict" in html
+    assert response.context["complaint"].state == State.ACCEPTED
+    assert 'data-action="assign"' in html  # the panel offers what can be done now
+
+
+def test_a_dissatisfied_follow_up_reopens_the_complaint_as_a_repeat(client, cast):
+    complaint = walk_to(cast, record(cast), State.IMPLEMENTED)
+    login(client, cast["agent"])
+    response = act(client, complaint, "follow_up", method="phone", done="on", satisfaction="2",
+                   anything_else="还是经常断")
+    assert response.status_code == 302
+    complaint = refreshed(complaint)
+    assert complaint.state == State.ASSIGNED and complaint.is_repeat
+    page = login(client, cast["supervisor"]).get(complaint.get_absolute_url()).content.decode()
+    assert "客户不满意" in page and "还是经常断" in page
+
+
+def test_the_review_closes_and_puts_the_complaint_in_the_case_book(client, cast):
+    complaint = walk_to(cast, record(cast), State.FOLLOWED_UP)
+    login(client, cast["supervisor"])
+    act(client, complaint, "review", summary="设备老化", lessons="主动巡检", add_to_casebook="on")
+    complaint = refreshed(complaint)
+    assert complaint.state == State.CLOSED and complaint.in_casebook
+    casebook = client.get(reverse("complaints:list") + "?casebook=on")
+    assert [row.complaint for row in casebook.context["rows"]] == [complaint]
+
+
+def test_classification_is_saved_by_the_intake_desk_only(client, cast):
+    complaint = record(cast)
+    login(client, cast["agent"])
+    assert act(client, complaint, "classify", severity="high").status_code == 403
+    login(client, cast["handler"])
+    response = act(client, complaint, "classify", severity="high", hotspot="repair_overdue",
+                   needs=["vent", "solution"], degrees=["speed"], complainer_type="emotional")
+    assert response.status_code == 302
+    complaint = refreshed(complaint)
+    assert complaint.severity == "high" and complaint.degrees == ["speed"]
+    assert complaint.complainer_type == "emotional"
+
+
+def test_an_unknown_action_is_404(client, cast):
+    complaint = record(cast)
+    login(client, cast["handler"])
+    assert act(client, complaint, "teleport").status_code == 404
+
+
+# ---------------------------------------------------------------- queues and lists
+
+
+def test_each_role_sees_its_own_queue(client, cast):
+    fresh = record(cast, subject="新投诉待判定")
+    approval = walk_to(cast, record(cast, subject="方案待审批"), State.PENDING_APPROVAL)
+    visit = walk_to(cast, record(cast, subject="待回访"), State.IMPLEMENTED)
+
+    def queue(user):
+        response = login(client, user).get(reverse("home"))
+        assert response.status_code == 200
+        return {row.complaint.pk for row in response.context["rows"]}
+
+    assert queue(cast["handler"]) == {fresh.pk, visit.pk}  # intake desk work, and follow-ups (the role may)
+    assert queue(cast["supervisor"]) >= {fresh.pk, approval.pk}
+    assert queue(cast["agent"]) == {visit.pk}
+    assert queue(cast["qa"]) == set()
+
+
+def test_a_trainer_gets_a_friendly_workbench_without_complaints(client, cast):
+    record(cast)
+    response = login(client, cast["outsider"]).get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["no_work"]
+    assert "投诉处理不属于您的岗位" in html
+    assert login(client, cast["outsider"]).get(reverse("complaints:list")).status_code == 403
+
+
+def test_overdue_work_comes_first_and_is_counted(client, cast):
+    on_time = record(cast, subject="按时")
+    late = record(cast, subject="超时", channel="miit")
+    Complaint.objects.filter(pk=late.pk).update(step_due_at=timezone.now() - timedelta(hours=3), priority=0)
+    Complaint.objects.filter(pk=on_time.pk).update(priority=90)
+    response = login(client, cast["handler"]).get(reverse("home"))
+    rows = response.context["rows"]
+    assert [r.complaint.pk for r in rows] == [late.pk, on_time.pk]
+    assert rows[0].overdue and not rows[1].overdue
+    assert response.context["counters"] == {"total": 2, "overdue": 1, "awaiting_approval": 0, "regulator": 1}
+    html = response.content.decode()
+    assert "is-overdue" in html and "sla-late" in html and "监管" in html
+    only = client.get(reverse("home") + "?overdue=1")
+    assert [r.complaint.pk for r in only.context["rows"]] == [late.pk]
+
+
+def test_the_home_page_needs_a_fixed_number_of_queries(client, cast, customer, django_assert_max_num_queries):
+    for i in range(30):
+        record(cast, customer, subject=f"投诉{i}")
+    login(client, cast["supervisor"])
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("home"))
+    assert len(response.context["rows"]) == 25
+    assert "VIP" in response.content.decode()
+
+
+def test_the_list_needs_a_fixed_number_of_queries(client, cast, customer, django_assert_max_num_queries):
+    for i in range(30):
+        walk_to(cast, record(cast, customer, subject=f"投诉{i}"), State.ASSIGNED)
+    login(client, cast["supervisor"])
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("complaints:list") + "?state=assigned&channel=hotline")
+    assert len(response.context["rows"]) == 25
+
+
+def test_the_list_filters_by_flags_state_and_department(client, cast, departments):
+    plain = record(cast, subject="普通")
+    regulator = record(cast, subject="工信部转来", channel="miit")
+    assigned = walk_to(cast, record(cast, subject="已分派"), State.ASSIGNED)
+    login(client, cast["supervisor"])
+
+    def listed(query):
+        return {row.complaint.pk for row in client.get(reverse("complaints:list") + query).context["rows"]}
+
+    assert listed("") == {plain.pk, regulator.pk, assigned.pk}
+    assert listed("?regulator=on") == {regulator.pk}
+    assert listed("?state=assigned") == {assigned.pk}
+    assert listed(f"?department={departments['network'].pk}") == {assigned.pk}
+    assert listed(f"?handler={cast['handler'].pk}") == {assigned.pk}
+    today = timezone.localdate().isoformat()
+    assert listed(f"?date_from={today}&date_to={today}") == {plain.pk, regulator.pk, assigned.pk}
+    assert listed("?date_to=2000-01-01") == set()
+
+
+def test_the_list_only_shows_what_the_user_may_see(client, cast):
+    assigned = walk_to(cast, record(cast), State.ASSIGNED)
+    login(client, cast["other_handler"])
+    rows = client.get(reverse("complaints:list")).context["rows"]
+    assert assigned.pk not in {row.complaint.pk for row in rows}
