@@ -1,10 +1,105 @@
 """The REST API root: ``/api/v1/`` with OpenAPI at ``/api/v1/openapi.json`` and docs at ``/api/v1/docs``.
 
-Each app contributes a ``router`` from its ``api`` module.
+Each app contributes a ``router`` from its ``api`` module. Endpoints only parse
+input, call a service or selector and shape the answer; errors become JSON:
+
+- service ``InvalidInput`` and schema validation → 422 ``{"detail", "errors": {field: message}}``
+- ``NotAllowed`` / ``PermissionDenied`` → 403, ``Conflict`` → 409, not visible → 404,
+  no or bad credentials → 401 — each ``{"detail": message}``.
 """
 
-from __future__ import annotations
+from typing import Any
 
-from ninja import NinjaAPI
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, ValidationError
 
-api = NinjaAPI(title="Kefu API", version="1.0", urls_namespace="api")
+from kefu.accounts.api import (
+    MSG_AUTH_REQUIRED,
+    MSG_CORRECT_ERRORS,
+    MSG_FORBIDDEN,
+    MSG_NOT_FOUND,
+    SessionAuth,
+    TokenAuth,
+)
+from kefu.accounts.api import router as accounts_router
+from kefu.complaints.api import router as complaints_router
+from kefu.complaints.errors import ComplaintError, InvalidInput
+from kefu.customers.api import contacts_router, customers_router
+
+api = NinjaAPI(
+    title="Kefu API",
+    version="1.0",
+    description=(
+        "Customers, contacts and the complaint-handling process of Kefu 客服. "
+        "Authenticate with `Authorization: Bearer <key>` (create a key with `kefu token create USER`) "
+        "or with the browser session plus the `X-CSRFToken` header for writes. "
+        "Every complaint action takes the `expected_version` the caller last saw; "
+        "a stale version gets 409."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    # Offline: Swagger UI from ninja's own static files ("ninja" is an installed app), and no
+    # validator badge, which would call validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": True}),
+)
+
+api.add_router("", accounts_router)
+api.add_router("/customers", customers_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/complaints", complaints_router)
+
+
+def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    """``["body", "payload", "amount"]`` → ``amount``; ``["query", "state"]`` → ``state``."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie", "payload")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def schema_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        errors.setdefault(_field_name(error.get("loc", ())), str(error.get("msg", "")))
+    summary = "; ".join(f"{field}: {msg}" for field, msg in errors.items())
+    detail = str(MSG_CORRECT_ERRORS) + (f" ({summary})" if summary else "")
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(ComplaintError)
+def service_error(request: HttpRequest, exc: ComplaintError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": exc.message}
+    if isinstance(exc, InvalidInput):
+        body["errors"] = exc.errors
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(DjangoValidationError)
+def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    errors = {k: "; ".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
+    detail = "; ".join(exc.messages) if not errors else str(MSG_CORRECT_ERRORS)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(MSG_FORBIDDEN)}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # The same answer for "does not exist" and "exists but not yours": no probing.
+    return api.create_response(request, {"detail": str(MSG_NOT_FOUND)}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {"detail": str(MSG_AUTH_REQUIRED)},
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="kefu"'
+    return response
