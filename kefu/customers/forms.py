@@ -15,7 +15,8 @@ from kefu.customers.choices import CATEGORY_NEEDS, CallerCategory, Channel, Pers
 from kefu.customers.models import Customer, PhoneNumber
 from kefu.lib.masking import mask_phone
 
-_SPLIT = re.compile(r"[\s,;，；、]+")
+# Commas and line breaks separate numbers; spaces and dashes may group the digits of one number.
+_SPLIT = re.compile(r"[\n,;，；、]+")
 _DURATION = re.compile(r"^(?:(\d+)[:：])?(\d+)$")
 
 
@@ -76,7 +77,7 @@ class CustomerForm(forms.Form):
     add_phones = forms.CharField(
         label=_("Phone numbers"),
         required=False,
-        help_text=_("One or more numbers, separated by spaces or commas."),
+        help_text=_("One or more numbers, separated by commas."),
     )
     remove_phones = forms.ModelMultipleChoiceField(
         label=_("Remove numbers"),
