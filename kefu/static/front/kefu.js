@@ -4,6 +4,7 @@
  *    data-shortcut="g <key>" (g h workbench, g c complaints, …), "?" opens the shortcut help,
  *    Esc leaves a field / closes the menu. Pages may add their own: any element with
  *    data-key="n" is clicked (or focused, for fields) when that key is pressed outside a field.
+ *  - Ctrl+Enter (⌘+Enter) submits a form marked data-ctrl-enter from any of its fields;
  *  - the mobile menu toggle;
  *  - dismissible messages, and messages from an HX-Trigger "kefu:message" {level, text} event;
  *  - htmx error reporting (failed request, network down);
@@ -97,8 +98,18 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.defaultPrevented) return;
     var target = event.target;
+
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var form = target.closest && target.closest("form[data-ctrl-enter]");
+      if (form) {
+        event.preventDefault();
+        if (typeof form.requestSubmit === "function") form.requestSubmit(); else form.submit();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
 
     if (event.key === "Escape") {
       var bar = document.querySelector(".topbar.nav-open");
