@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.complaints",
     "kefu.front",
+    "kefu.demo",
+    "kefu.search",
 ]
 
 MIDDLEWARE = [

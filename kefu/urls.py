@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", include("kefu.customers.urls")),
     path("contacts/", include("kefu.customers.contact_urls")),
     path("complaints/", include("kefu.complaints.urls")),
+    path("search/", include("kefu.search.urls")),
     path("", home, name="home"),
     path("", include("kefu.front.urls")),
 ]

@@ -45,6 +45,7 @@ from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
+from kefu.search import services as search_services
 
 DEFAULT_APPROVAL_LIMITS: dict[str, Decimal | None] = {
     Role.SUPERVISOR: Decimal(500),
@@ -348,6 +349,7 @@ def complaint_record(
         at=now,
         data={"channel": complaint.channel, "severity": complaint.severity, "repeat_of": earlier.pk if earlier else None},
     )
+    search_services.on_commit(search_services.index_complaint, complaint)
     return complaint
 
 

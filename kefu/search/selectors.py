@@ -1,0 +1,233 @@
+"""Search reads: candidates from the n-gram index, verified, ranked and scoped to the user.
+
+1. The query is normalised (Traditional → Simplified, full-width → half-width)
+   and split into terms; the index finds the documents holding all their
+   n-grams, most recent first, in batches.
+2. Each candidate is verified by substring match on its stored text (n-grams
+   carry no positions), until a page's worth of hits — plus one, to know there
+   is more — or the scan cap is reached.
+3. Hits are ranked: exact identifier (number, phone, name) first, then the
+   whole query as one phrase, then a match in the identifiers, then recency.
+   Ranking happens within the verified window, so an old exact phrase can sit
+   below a newer plain match that falls outside the window — by design: the
+   newest matches are almost always the ones wanted.
+
+Complaints are filtered through ``visible_complaints`` in the same SQL, so a
+user who may see few complaints still gets all of theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.complaints.selectors import visible_complaints
+from kefu.customers.models import Contact, Customer, PhoneNumber
+from kefu.lib.masking import mask_phone
+from kefu.lib.textnorm import normalize
+from kefu.search import backends
+from kefu.search.grams import Query, highlight, matches, parse_query
+from kefu.search.models import Document, Kind
+
+# Who may search what; mirrors the navigation (kefu.front.context) and the customer pages.
+CUSTOMER_CAPS = frozenset({Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL})
+CONTACT_CAPS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
+COMPLAINT_CAPS = frozenset(
+    {
+        Cap.COMPLAINT_RECORD,
+        Cap.COMPLAINT_JUDGE,
+        Cap.COMPLAINT_HANDLE,
+        Cap.COMPLAINT_APPROVE,
+        Cap.COMPLAINT_REVIEW,
+        Cap.COMPLAINT_VIEW_ALL,
+    }
+)
+KIND_CAPS = {Kind.CUSTOMER: CUSTOMER_CAPS, Kind.CONTACT: CONTACT_CAPS, Kind.COMPLAINT: COMPLAINT_CAPS}
+KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
+
+MAX_QUERY_LENGTH = 100
+BATCH = 100  # candidates fetched per round trip
+SCAN_CAP = 2000  # candidates verified at most per kind and request
+RANK_WINDOW = 50  # verified hits ranked together; the rest is only counted as "more"
+SNIPPET_WIDTH = 80
+
+
+def searchable_kinds(user: User) -> list[str]:
+    """The record kinds ``user`` may search, in display order (empty: no search for this user)."""
+    caps = set(user.caps) if user.is_active else set()
+    return [kind for kind in KIND_ORDER if caps & KIND_CAPS[kind]]
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    at: datetime
+    rank: tuple[int, int, int]
+    obj: Any = None
+    title: str = ""
+    url: str | None = None
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # masked
+    phone_matched: bool = False
+
+
+@dataclass
+class Group:
+    kind: str
+    hits: list[Hit]
+    has_more: bool
+
+    @property
+    def label(self) -> str:
+        return str(Kind(self.kind).label)
+
+
+def _scope(kind: str, user: User, qs: QuerySet[Document]) -> QuerySet[Document]:
+    if kind == Kind.COMPLAINT and not user.can(Cap.COMPLAINT_VIEW_ALL):
+        return qs.filter(object_id__in=visible_complaints(user).values("pk"))
+    return qs
+
+
+def _candidates(kind: str, query: Query, user: User) -> Iterator[Document]:
+    """Documents of ``kind`` holding all the query's n-grams, newest first, in batches."""
+    qs = _scope(kind, user, Document.objects.filter(kind=kind))
+    condition = backends.match_condition(connection, query.tokens)
+    if condition is not None:
+        qs = qs.filter(condition)
+    qs = qs.order_by("-at", "-id").only("id", "object_id", "text", "at")
+    for offset in range(0, SCAN_CAP, BATCH):
+        batch = list(qs[offset : offset + BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+
+
+def _rank(document: Document, query: Query) -> tuple[int, int, int]:
+    key_line = document.text.split("\n", 1)[0]
+    exact_key = int(query.phrase in key_line.split(" ") or (query.is_phone and query.phrase in key_line))
+    phrase = int(len(query.terms) > 1 and (query.phrase in document.text or query.raw in document.text))
+    in_key = int(all(term in key_line for term in query.terms))
+    return (exact_key, phrase, in_key)
+
+
+def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit], bool]:
+    """Up to ``need`` verified hits, ranked within the newest ``RANK_WINDOW``; and whether more exist."""
+    window = max(need + 1, RANK_WINDOW)
+    hits: list[Hit] = []
+    for document in _candidates(kind, query, user):
+        if matches(document.text, query):
+            hits.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
+            if len(hits) >= window:
+                break
+    hits.sort(key=lambda h: (h.rank, h.at, h.object_id), reverse=True)
+    return hits[:need], len(hits) > need
+
+
+# ---------------------------------------------------------------- presentation
+
+
+def _url(name: str, pk: int) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:  # the page for this kind is not installed
+        return None
+
+
+def _snippet(query: Query, *texts: str) -> list[tuple[str, bool]]:
+    """The first text holding a query term, cut around it, with the terms marked."""
+    candidates = [t for t in texts if t]
+    for text in candidates:
+        normalised = normalize(text)
+        if any(term in normalised for term in query.terms):
+            return highlight(text, query.terms, normalised=normalised, width=SNIPPET_WIDTH)
+    return highlight(candidates[0], (), width=SNIPPET_WIDTH) if candidates else []
+
+
+def _phone_matched(query: Query, *numbers: str) -> bool:
+    return any(term.isdigit() and term in number for term in query.terms for number in numbers if number)
+
+
+def _present_customers(hits: list[Hit], query: Query) -> None:
+    customers = Customer.objects.in_bulk([h.object_id for h in hits])
+    phones: dict[int, list[str]] = {}
+    numbers = PhoneNumber.objects.filter(customer_id__in=customers).order_by("-is_primary", "pk")
+    for customer_id, number in numbers.values_list("customer_id", "number"):
+        phones.setdefault(customer_id, []).append(number)
+    for hit in hits:
+        customer = hit.obj = customers.get(hit.object_id)
+        if customer is None:
+            continue
+        own = phones.get(customer.pk, [])
+        hit.title = customer.name
+        hit.url = _url("customers:detail", customer.pk)
+        hit.phones = [mask_phone(n) for n in own]
+        hit.phone_matched = _phone_matched(query, *own)
+        hit.snippet = _snippet(query, customer.name, customer.address, customer.segment, customer.note)
+
+
+def _present_contacts(hits: list[Hit], query: Query) -> None:
+    contacts = Contact.objects.select_related("customer").in_bulk([h.object_id for h in hits])
+    for hit in hits:
+        contact = hit.obj = contacts.get(hit.object_id)
+        if contact is None:
+            continue
+        hit.title = contact.summary
+        hit.url = _url("contacts:detail", contact.pk)
+        hit.phones = [mask_phone(contact.phone)] if contact.phone else []
+        hit.phone_matched = _phone_matched(query, contact.phone)
+        hit.snippet = _snippet(query, contact.summary, contact.detail)
+
+
+def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
+    # visible_complaints again: the index may lag behind a reassignment, the page may not.
+    complaints = visible_complaints(user).select_related("customer").in_bulk([h.object_id for h in hits])
+    for hit in hits:
+        complaint = hit.obj = complaints.get(hit.object_id)
+        if complaint is None:
+            continue
+        hit.title = f"{complaint.number} {complaint.subject}"
+        hit.url = _url("complaints:detail", complaint.pk)
+        hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
+        hit.phone_matched = _phone_matched(query, complaint.complainant_phone)
+        hit.snippet = _snippet(query, complaint.subject, complaint.content, complaint.demands, complaint.complainant_name)
+
+
+def _present(kind: str, hits: list[Hit], query: Query, user: User) -> list[Hit]:
+    if kind == Kind.CUSTOMER:
+        _present_customers(hits, query)
+    elif kind == Kind.CONTACT:
+        _present_contacts(hits, query)
+    else:
+        _present_complaints(hits, query, user)
+    return [h for h in hits if h.obj is not None]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse(raw: str) -> Query:
+    return parse_query(normalize(raw[:MAX_QUERY_LENGTH]))
+
+
+def search(*, user: User, q: str, kinds: list[str] | None = None, per_kind: int = 10) -> list[Group]:
+    """Search ``q`` across the kinds ``user`` may search (optionally only ``kinds``), grouped by kind."""
+    query = parse(q)
+    allowed = searchable_kinds(user)
+    wanted = [k for k in allowed if kinds is None or k in kinds]
+    if not query:
+        return []
+    groups = []
+    for kind in wanted:
+        hits, more = _matching(kind, query, user, per_kind)
+        groups.append(Group(kind, _present(kind, hits, query, user), more))
+    return groups
