@@ -6,6 +6,7 @@ switches to PostgreSQL (``postgres://user@127.0.0.1:5432/kefu``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kefu.lib.env import env_bool, env_int, env_list, env_str, parse_database_url
@@ -38,7 +39,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kefu.front.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,7 +81,8 @@ else:
             "NAME": str(VAR_DIR / "kefu.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
             # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
-            "TEST": {"NAME": str(VAR_DIR / "test_kefu.sqlite3")},
+            # Per process, so two test runs on one machine never share a file.
+            "TEST": {"NAME": str(VAR_DIR / f"test_kefu_{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -100,6 +104,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]  # the shared CSS/JS and vendored htmx/ECharts
+STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]
+# Serve straight from the finders so `make demo` needs no collectstatic; production runs
+# collectstatic and WhiteNoise serves the compressed, hashed copies from STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
+# The UI is Simplified Chinese unless the user picks English; set to 1 to follow the browser instead.
+KEFU_FOLLOW_BROWSER_LANGUAGE = env_bool("KEFU_FOLLOW_BROWSER_LANGUAGE", False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default access
