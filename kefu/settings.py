@@ -104,7 +104,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]  # the shared CSS/JS and vendored htmx/ECharts
 STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]
 # Serve straight from the finders so `make demo` needs no collectstatic; production runs
 # collectstatic and WhiteNoise serves the compressed, hashed copies from STATIC_ROOT.
