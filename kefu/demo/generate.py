@@ -1,0 +1,360 @@
+"""Load, detect and wipe the demo data set (星河通信, Hangzhou).
+
+Staff, customers and contacts are written directly (they have no process);
+complaints are driven through ``kefu.complaints.services`` by ``stories`` so
+their events, SLA clocks, proposals and follow-ups are the real thing.
+
+Demo rows are recognisable without a bookkeeping table: demo users have an
+e-mail address at ``content.EMAIL_DOMAIN``, demo customers a note starting
+with ``content.NOTE_MARK``, demo departments one of the codes in
+``content.DEPARTMENTS``. ``demo_reset`` removes those and everything that
+hangs off them (including whatever someone did while trying the demo).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kefu.accounts.models import Department, User
+from kefu.complaints.models import Complaint
+from kefu.customers.choices import Persona, Tier
+from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
+from kefu.demo import content, identity
+
+SEED = 20261122
+
+# Tiers in the order the first customers take them (so even a tiny data set has every tier),
+# then the weights for the rest.
+TIER_FIRST = (
+    Tier.VIP_DIAMOND, Tier.VIP_GOLD, Tier.VIP_SILVER, Tier.GROUP_A, Tier.GROUP_B, Tier.GROUP_C, Tier.ORDINARY,
+)
+TIER_WEIGHTS = {
+    Tier.ORDINARY: 62, Tier.VIP_DIAMOND: 3, Tier.VIP_GOLD: 7, Tier.VIP_SILVER: 11,
+    Tier.GROUP_A: 3, Tier.GROUP_B: 5, Tier.GROUP_C: 9,
+}
+GROUP_TIERS = frozenset({Tier.GROUP_A, Tier.GROUP_B, Tier.GROUP_C})
+GROUP_LINES = {Tier.GROUP_A: (18, 30), Tier.GROUP_B: (12, 18), Tier.GROUP_C: (10, 12)}  # customer.vip_tiers: ≥10
+PERSONAS = (Persona.DOVE, Persona.PEACOCK, Persona.TIGER, Persona.OWL)
+
+MIN_CUSTOMERS = 10
+
+
+@dataclass(frozen=True)
+class Sizes:
+    customers: int = 150
+    contacts: int = 600
+    complaints: int = 120
+
+
+@dataclass
+class DemoCustomer:
+    """What the complaint stories need to know about a generated customer."""
+
+    customer: Customer
+    phone: str
+    contact_person: str = ""  # for group customers: who calls on the company's behalf
+
+
+@dataclass
+class World:
+    """The generated cast, passed to the complaint stories."""
+
+    now: datetime
+    rng: random.Random
+    staff: dict[str, User]
+    departments: dict[str, Department]
+    people: list[DemoCustomer] = field(default_factory=list)
+    groups: list[DemoCustomer] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- detection and reset
+
+
+def demo_users() -> Q:
+    return Q(email__iendswith="@" + content.EMAIL_DOMAIN)
+
+
+def demo_loaded() -> bool:
+    return User.objects.filter(demo_users()).exists()
+
+
+def clashing_usernames() -> list[str]:
+    """Demo usernames already taken by real (non-demo) users; loading would fail on them."""
+    names = [s.username for s in content.STAFF]
+    return sorted(User.objects.filter(username__in=names).exclude(demo_users()).values_list("username", flat=True))
+
+
+@transaction.atomic
+def demo_reset() -> dict[str, int]:
+    """Delete every demo row and what hangs off it; real data is left alone."""
+    users = User.objects.filter(demo_users())
+    customers = Customer.objects.filter(note__startswith=content.NOTE_MARK)
+    complaints = Complaint.objects.filter(
+        Q(customer__in=customers)
+        | Q(created_by__in=users)
+        | Q(handler__in=users)
+        | Q(events__actor__in=users)
+        | Q(proposals__proposed_by__in=users)
+        | Q(proposals__decided_by__in=users)
+        | Q(follow_ups__by__in=users)
+    ).distinct()
+    deleted: dict[str, int] = {}
+
+    def remove(label: str, qs: Any) -> None:
+        deleted[label] = qs.delete()[1].get(qs.model._meta.label, 0)
+
+    remove("complaints", Complaint.objects.filter(pk__in=list(complaints.values_list("pk", flat=True))))
+    Complaint.objects.filter(source_contact__in=Contact.objects.filter(agent__in=users)).update(source_contact=None)
+    remove("contacts", Contact.objects.filter(Q(customer__in=customers) | Q(agent__in=users)))
+    RevealLog.objects.filter(user__in=users).delete()
+    remove("customers", customers)
+    remove("users", users)
+    codes = [code for code, _, _ in content.DEPARTMENTS]
+    remove(
+        "departments",
+        Department.objects.filter(code__in=codes, members__isnull=True)
+        .exclude(pk__in=Complaint.objects.values("handling_department"))
+        .exclude(pk__in=Complaint.objects.values("responsible_department")),
+    )
+    return deleted
+
+
+# ---------------------------------------------------------------------------- staff
+
+
+def make_departments() -> dict[str, Department]:
+    departments = {}
+    for code, name, handles in content.DEPARTMENTS:
+        dept, _ = Department.objects.get_or_create(code=code, defaults={"name": name, "handles_complaints": handles})
+        departments[code] = dept
+    return departments
+
+
+def make_staff(departments: dict[str, Department]) -> dict[str, User]:
+    # One hash for everyone: hashing is deliberately slow, and the demo password is public anyway.
+    password = make_password(content.PASSWORD)
+    staff = {}
+    for s in content.STAFF:
+        staff[s.key] = User.objects.create(
+            username=s.username,
+            password=password,
+            email=f"{s.username}@{content.EMAIL_DOMAIN}",
+            role=s.role,
+            department=departments[s.department],
+            full_name=s.full_name,
+            employee_no=s.employee_no,
+            is_staff=s.superuser or s.role in ("supervisor", "manager"),
+            is_superuser=s.superuser,
+        )
+    return staff
+
+
+# ---------------------------------------------------------------------------- customers
+
+
+def _tier(rng: random.Random, index: int) -> str:
+    if index < len(TIER_FIRST):
+        return TIER_FIRST[index]
+    return rng.choices(list(TIER_WEIGHTS), weights=list(TIER_WEIGHTS.values()))[0]
+
+
+def _since(rng: random.Random, tier: str) -> date:
+    first_year = 1998 if tier != Tier.ORDINARY else 2005
+    return date(rng.randint(first_year, 2025), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def _note(rng: random.Random) -> str:
+    return content.NOTE_MARK + rng.choice(content.CUSTOMER_NOTES)
+
+
+class _Numbers:
+    """Unique phone numbers across the data set."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def mobile(self) -> str:
+        while (number := identity.mobile(self.rng)) in self.used:
+            pass
+        self.used.add(number)
+        return number
+
+    def landline(self) -> str:
+        while (number := identity.landline(self.rng)) in self.used:
+            pass
+        self.used.add(number)
+        return number
+
+
+def make_customers(world: World, count: int) -> None:
+    rng = world.rng
+    numbers = _Numbers(rng)
+    managers = [world.staff["am"], world.staff["am"], world.staff["am2"]]
+    companies = list(content.COMPANIES)
+    rng.shuffle(companies)
+    rows: list[tuple[Customer, list[PhoneNumber], str]] = []
+    for i in range(count):
+        tier = _tier(rng, i)
+        created = world.now - timedelta(days=rng.randint(90, 900))
+        if tier in GROUP_TIERS:
+            company = companies[len(world.groups) % len(companies)]
+            if len(world.groups) >= len(companies):
+                company = company.replace("有限公司", f"第{len(world.groups) // len(companies) + 1}分公司")
+            contact = identity.person(rng, oldest=1965, youngest=1995)
+            customer = Customer(
+                name=company, tier=tier, segment=rng.choice(content.SEGMENTS[tier]), persona=rng.choice(PERSONAS),
+                id_number=identity.uscc(rng), customer_since=_since(rng, tier), address=identity.office_address(rng),
+                account_manager=rng.choice(managers), note=_note(rng), created_at=created,
+            )
+            phones = [PhoneNumber(number=numbers.landline(), label="总机", is_primary=False)]
+            first = numbers.mobile()
+            phones.insert(0, PhoneNumber(number=first, label=f"联系人 {contact.name}", is_primary=True))
+            phones += [
+                PhoneNumber(number=numbers.mobile(), label="集团成员") for _ in range(rng.randint(*GROUP_LINES[tier]))
+            ]
+            title = rng.choice(content.COMPANY_CONTACT_TITLES)
+            world.groups.append(DemoCustomer(customer, first, f"{contact.name}（{company}{title}）"))
+        else:
+            p = identity.person(rng)
+            customer = Customer(
+                name=p.name, tier=tier, segment=rng.choice(content.SEGMENTS[tier]),
+                persona=rng.choice(PERSONAS) if rng.random() < 0.75 else Persona.UNKNOWN,
+                id_number=p.id_number, customer_since=_since(rng, tier), address=identity.home_address(rng),
+                account_manager=rng.choice(managers) if tier != Tier.ORDINARY else None,
+                note=_note(rng), created_at=created,
+            )
+            first = numbers.mobile()
+            phones = [PhoneNumber(number=first, label="主号", is_primary=True)]
+            if rng.random() < 0.3:
+                phones.append(PhoneNumber(number=numbers.mobile(), label="副卡"))
+            if rng.random() < 0.4:
+                phones.append(PhoneNumber(number=numbers.landline(), label="宽带固话"))
+            world.people.append(DemoCustomer(customer, first))
+        rows.append((customer, phones, first))
+    Customer.objects.bulk_create([c for c, _, _ in rows], batch_size=500)
+    phone_rows = []
+    for customer, phones, _ in rows:
+        for phone in phones:
+            phone.customer = customer
+            phone_rows.append(phone)
+    PhoneNumber.objects.bulk_create(phone_rows, batch_size=1000)
+
+
+# ---------------------------------------------------------------------------- contacts
+
+
+# Who logs a contact on each channel.
+CHANNEL_STAFF = {
+    "counter": ("counter",),
+    "account_manager": ("am", "am2"),
+    "phone_manager": ("agent3",),
+    "onsite": ("broadband",),
+    "miit": ("supervisor",),
+    "consumer": ("supervisor",),
+    "citizen": ("supervisor2",),
+    "group_web": ("supervisor2",),
+}
+DEFAULT_STAFF = ("agent", "agent", "agent2", "agent3")
+
+
+def staff_for_channel(world: World, channel: str) -> User:
+    return world.staff[world.rng.choice(CHANNEL_STAFF.get(channel, DEFAULT_STAFF))]
+
+
+def _contact_time(rng: random.Random, now: datetime) -> datetime:
+    local = timezone.localtime(now - timedelta(days=rng.randint(0, 89)))
+    hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 1, 2, 4, 9, 12, 12, 10, 8, 9, 11, 11, 10, 9, 8, 7, 6, 4, 2, 1])[0]
+    moment = local.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0)
+    return min(moment, now - timedelta(minutes=rng.randint(2, 30)))
+
+
+def make_contacts(world: World, count: int) -> None:
+    rng = world.rng
+    templates = content.CONTACTS
+    rows = []
+    for i in range(count):
+        # Every template once first, so even a small data set has every channel and category.
+        channel, category, summary, detail = templates[i] if i < len(templates) else rng.choice(templates)
+        if category == "harassment":
+            who, phone = None, identity.mobile(rng)
+        elif channel == "account_manager" or (channel == "group_web" and rng.random() < 0.5):
+            pick = rng.choice(world.groups)
+            who, phone = pick.customer, pick.phone
+        elif rng.random() < 0.08:  # not (yet) a customer: a prospect asking
+            who, phone = None, identity.mobile(rng)
+        else:
+            pick = rng.choice(world.people)
+            who, phone = pick.customer, pick.phone
+        occurred = _contact_time(rng, world.now)
+        rows.append(
+            Contact(
+                customer=who,
+                phone=phone,
+                channel=channel,
+                category=category,
+                summary=summary,
+                detail=detail,
+                agent=staff_for_channel(world, channel),
+                occurred_at=occurred,
+                duration_seconds=rng.randint(40, 900) if channel in content.VOICE_CHANNELS else None,
+                created_at=occurred,
+            )
+        )
+    Contact.objects.bulk_create(rows, batch_size=1000)
+
+
+# ---------------------------------------------------------------------------- the whole set
+
+
+@dataclass
+class Loaded:
+    customers: int
+    contacts: int
+    complaints: int
+    by_state: dict[str, int]
+    overdue: int
+    regulator: int
+    repeat: int
+    seconds: float = 0.0
+
+
+@transaction.atomic
+def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) -> Loaded:
+    """Create the whole demo data set in one transaction (all or nothing)."""
+    from kefu.demo import stories  # stories imports this module's World
+
+    now = now or timezone.now()
+    world = World(now=now, rng=random.Random(seed), staff={}, departments={})
+    world.departments = make_departments()
+    world.staff = make_staff(world.departments)
+    make_customers(world, sizes.customers)
+    make_contacts(world, sizes.contacts)
+    stories.make_complaints(world, sizes.complaints)
+    return summary(now=now)
+
+
+def summary(*, now: datetime | None = None) -> Loaded:
+    now = now or timezone.now()
+    customers = Customer.objects.filter(note__startswith=content.NOTE_MARK)
+    complaints = Complaint.objects.filter(created_by__in=User.objects.filter(demo_users()))
+    by_state: dict[str, int] = {}
+    for state in complaints.values_list("state", flat=True):
+        by_state[state] = by_state.get(state, 0) + 1
+    return Loaded(
+        customers=customers.count(),
+        contacts=Contact.objects.filter(agent__in=User.objects.filter(demo_users())).count(),
+        complaints=complaints.count(),
+        by_state=by_state,
+        overdue=complaints.exclude(state="closed").filter(step_due_at__lt=now).count(),
+        regulator=complaints.filter(is_regulator=True).count(),
+        repeat=complaints.filter(is_repeat=True).count(),
+    )
