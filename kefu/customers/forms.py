@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap, Role, caps_for
@@ -160,14 +161,14 @@ class ContactForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Caller category"), choices=CallerCategory.choices, widget=NumberedRadioSelect
     )
-    summary = forms.CharField(label=_("Summary"), max_length=200)
+    summary = forms.CharField(label=pgettext_lazy("contact", "Summary"), max_length=200)
     detail = forms.CharField(label=_("Detail"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     duration = forms.CharField(
         label=_("Duration"),
         required=False,
         max_length=8,
-        help_text=_("Minutes:seconds, or seconds."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "3:20", "autocomplete": "off"}),
+        help_text=_("Minutes:seconds, or seconds. Left blank, the time since you typed the number is used."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "m:ss", "autocomplete": "off"}),
     )
 
     def clean_duration(self) -> int | None:
