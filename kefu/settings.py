@@ -104,6 +104,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root
 STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]
 # Serve straight from the finders so `make demo` needs no collectstatic; production runs
 # collectstatic and WhiteNoise serves the compressed, hashed copies from STATIC_ROOT.
