@@ -67,7 +67,7 @@ def synthetic_entries(real: list[Entry], count: int, seed: int = 7) -> list[Entr
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def naive_scan(entries: list[Entry], query: str) -> list[Entry]:
