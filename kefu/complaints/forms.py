@@ -187,7 +187,11 @@ class FollowUpForm(ActionForm):
     done = forms.BooleanField(label=_("The remedy was carried out"), required=False)
     helped = forms.BooleanField(label=_("It helped"), required=False)
     satisfaction = forms.TypedChoiceField(
-        label=_("Satisfaction"), choices=SATISFACTION_CHOICES, coerce=int, widget=forms.RadioSelect
+        label=_("Satisfaction"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("Not carried out, not helped or below 3: the complaint reopens as a repeat."),
     )
     anything_else = forms.CharField(label=_("Anything else?"), required=False, widget=_textarea(2))
     note = forms.CharField(label=_("Note"), required=False, widget=_textarea(2))

@@ -337,7 +337,7 @@ ACTIONS: dict[str, ActionSpec] = {
                    gettext_lazy("The complaint does not stand"), gettext_lazy("Reject and close"),
                    gettext_lazy("The complaint was judged invalid and closed."), "danger"),
         ActionSpec("assign", cf.AssignForm, services.complaint_assign, (Action.ASSIGN, Action.REASSIGN),
-                   gettext_lazy("Assign"), gettext_lazy("Assign"),
+                   gettext_lazy("Department and handler"), gettext_lazy("Assign"),
                    gettext_lazy("The complaint was assigned.")),
         ActionSpec("analyse", cf.AnalyseForm, services.complaint_analyse, (Action.ANALYSE,),
                    gettext_lazy("Cause and person responsible"), gettext_lazy("Save the analysis"),
@@ -550,8 +550,8 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "record": gettext_lazy("Recorded the complaint"),
     "accept": gettext_lazy("Judged valid"),
     "reject": gettext_lazy("Judged invalid and closed"),
-    "assign": gettext_lazy("Assigned"),
-    "reassign": gettext_lazy("Reassigned"),
+    "assign": gettext_lazy("Assigned the department and handler"),
+    "reassign": gettext_lazy("Reassigned the department and handler"),
     "analyse": gettext_lazy("Analysed the cause"),
     "propose": gettext_lazy("Proposed a remedy"),
     "approve": gettext_lazy("Approved the proposal"),
@@ -615,9 +615,14 @@ def _event_rows(events: Iterable[ComplaintEvent]) -> list[EventRow]:
     events = list(events)
     department_ids = {e.data.get(k) for e in events for k in _DEPARTMENT_KEYS if e.data.get(k)}
     user_ids = {e.data.get("handler") for e in events if e.data.get("handler")}
+    complaint_ids = {e.data.get("repeat_of") for e in events if e.data.get("repeat_of")}
+    # One query per kind of reference, only when the history holds any.
     names: dict[str, dict[Any, str]] = {
         "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=department_ids)} if department_ids else {},
         "user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
+        "complaint": dict(Complaint.objects.filter(pk__in=complaint_ids).values_list("pk", "number"))
+        if complaint_ids
+        else {},
     }
     rows = []
     for event in events:
@@ -660,6 +665,8 @@ def _data_value(key: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
         return names["department"].get(value, str(value))
     if key == "handler":
         return names["user"].get(value, str(value))
+    if key == "repeat_of":
+        return names["complaint"].get(value) or str(value)
     choices = CHOICES_BY_KEY.get(key)
     if choices is not None:
         values = value if isinstance(value, list) else [value]
