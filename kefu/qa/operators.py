@@ -191,7 +191,7 @@ class Phrases(Node):
         elif mode == "none":
             ok = not turns
         elif mode == "all":
-            ok = len(found) == len(ids)
+            ok = len(found) == len(self.ids)
         else:
             ok = len(found) >= self.n
         return Match(ok, tuple(turns))

@@ -320,7 +320,7 @@ class _Checker:
         def visit(name: str, stack: tuple[str, ...]) -> None:
             for nxt in graph.get(name, ()):
                 if nxt in stack:
-                    self.err(f"defs.{name}", f"circular reference: {' → '.join((*stack, nxt))}")
+                    self.err(f"defs.{stack[0]}", f"circular reference: {' → '.join((*stack, nxt))}")
                     return
                 visit(nxt, (*stack, nxt))
 
