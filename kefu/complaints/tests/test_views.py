@@ -360,3 +360,69 @@ def test_the_list_only_shows_what_the_user_may_see(client, cast):
     login(client, cast["other_handler"])
     rows = client.get(reverse("complaints:list")).context["rows"]
     assert assigned.pk not in {row.complaint.pk for row in rows}
+
+
+def test_a_conflict_through_htmx_swaps_in_the_fresh_state_with_the_message(client, cast):
+    complaint = record(cast)
+    walk_to(cast, complaint, State.ACCEPTED)
+    login(client, cast["supervisor"])
+    response = client.post(
+        reverse("complaints:act", args=[complaint.pk, "reject"]),
+        {"expected_version": 1, "explanation": "经核实为正常计费"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx only swaps 2xx answers
+    assert "data-conflict" in html and "李建国" in html and 'data-state="accepted"' in html
+    assert refreshed(complaint).state == State.ACCEPTED
+
+
+def test_an_amount_above_the_approval_limit_is_refused_with_the_reason(client, cast):
+    complaint = walk_to(cast, record(cast), State.ANALYSED)
+    login(client, cast["handler"])
+    act(client, complaint, "propose", remedy="refund", plan="退还多扣费用", amount="800")
+    complaint = refreshed(complaint)
+    login(client, cast["supervisor"])
+    response = act(client, complaint, "approve")
+    assert response.status_code == 403
+    assert "审批权限" in response.content.decode()
+    login(client, cast["manager"])
+    assert act(client, complaint, "approve").status_code == 302
+    assert refreshed(complaint).state == State.APPROVED
+
+
+def test_a_supervisor_sends_a_proposal_back_and_the_handler_sees_why(client, cast):
+    complaint = walk_to(cast, record(cast), State.PENDING_APPROVAL)
+    login(client, cast["supervisor"])
+    assert act(client, complaint, "send_back").status_code == 422  # the instruction is required
+    assert act(client, complaint, "send_back", comment="补充减免金额依据").status_code == 302
+    complaint = refreshed(complaint)
+    assert complaint.state == State.ANALYSED
+    page = login(client, cast["handler"]).get(complaint.get_absolute_url()).content.decode()
+    assert "补充减免金额依据" in page and "已退回" in page
+    assert 'data-action="propose"' in page
+
+
+def test_a_handler_of_another_department_cannot_work_on_it_even_by_posting(client, cast):
+    complaint = walk_to(cast, record(cast), State.ASSIGNED)
+    login(client, cast["other_handler"])
+    response = act(client, complaint, "analyse", cause="network", analysis="x")
+    assert response.status_code == 404  # not even visible to them
+    assert refreshed(complaint).state == State.ASSIGNED
+
+
+def test_the_list_filters_through_htmx_return_only_the_results(client, cast):
+    record(cast, channel="miit")
+    login(client, cast["supervisor"])
+    response = client.get(reverse("complaints:list") + "?regulator=on", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and '<div id="results">' in html and "<html" not in html
+    assert len(response.context["rows"]) == 1
+
+
+def test_the_record_form_keeps_what_was_typed_after_an_error(client, cast):
+    login(client, cast["agent"])
+    response = client.post(reverse("complaints:new"), {"complainant_name": "李四", "channel": "hotline",
+                                                       "content": "资费不清楚", "severity": "normal"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "李四" in html and "资费不清楚" in html
