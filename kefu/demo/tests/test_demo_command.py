@@ -1,0 +1,112 @@
+"""``kefu demo-data`` as a command: idempotence, reset, logins, bad options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Role
+from kefu.complaints.models import Complaint
+from kefu.customers.choices import Tier
+from kefu.customers.models import Contact, Customer
+from kefu.demo import content, identity
+
+SMALL = ["--customers", "12", "--contacts", "60", "--complaints", "30"]
+
+
+def _load(*args: str) -> str:
+    out = StringIO()
+    call_command("demo_data", *SMALL, *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_running_it_twice_does_not_duplicate_anything(client):
+    _load()
+    counts = (User.objects.count(), Customer.objects.count(), Contact.objects.count(), Complaint.objects.count())
+    assert client.login(username="agent", password=content.PASSWORD)
+    output = _load()
+    assert "already loaded" in output
+    assert (User.objects.count(), Customer.objects.count(), Contact.objects.count(), Complaint.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_reset_reloads_the_demo_and_leaves_real_data_alone():
+    real_dept = Department.objects.create(code="legal", name="法务部")
+    real_user = User.objects.create_user(username="zhou", password="x" * 10, role=Role.AGENT, department=real_dept)
+    real_customer = Customer.objects.create(name="真实客户", tier=Tier.ORDINARY)
+    _load()
+    first = sorted(Customer.objects.filter(note__startswith=content.NOTE_MARK).values_list("name", flat=True))
+    output = _load("--reset")
+    assert "Deleted demo data" in output
+    assert sorted(Customer.objects.filter(note__startswith=content.NOTE_MARK).values_list("name", flat=True)) == first
+    assert Complaint.objects.count() == 30
+    assert User.objects.filter(pk=real_user.pk).exists() and Customer.objects.filter(pk=real_customer.pk).exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_take_over_a_real_users_username():
+    User.objects.create_user(username="admin", password="x" * 10)
+    with pytest.raises(CommandError, match="admin"):
+        _load()
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_print_logins_with_skip_load_prints_one_login_per_role_and_loads_nothing():
+    out = StringIO()
+    call_command("demo_data", "--print-logins", "--skip-load", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8000/" in text
+    for staff in content.STAFF:
+        if staff.sees:
+            assert f"{staff.username} / {content.PASSWORD}" in text
+    for role_zh in content.ROLE_ZH.values():
+        assert role_zh in text
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--complaints", "many"], "--complaints must be a whole number"),
+        (["--customers", "3"], "--customers must be between"),
+        (["--skip-load"], "--skip-load does nothing without --print-logins"),
+        (["--skip-load", "--reset", "--print-logins"], "contradict"),
+    ],
+)
+def test_bad_options_are_refused_with_a_reason(args, reason):
+    with pytest.raises(CommandError, match=reason):
+        call_command("demo_data", *args)
+
+
+def test_the_console_script_exits_non_zero_with_a_one_line_reason(tmp_path: Path):
+    env = {**os.environ, "KEFU_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "kefu.cli", "demo-data", "--contacts", "-1"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == ["CommandError: --contacts must be between 0 and 2000000, not -1"]
+
+
+def test_resident_id_check_digits_follow_gb_11643():
+    assert identity.id_check_digit("11010519491231002") == "X"  # the standard's worked example
+    assert identity.id_number_is_valid("11010519491231002X")
+    assert not identity.id_number_is_valid("110105194912310021")
+
+
+def test_generated_personal_data_is_deterministic():
+    import random
+
+    a, b = random.Random(7), random.Random(7)
+    assert [identity.person(a) for _ in range(5)] == [identity.person(b) for _ in range(5)]
+    assert identity.uscc_is_valid(identity.uscc(random.Random(3)))
