@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "kefu.front",
     "kefu.demo",
     "kefu.search",
+    "kefu.knowledge",
 ]
 
 MIDDLEWARE = [

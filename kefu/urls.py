@@ -12,6 +12,7 @@ urlpatterns = [
     path("contacts/", include("kefu.customers.contact_urls")),
     path("complaints/", include("kefu.complaints.urls")),
     path("search/", include("kefu.search.urls")),
+    path("knowledge/", include("kefu.knowledge.urls")),
     path("", home, name="home"),
     path("", include("kefu.front.urls")),
 ]

@@ -1,0 +1,114 @@
+"""Reads: the site's library (built-in plus operator entries), search, history and assist sessions.
+
+The merged library and its search index are built once per process and
+rebuilt only when the database changed: every write adds a revision row, so
+the highest revision id is the library's version — one indexed query per
+request decides whether the cached index is still good.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Max, QuerySet
+from django.http import Http404
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.knowledge.models import AssistSession, KnowledgeEntry, KnowledgeRevision
+from kefu.phrasebook.loader import Library, builtin_library
+from kefu.phrasebook.schema import Entry, validate_entry
+from kefu.phrasebook.search import Hit
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass
+class _Cached:
+    stamp: int | None = -1
+    library: Library | None = None
+
+
+_cache = _Cached()
+_lock = threading.Lock()
+
+
+def entry_from_row(row: KnowledgeEntry) -> Entry | None:
+    """The phrasebook entry a row holds, or None (logged) if stored data no longer validates."""
+    entry, problems = validate_entry(dict(row.data), source="database", position=row.pk, origin="operator")
+    if problems:
+        log.warning("knowledge entry %s does not validate: %s", row.entry_id, "; ".join(map(str, problems)))
+    return entry
+
+
+def _build_library() -> Library:
+    rows = list(KnowledgeEntry.objects.all())
+    hidden = {row.entry_id for row in rows if not row.is_active}
+    extra = [e for row in rows if row.is_active and (e := entry_from_row(row)) is not None]
+    merged = builtin_library().merged(extra)
+    if hidden:
+        merged = Library(tuple(e for e in merged if e.id not in hidden))
+    return merged
+
+
+def library_version() -> int | None:
+    return KnowledgeRevision.objects.aggregate(v=Max("id"))["v"]
+
+
+def site_library() -> Library:
+    """Built-in entries, replaced, extended or hidden by the operator's database entries."""
+    stamp = library_version()
+    if _cache.stamp == stamp and _cache.library is not None:
+        return _cache.library
+    with _lock:
+        if _cache.stamp != stamp or _cache.library is None:
+            library = _build_library()
+            library.index  # noqa: B018 - build the search index now, not inside the first search
+            _cache.library, _cache.stamp = library, stamp
+        return _cache.library
+
+
+def entry_search(*, q: str, kinds: list[str] | None = None, limit: int = 20) -> list[Hit]:
+    return site_library().search(q[:MAX_QUERY_LENGTH], limit=limit, kinds=kinds or None)
+
+
+def entries_of_kind(kind: str | None = None) -> list[Entry]:
+    library = site_library()
+    entries = list(library) if not kind else library.of_kind(kind)
+    return sorted(entries, key=lambda e: e.id)
+
+
+def entry_get(entry_id: str) -> Entry:
+    """The entry or 404."""
+    entry = site_library().get(entry_id)
+    if entry is None:
+        raise Http404(entry_id)
+    return entry
+
+
+def entry_row(entry_id: str) -> KnowledgeEntry | None:
+    return KnowledgeEntry.objects.filter(entry_id=entry_id).first()
+
+
+def entry_history(entry_id: str) -> QuerySet[KnowledgeRevision]:
+    return KnowledgeRevision.objects.filter(entry__entry_id=entry_id).select_related("actor").order_by("-version")
+
+
+def can_edit(user: User) -> bool:
+    return user.is_active and Cap.KNOWLEDGE_EDIT in user.caps
+
+
+def sessions_for(user: User) -> QuerySet[AssistSession]:
+    return AssistSession.objects.filter(agent=user)
+
+
+def session_get_for_user(user: User, pk: int) -> AssistSession:
+    """The user's own assist session, or 404 (also for other people's sessions: no probing)."""
+    session = AssistSession.objects.filter(pk=pk, agent=user).first()
+    if session is None:
+        raise Http404(pk)
+    return session

@@ -1,0 +1,205 @@
+"""Writes: operator entries (create, edit, archive, restore, YAML import) and assist sessions.
+
+Every entry write checks ``Cap.KNOWLEDGE_EDIT``, validates against the
+phrasebook schema, and adds a ``KnowledgeRevision`` row; edits are
+conditional updates on ``version`` so two people saving the same entry give
+one winner and one ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
+from kefu.knowledge.models import (
+    AssistChannel,
+    AssistSession,
+    AssistTurn,
+    KnowledgeEntry,
+    KnowledgeRevision,
+    RevisionAction,
+    Speaker,
+)
+from kefu.knowledge.selectors import site_library
+from kefu.phrasebook.assist import PERSONA_ALIASES, AssistResult, assist, draft_warnings
+from kefu.phrasebook.loader import parse_entries
+from kefu.phrasebook.schema import Entry, PhrasebookError, validate_entry
+
+MAX_TURN_LENGTH = 2000
+
+
+def _require_editor(actor: User) -> None:
+    if not actor.can(Cap.KNOWLEDGE_EDIT):
+        raise NotAllowed(_("You are not allowed to edit the phrasebook."))
+
+
+def _validated(data: dict[str, Any]) -> Entry:
+    entry, problems = validate_entry(data, source="form", position=1, origin="operator")
+    if entry is None:
+        errors: dict[str, str] = {}
+        for problem in problems:
+            errors[problem.field] = f"{errors[problem.field]}; {problem.message}" if problem.field in errors else problem.message
+        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    return entry
+
+
+def _revision(row: KnowledgeEntry, action: str, actor: User | None, comment: str) -> None:
+    KnowledgeRevision.objects.create(
+        entry=row, version=row.version, action=action, data=row.data, actor=actor, comment=comment[:500]
+    )
+
+
+@transaction.atomic
+def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> KnowledgeEntry:
+    """Add an operator entry, or the first operator version of a built-in entry (same id replaces it)."""
+    _require_editor(actor)
+    entry = _validated(data)
+    if KnowledgeEntry.objects.filter(entry_id=entry.id).exists():
+        raise Conflict(_("An entry with this id already exists; edit it instead."))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            row = KnowledgeEntry.objects.create(
+                entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
+                created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+            )
+    except IntegrityError as exc:  # a concurrent create of the same id won
+        raise Conflict(_("An entry with this id already exists; edit it instead.")) from exc
+    _revision(row, RevisionAction.CREATE, actor, comment)
+    return row
+
+
+@transaction.atomic
+def entry_update(
+    *, actor: User, entry_id: str, data: dict[str, Any], expected_version: int | None, comment: str = ""
+) -> KnowledgeEntry:
+    """Save a new version of an entry.
+
+    For a built-in entry not yet in the database, ``expected_version`` is None
+    and the first operator version is created. The id cannot change.
+    """
+    _require_editor(actor)
+    entry = _validated({**data, "id": entry_id})
+    row = KnowledgeEntry.objects.filter(entry_id=entry_id).first()
+    if row is None:
+        if site_library().get(entry_id) is None:
+            raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
+        return entry_create(actor=actor, data=entry.to_dict(), comment=comment)
+    if expected_version is None or expected_version != row.version:
+        raise Conflict(_("Someone else changed this entry; reload it and try again."))
+    updated = KnowledgeEntry.objects.filter(pk=row.pk, version=expected_version).update(
+        kind=entry.kind, title=entry.title, data=entry.to_dict(), version=F("version") + 1,
+        updated_by=actor, updated_at=timezone.now(), is_active=True,
+    )
+    if not updated:
+        raise Conflict(_("Someone else changed this entry; reload it and try again."))
+    row.refresh_from_db()
+    _revision(row, RevisionAction.EDIT, actor, comment)
+    return row
+
+
+@transaction.atomic
+def entry_set_active(
+    *, actor: User, entry_id: str, active: bool, expected_version: int | None, comment: str = ""
+) -> KnowledgeEntry:
+    """Archive (hide from the library) or restore an entry; archiving a built-in stores a hiding row."""
+    _require_editor(actor)
+    row = KnowledgeEntry.objects.filter(entry_id=entry_id).first()
+    if row is None:
+        builtin = site_library().get(entry_id)
+        if builtin is None or active:
+            raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
+        now = timezone.now()
+        row = KnowledgeEntry.objects.create(
+            entry_id=entry_id, kind=builtin.kind, title=builtin.title, data=builtin.to_dict(), is_active=False,
+            created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+        )
+        _revision(row, RevisionAction.ARCHIVE, actor, comment)
+        return row
+    if expected_version is None or expected_version != row.version:
+        raise Conflict(_("Someone else changed this entry; reload it and try again."))
+    updated = KnowledgeEntry.objects.filter(pk=row.pk, version=expected_version).update(
+        is_active=active, version=F("version") + 1, updated_by=actor, updated_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict(_("Someone else changed this entry; reload it and try again."))
+    row.refresh_from_db()
+    _revision(row, RevisionAction.RESTORE if active else RevisionAction.ARCHIVE, actor, comment)
+    return row
+
+
+@transaction.atomic
+def entries_import(*, actor: User, text: str, source: str = "upload.yaml", comment: str = "") -> list[KnowledgeEntry]:
+    """Import a phrasebook YAML file: all entries or none (the file must validate as a whole)."""
+    _require_editor(actor)
+    try:
+        entries = parse_entries(text, source=source, origin="operator")
+    except PhrasebookError as exc:
+        raise InvalidInput(
+            _("The file does not validate."), errors={"file": "\n".join(str(p) for p in exc.problems)}
+        ) from exc
+    rows = []
+    now = timezone.now()
+    for entry in entries:
+        row = KnowledgeEntry.objects.select_for_update().filter(entry_id=entry.id).first()
+        if row is None:
+            row = KnowledgeEntry.objects.create(
+                entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
+                created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+            )
+        else:
+            KnowledgeEntry.objects.filter(pk=row.pk).update(
+                kind=entry.kind, title=entry.title, data=entry.to_dict(), version=F("version") + 1,
+                updated_by=actor, updated_at=now, is_active=True,
+            )
+            row.refresh_from_db()
+        _revision(row, RevisionAction.IMPORT, actor, comment or source)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- assist sessions
+
+
+def assist_session_start(*, actor: User, channel: str = AssistChannel.PHONE, persona: str = "", title: str = "") -> AssistSession:
+    if channel not in AssistChannel.values:
+        raise InvalidInput(_("Please correct the errors below."), errors={"channel": _("Unknown channel.")})
+    persona = persona.strip()
+    if persona and persona.lower() not in PERSONA_ALIASES and not persona.startswith("persona."):
+        raise InvalidInput(_("Please correct the errors below."), errors={"persona": _("Unknown customer type.")})
+    return AssistSession.objects.create(agent=actor, channel=channel, persona=persona, title=title.strip()[:200])
+
+
+def _history(session: AssistSession) -> list[dict[str, str]]:
+    return [{"speaker": t.speaker, "text": t.text} for t in session.turns.all()]
+
+
+def assist_session_result(*, session: AssistSession, draft: str = "") -> AssistResult:
+    return assist(
+        _history(session), persona=session.persona or None, draft=draft or None, channel=session.channel,
+        library=site_library(),
+    )
+
+
+@transaction.atomic
+def assist_turn_add(*, session: AssistSession, speaker: str, text: str) -> AssistTurn:
+    """Append a turn; the sequence number is taken under a row lock so concurrent posts keep order."""
+    if speaker not in Speaker.values:
+        raise InvalidInput(_("Please correct the errors below."), errors={"speaker": _("Unknown speaker.")})
+    text = text.strip()
+    if not text or len(text) > MAX_TURN_LENGTH:
+        raise InvalidInput(_("Please correct the errors below."), errors={"text": _("Enter the words said (up to 2000 characters).")})
+    AssistSession.objects.select_for_update().filter(pk=session.pk).first()
+    last = session.turns.aggregate(m=Max("seq"))["m"] or 0
+    return AssistTurn.objects.create(session=session, seq=last + 1, speaker=speaker, text=text)
+
+
+def assist_draft_check(*, session: AssistSession, draft: str) -> list[Any]:
+    return draft_warnings(draft, history=_history(session), channel=session.channel, library=site_library())

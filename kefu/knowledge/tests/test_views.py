@@ -1,0 +1,134 @@
+"""Phrasebook pages as people use them: browse, search, edit with history, import, assist panel."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kefu.knowledge.models import AssistSession, KnowledgeEntry, KnowledgeRevision
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_index_lists_the_library_and_a_greeting(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client(cast["agent"]).get(reverse("knowledge:index"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "counter.form_error" in body
+    assert "您好，" in body and "王小丽" in body
+
+
+def test_search_finds_the_situation(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client(cast["agent"]).get(reverse("knowledge:index"), {"q": "应答后杂音太大"})
+    body = response.content.decode()
+    assert body.index("counter.noise_quiet.noise") < body.index("counter.noise_quiet.silent")
+
+
+def test_search_by_pinyin_initials(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client(cast["agent"]).get(reverse("knowledge:index"), {"q": "hfcx"})
+    assert "consult.bill_query" in response.content.decode()
+
+
+def test_the_detail_page_shows_norms_and_example(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client(cast["agent"]).get(reverse("knowledge:detail", args=["technique.sandwich"]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "technique.sandwich" in body and "三明治" in body
+
+
+def test_an_unknown_entry_is_404(cast) -> None:  # type: ignore[no-untyped-def]
+    assert _client(cast["agent"]).get(reverse("knowledge:detail", args=["no.such"])).status_code == 404
+
+
+def test_an_agent_cannot_edit(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["agent"])
+    assert client.get(reverse("knowledge:edit", args=["counter.form_error"])).status_code == 403
+    assert client.post(reverse("knowledge:new"), {"entry_id": "x.y"}).status_code == 403
+    assert KnowledgeEntry.objects.count() == 0
+
+
+def _form_for_builtin(client: Client, entry_id: str) -> dict[str, str]:
+    form = client.get(reverse("knowledge:edit", args=[entry_id])).context["form"]
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data["version"] = "" if form.initial.get("version") is None else str(form.initial["version"])
+    return data
+
+
+def test_a_supervisor_edits_a_builtin_entry_and_history_records_it(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    data = _form_for_builtin(client, "counter.form_error")
+    data["text"] = "不好意思，这一栏需要填写身份证号码，我帮您标出来了。"
+    data["comment"] = "统一口径"
+    response = client.post(reverse("knowledge:edit", args=["counter.form_error"]), data)
+    assert response.status_code == 302
+    detail = client.get(reverse("knowledge:detail", args=["counter.form_error"])).content.decode()
+    assert "我帮您标出来了" in detail and "统一口径" in detail
+    assert KnowledgeRevision.objects.filter(entry__entry_id="counter.form_error").count() == 1
+
+    # A second, stale save loses.
+    response = client.post(reverse("knowledge:edit", args=["counter.form_error"]), data)
+    assert response.status_code == 200
+    assert "reload" in response.content.decode() or "重新" in response.content.decode()
+
+
+def test_invalid_edits_show_field_errors(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    data = _form_for_builtin(client, "counter.form_error")
+    data["cites"] = "counter.nonexistent"
+    response = client.post(reverse("knowledge:edit", args=["counter.form_error"]), data)
+    assert response.status_code == 200
+    assert "counter.nonexistent" in response.content.decode()
+    assert KnowledgeEntry.objects.count() == 0
+
+
+def test_a_new_entry_is_searchable_at_once(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    response = client.post(reverse("knowledge:new"), {
+        "entry_id": "acme.deposit_refund", "kind": "script", "title": "押金退还口径",
+        "text": "押金会在三个工作日内退回。", "situations": "客户要求退光猫押金", "tags": "押金",
+        "cites": "complaint.authority", "example": "坐席：押金会在三个工作日内退回。",
+    })
+    assert response.status_code == 302
+    search = client.get(reverse("knowledge:index"), {"q": "光猫押金"}).content.decode()
+    assert "acme.deposit_refund" in search
+
+
+def test_archiving_hides_an_entry(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    assert client.post(reverse("knowledge:archive", args=["warm.thanks_trust"])).status_code == 302
+    assert client.get(reverse("knowledge:detail", args=["warm.thanks_trust"])).status_code == 404
+
+
+def test_import_rejects_a_bad_file_with_its_problems(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    response = client.post(reverse("knowledge:import"), {"text": "entries:\n  - id: bad\n    kind: script\n"})
+    assert response.status_code == 200
+    assert "field &#x27;title&#x27;" in response.content.decode()
+    assert KnowledgeEntry.objects.count() == 0
+
+
+def test_the_assist_panel_follows_the_conversation(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["agent"])
+    response = client.post(reverse("knowledge:assist"), {"title": "张先生来电", "channel": "phone", "persona": "tiger"})
+    session = AssistSession.objects.get()
+    assert response.status_code == 302
+    url = reverse("knowledge:assist_panel", args=[session.pk])
+    client.post(url, {"speaker": "customer", "text": "我要查询一年之前的详单，你们怎么回事！"})
+    page = client.get(url).content.decode()
+    assert "reg.bill_retention" in page
+    assert "老虎型客户" in page
+    checked = client.post(url, {"draft": "这不归我们管"}).content.decode()
+    assert "推诿" in checked
+
+
+def test_other_agents_cannot_open_someone_elses_session(cast) -> None:  # type: ignore[no-untyped-def]
+    session = AssistSession.objects.create(agent=cast["agent"])
+    url = reverse("knowledge:assist_panel", args=[session.pk])
+    assert _client(cast["handler"]).get(url).status_code == 404
