@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
@@ -339,7 +340,18 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     make_customers(world, sizes.customers)
     make_contacts(world, sizes.contacts)
     stories.make_complaints(world, sizes.complaints)
+    index_for_search()
     return summary(now=now)
+
+
+def index_for_search() -> None:
+    """``bulk_create`` sends no signals, so tell the search index about the demo customers and contacts."""
+    if not apps.is_installed("kefu.search"):
+        return
+    from kefu.search import services as search
+    from kefu.search.models import Kind
+
+    search.reindex(kinds=(Kind.CUSTOMER, Kind.CONTACT))
 
 
 def summary(*, now: datetime | None = None) -> Loaded:
