@@ -77,7 +77,7 @@ def test_a_trainer_may_not(client, cast, contacts):
 def test_the_list_needs_a_bounded_number_of_queries(client, cast, customer, django_assert_max_num_queries):
     add_contacts(customer, cast["agent"], 40)
     client.force_login(cast["supervisor"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(5):  # session, user, count, page, agents for the filter
         response = client.get(reverse("contacts:list"))
     assert len(response.context["rows"]) == 30
 
