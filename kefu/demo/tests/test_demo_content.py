@@ -139,3 +139,11 @@ def test_the_simulated_clock_is_gone_after_loading(demo):
     assert dj_timezone.datetime is datetime
 
 
+
+
+@pytest.mark.django_db
+def test_demo_customers_and_contacts_are_in_the_search_index(demo):
+    from kefu.search.models import Document, Kind
+
+    assert Document.objects.filter(kind=Kind.CUSTOMER).count() == Customer.objects.count()
+    assert Document.objects.filter(kind=Kind.CONTACT).count() == Contact.objects.count()
