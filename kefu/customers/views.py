@@ -349,8 +349,8 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             _apply_errors(form, exc)
         else:
             return _after_logging(request, contact)
-    if request.method == "POST":
-        customer = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
+    if request.method == "POST":  # re-shown with errors: keep the caller the agent had
+        customer = form.cleaned_data.get("customer")
     return render(request, "customers/contact_new.html", _logger_context(request, form, customer))
 
 
@@ -359,5 +359,5 @@ def _after_logging(request: HttpRequest, contact: Contact) -> HttpResponse:
     next_url = complaint_new_url(contact)
     if request.POST.get("then") == "complaint" and next_url and _user(request).can(Cap.COMPLAINT_RECORD):
         return HttpResponseRedirect(next_url)
-    messages.success(request, _("Contact saved."))
+    # The logger shows what was saved (with "record as complaint") above an empty form.
     return HttpResponseRedirect(f"{reverse('contacts:new')}?{urlencode({'saved': contact.pk})}")
