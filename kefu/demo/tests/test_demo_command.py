@@ -19,7 +19,7 @@ from kefu.customers.choices import Tier
 from kefu.customers.models import Contact, Customer
 from kefu.demo import content, identity
 
-SMALL = ["--customers", "12", "--contacts", "60", "--complaints", "30"]
+SMALL = ["--customers", "10", "--contacts", "20", "--complaints", "10"]
 
 
 def _load(*args: str) -> str:
@@ -48,7 +48,7 @@ def test_reset_reloads_the_demo_and_leaves_real_data_alone():
     output = _load("--reset")
     assert "Deleted demo data" in output
     assert sorted(Customer.objects.filter(note__startswith=content.NOTE_MARK).values_list("name", flat=True)) == first
-    assert Complaint.objects.count() == 30
+    assert Complaint.objects.count() == 10
     assert User.objects.filter(pk=real_user.pk).exists() and Customer.objects.filter(pk=real_customer.pk).exists()
 
 
