@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kefu.lib.textnorm import normalize  # noqa: E402
-from kefu.qa import cli  # noqa: E402
-from kefu.qa.engine import Engine, LiveSession  # noqa: E402
-from kefu.qa.model import SEP, parse_conversation  # noqa: E402
-from kefu.qa.rulebook import load_rulebook  # noqa: E402
-from kefu.qa.synth import hotline_calls  # noqa: E402
+from kefu.lib.textnorm import normalize
+from kefu.qa import cli
+from kefu.qa.engine import Engine, LiveSession
+from kefu.qa.model import SEP, parse_conversation
+from kefu.qa.rulebook import load_rulebook
+from kefu.qa.synth import hotline_calls
 
 N_CALLS = 400
 ROUNDS = 3

@@ -67,7 +67,7 @@ class Scorecard:
 
 def _evidence(prep: Prepared, turns: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
     out = []
-    for t in turns[:EVIDENCE_TURNS]:
+    for t in [t for t in turns if 0 <= t < len(prep.turns)][:EVIDENCE_TURNS]:
         turn = prep.turns[t]
         out.append({"turn": t, "start": turn.start, "end": turn.end, "text": turn.text[:EVIDENCE_CHARS]})
     return tuple(out)

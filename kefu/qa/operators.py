@@ -413,7 +413,7 @@ class Silence(Node):
         gaps = self._gaps(ctx)
         if self.announced == "no":
             gaps = [g for g in gaps if not self._announced(ctx, *g)]
-        turns = tuple(sorted({max(0, after) for _start, after in gaps}))
+        turns = tuple(sorted({after for _start, after in gaps if after >= 0}))
         return Match(bool(gaps), turns, detail=f"{len(gaps)} gaps")
 
 

@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 
 from kefu.qa.norms import SHIPPED, coverage, parse_norms, r_ids
-from kefu.qa.rulebook import RulebookError, builtin_names, check_rulebook, check_rulebook_data, compile_rulebook, load_rulebook
+from kefu.qa.rulebook import (
+    RulebookError,
+    builtin_names,
+    check_rulebook,
+    check_rulebook_data,
+    compile_rulebook,
+    load_rulebook,
+)
 
 
 def rule(**over: object) -> dict[str, object]:

