@@ -50,6 +50,7 @@ api.add_router("", accounts_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/complaints", complaints_router)
+api.add_router("/knowledge", "kefu.knowledge.api.router")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
