@@ -18,13 +18,15 @@ user who may see few complaints still gets all of theirs.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
@@ -54,6 +56,8 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
+MIN_PROBE = 2000  # newest documents per kind searched first at least (see _recent_threshold)
+THRESHOLD_TTL = 300.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
 RANK_WINDOW = 50  # verified hits ranked together; the rest is only counted as "more"
 SNIPPET_WIDTH = 80
@@ -92,22 +96,72 @@ class Group:
 
 def _scope(kind: str, user: User, qs: QuerySet[Document]) -> QuerySet[Document]:
     if kind == Kind.COMPLAINT and not user.can(Cap.COMPLAINT_VIEW_ALL):
-        return qs.filter(object_id__in=visible_complaints(user).values("pk"))
+        # A correlated EXISTS, checked per candidate through the primary key, rather than
+        # `object_id IN (visible set)`, which makes the database build the whole visible set first.
+        return qs.filter(Exists(visible_complaints(user).filter(pk=OuterRef("object_id"))))
     return qs
 
 
+def _batched(qs: QuerySet[Document], cap: int) -> Iterator[Document]:
+    for offset in range(0, cap, BATCH):
+        batch = list(qs[offset : offset + BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+
+
+_thresholds: dict[tuple[str, str], tuple[float, datetime | None]] = {}
+
+
+def _recent_threshold(kind: str) -> datetime | None:
+    """The time before which ``_candidates`` switches from the recency walk to the GIN bitmap.
+
+    The newest ``sqrt(documents × RANK_WINDOW)`` documents are walked: that
+    balances the worst case of the walk (a rare word: every walked row read)
+    against the worst case of the bitmap (a word just too rare to fill the
+    window in the walk: all its older matches read). None: too few documents
+    for two phases to matter. Cached per process for a few minutes — a stale
+    value only moves the line between the phases, never what is found.
+    """
+    key = (connection.alias, kind)
+    now = time.monotonic()
+    cached = _thresholds.get(key)
+    if cached is not None and now - cached[0] < THRESHOLD_TTL:
+        return cached[1]
+    documents = Document.objects.filter(kind=kind)
+    probe = max(MIN_PROBE, math.isqrt(documents.count() * RANK_WINDOW))
+    value = documents.order_by("-at").values_list("at", flat=True)[probe : probe + 1].first()
+    _thresholds[key] = (now, value)
+    return value
+
+
 def _candidates(kind: str, query: Query, user: User) -> Iterator[Document]:
-    """Documents of ``kind`` holding all the query's n-grams, newest first, in batches."""
+    """Documents of ``kind`` holding all the query's n-grams, newest first.
+
+    Two phases, because no single plan is fast for both common and rare words
+    on PostgreSQL: walking the recency index and filtering is fast when the word
+    is common (the first hundred matches come quickly) and a full walk when it
+    is rare; the GIN bitmap is fast when the word is rare and reads much of the
+    table when it is common. So: first the newest documents (``_recent_threshold``)
+    (bounded either way); if they hold too few matches the word is rare, and
+    the older ones are fetched through the GIN index alone.
+    """
     qs = _scope(kind, user, Document.objects.filter(kind=kind))
     condition = backends.match_condition(connection, query.tokens)
     if condition is not None:
         qs = qs.filter(condition)
     qs = qs.order_by("-at", "-id").only("id", "object_id", "text", "at")
-    for offset in range(0, SCAN_CAP, BATCH):
-        batch = list(qs[offset : offset + BATCH])
-        yield from batch
-        if len(batch) < BATCH:
-            return
+    threshold = _recent_threshold(kind) if connection.vendor == "postgresql" else None
+    if threshold is None:
+        yield from _batched(qs, SCAN_CAP)
+        return
+    seen = 0
+    for document in _batched(qs.filter(at__gt=threshold), SCAN_CAP):
+        seen += 1
+        yield document
+    with backends.index_lookups_only(connection):
+        older = list(qs.filter(at__lte=threshold)[: SCAN_CAP - seen])
+    yield from older
 
 
 def _rank(document: Document, query: Query) -> tuple[int, int, int]:

@@ -193,3 +193,13 @@ def test_the_reindex_command_reports_what_it_indexed(records):
     out = StringIO()
     call_command("search", "reindex", stdout=out)
     assert "complaint 3" in out.getvalue() and "contact 2" in out.getvalue()
+
+
+def test_recent_and_older_matches_are_both_found(client, cast, records, monkeypatch):
+    """On PostgreSQL the newest documents are walked first and older ones fetched by the GIN index."""
+    from kefu.search import selectors
+
+    monkeypatch.setattr(selectors, "MIN_PROBE", 1)
+    monkeypatch.setattr(selectors, "_thresholds", {})
+    page = get(client, cast["supervisor"], "宽带").content.decode()
+    assert records["broadband"].number in page and records["other"].number in page
