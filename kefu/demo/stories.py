@@ -107,7 +107,7 @@ class Plan:
     path: str
     overdue: bool
     case: content.Case | None  # None for an invalid complaint
-    invalid: tuple[str, str, str, str, str] | None
+    invalid: tuple[str, str, str, str, str, str] | None
     channel: str
     who: DemoCustomer | None
     severity: str
@@ -350,7 +350,7 @@ def _replay(world: World, plan: Plan, set_clock: Callable[[datetime], None]) -> 
         source_contact=source,
         # The agent's first classification; for a repeat it is what flags the repeat at once.
         cause=case.cause if case is not None and (plan.repeat or rng.random() < 0.5) else "",
-        hotspot=case.hotspot if case is not None else "",
+        hotspot=case.hotspot if case is not None else (plan.invalid[5] if plan.invalid else ""),
         needs=list(case.needs) if case is not None else [],
     )
     actors = _Actors(world, plan)
