@@ -467,6 +467,9 @@ def _render_detail(
         specs.append(ACTIONS["classify"])
     panel = [(spec, bound if spec.name == bound_name and bound is not None else _action_form(spec, complaint))
              for spec in specs]
+    if bound is not None and bound_name not in {spec.name for spec in specs}:
+        # The form that failed is no longer offered (e.g. the complaint closed): say why at the top.
+        conflict = conflict or " ".join(str(e) for errors in bound.errors.values() for e in errors)
     now = timezone.now()
     context = {
         "complaint": complaint,

@@ -426,3 +426,12 @@ def test_the_record_form_keeps_what_was_typed_after_an_error(client, cast):
                                                        "content": "资费不清楚", "severity": "normal"})
     html = response.content.decode()
     assert response.status_code == 422 and "李四" in html and "资费不清楚" in html
+
+
+def test_reclassifying_a_closed_complaint_explains_why_it_cannot(client, cast):
+    complaint = walk_to(cast, record(cast), State.CLOSED)
+    login(client, cast["supervisor"])
+    response = act(client, complaint, "classify", severity="high")
+    assert response.status_code == 422
+    assert "已结案的投诉不能重新分类" in response.content.decode()
+    assert refreshed(complaint).severity == "normal"
