@@ -74,6 +74,7 @@ class World:
     departments: dict[str, Department]
     people: list[DemoCustomer] = field(default_factory=list)
     groups: list[DemoCustomer] = field(default_factory=list)
+    seed: int = SEED
 
 
 # ---------------------------------------------------------------------------- detection and reset
@@ -334,7 +335,7 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     from kefu.demo import stories  # stories imports this module's World
 
     now = now or timezone.now()
-    world = World(now=now, rng=random.Random(seed), staff={}, departments={})
+    world = World(now=now, rng=random.Random(seed), staff={}, departments={}, seed=seed)
     world.departments = make_departments()
     world.staff = make_staff(world.departments)
     make_customers(world, sizes.customers)

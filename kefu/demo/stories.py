@@ -218,8 +218,12 @@ def _deadline(plan: Plan, start: datetime) -> datetime | None:
 
 
 def _schedule(world: World, plan: Plan) -> None:
-    """Fill in received/recorded/step times, anchored on when the last thing happened."""
-    rng, now = world.rng, world.now
+    """Fill in received/recorded/step times, anchored on when the last thing happened.
+
+    Uses its own random stream: how many draws the timing takes depends on the time of
+    day, and that must not change which customers and texts the later complaints get.
+    """
+    rng, now = random.Random(world.seed * 7919 + plan.index), world.now
     steps = PATHS[plan.path]
     hour = rng.choices(range(7, 23), weights=[2, 6, 12, 12, 10, 7, 8, 11, 10, 9, 8, 6, 5, 3, 2, 1])[0]
     received = timezone.localtime(now - timedelta(days=60)).replace(hour=hour, minute=rng.randint(0, 59))

@@ -110,3 +110,23 @@ def test_generated_personal_data_is_deterministic():
     a, b = random.Random(7), random.Random(7)
     assert [identity.person(a) for _ in range(5)] == [identity.person(b) for _ in range(5)]
     assert identity.uscc_is_valid(identity.uscc(random.Random(3)))
+
+
+@pytest.mark.django_db
+def test_the_same_seed_and_moment_give_the_same_data_set():
+    from datetime import UTC, datetime
+
+    from kefu.demo import generate
+
+    moment = datetime(2026, 11, 18, 2, 30, tzinfo=UTC)  # a Wednesday, 10:30 in Hangzhou
+
+    def snapshot() -> list[tuple[str, ...]]:
+        generate.demo_load(sizes=generate.Sizes(customers=10, contacts=20, complaints=12), now=moment)
+        rows = Complaint.objects.order_by("received_at").values_list(
+            "subject", "complainant_name", "state", "received_at", "handler__username"
+        )
+        return [tuple(str(v) for v in row) for row in rows]
+
+    first = snapshot()
+    generate.demo_reset()
+    assert snapshot() == first
