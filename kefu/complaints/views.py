@@ -118,12 +118,23 @@ class Row:
     overdue: bool
 
 
+def _left(due: datetime | None, now: datetime, *, regulator: bool) -> timedelta | None:
+    """Working time left before ``due``; once it has passed, how long ago (wall clock).
+
+    Past the deadline the working-time difference is often zero (an evening, a
+    holiday), which would read "overdue 0 min"; the elapsed time is what matters then.
+    """
+    if due is None:
+        return None
+    if due <= now:
+        return due - now
+    return sla.time_left(due=due, now=now, regulator=regulator)
+
+
 def _rows(complaints: Iterable[Complaint], now: datetime) -> list[Row]:
     rows = []
     for c in complaints:
-        remaining = None
-        if c.is_open and c.step_due_at is not None:
-            remaining = sla.time_left(due=c.step_due_at, now=now, regulator=c.is_regulator)
+        remaining = _left(c.step_due_at, now, regulator=c.is_regulator) if c.is_open else None
         overdue = c.is_open and (c.sla_breached or (c.step_due_at is not None and c.step_due_at < now))
         rows.append(Row(c, remaining, overdue))
     return rows
@@ -540,9 +551,7 @@ class SlaView:
 
 def _sla(complaint: Complaint, now: datetime) -> SlaView:
     def left(due: datetime | None) -> timedelta | None:
-        if due is None or not complaint.is_open:
-            return None
-        return sla.time_left(due=due, now=now, regulator=complaint.is_regulator)
+        return _left(due, now, regulator=complaint.is_regulator) if complaint.is_open else None
 
     step_left = left(complaint.step_due_at)
     overdue = complaint.is_open and (complaint.sla_breached or (step_left is not None and step_left <= timedelta(0)))
