@@ -20,7 +20,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -57,6 +57,7 @@ from kefu.complaints.selectors import (
 )
 from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
+from kefu.customers.selectors import contact_get_for_user, customer_get_for_user
 from kefu.front.context import safe_reverse
 from kefu.lib.masking import mask_phone
 
@@ -268,13 +269,15 @@ def _parse_pk(value: str | None) -> int | None:
 
 
 def _source(request: HttpRequest) -> Source:
+    """The contact or customer named in the query string, through the customers app's access checks."""
+    user: User = request.user  # type: ignore[assignment]
     contact_pk = _parse_pk(request.GET.get("contact"))
     if contact_pk is not None:
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=contact_pk)
+        contact = contact_get_for_user(pk=contact_pk, user=user)
         return Source(customer=contact.customer, contact=contact)
     customer_pk = _parse_pk(request.GET.get("customer"))
     if customer_pk is not None:
-        return Source(customer=get_object_or_404(Customer, pk=customer_pk))
+        return Source(customer=customer_get_for_user(pk=customer_pk, user=user))
     return Source()
 
 
