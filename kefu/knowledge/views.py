@@ -206,7 +206,11 @@ def assist_sessions(request: HttpRequest) -> HttpResponse:
 def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(_user(request), pk)
     turn_form, draft_form, draft = TurnForm(), DraftForm(), ""
-    if request.method == "POST" and "draft" in request.POST:
+    if request.method == "GET" and request.GET.get("draft", "").strip():
+        # The panel polls with the draft box's content so a checked draft keeps its warnings.
+        draft = request.GET["draft"].strip()[:2000]
+        draft_form = DraftForm(initial={"draft": draft})
+    elif request.method == "POST" and "draft" in request.POST:
         draft_form = DraftForm(request.POST)
         if draft_form.is_valid():
             draft = draft_form.cleaned_data["draft"]

@@ -132,3 +132,12 @@ def test_other_agents_cannot_open_someone_elses_session(cast) -> None:  # type: 
     session = AssistSession.objects.create(agent=cast["agent"])
     url = reverse("knowledge:assist_panel", args=[session.pk])
     assert _client(cast["handler"]).get(url).status_code == 404
+
+
+def test_the_polling_panel_keeps_the_checked_draft(cast) -> None:  # type: ignore[no-untyped-def]
+    session = AssistSession.objects.create(agent=cast["agent"])
+    url = reverse("knowledge:assist_panel", args=[session.pk])
+    page = _client(cast["agent"]).get(url, {"draft": "我保证今天一定修好"}, headers={"HX-Request": "true"})
+    body = page.content.decode()
+    assert 'id="live"' in body and "<html" not in body
+    assert "轻率承诺" in body
