@@ -8,6 +8,9 @@ input, call a service or selector and shape the answer; errors become JSON:
   no or bad credentials → 401 — each ``{"detail": message}``.
 """
 
+import functools
+import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,6 +24,7 @@ from kefu.accounts.api import (
     MSG_CORRECT_ERRORS,
     MSG_FORBIDDEN,
     MSG_NOT_FOUND,
+    MSG_NUL,
     SessionAuth,
     TokenAuth,
 )
@@ -51,6 +55,42 @@ api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/knowledge", "kefu.knowledge.api.router")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def reject_nul_characters(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse input containing NUL characters with a 422 before anything reads it.
+
+    PostgreSQL cannot store or even compare text containing NUL; without this a
+    search for ``"张\x00"`` would be a 500 there (and pass unnoticed on SQLite).
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        body: Any = None
+        if request.content_type == "application/json" and request.body:
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                body = None  # ninja answers malformed JSON itself
+        if _has_nul(dict(request.GET.lists())) or _has_nul(body):
+            errors = {"body": str(MSG_NUL)}
+            return api.create_response(request, {"detail": str(MSG_NUL), "errors": errors}, status=422)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(reject_nul_characters, mode="view")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

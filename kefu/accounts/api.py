@@ -1,13 +1,13 @@
 """API authentication (token and session) and the caller's own account: ``/api/v1/me``."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Router
+from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
@@ -15,7 +15,7 @@ from ninja.utils import check_csrf
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import ROLE_CAPS, Cap, Role
-from kefu.accounts.schemas import AUTH_ERRORS, DepartmentRef, MeOut, UserRef
+from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, DepartmentRef, MeOut, UserRef
 from kefu.accounts.services import token_authenticate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -25,6 +25,7 @@ MSG_AUTH_REQUIRED = gettext_lazy("Authentication required: send a Bearer token o
 MSG_NOT_FOUND = gettext_lazy("Not found.")
 MSG_FORBIDDEN = gettext_lazy("You are not allowed to do this.")
 MSG_CORRECT_ERRORS = gettext_lazy("Please correct the errors below.")
+MSG_NUL = gettext_lazy("The request contains a NUL character, which cannot be stored.")
 
 
 class TokenAuth(HttpBearer):
@@ -98,7 +99,9 @@ def departments(request: HttpRequest) -> QuerySet[Department]:
     response={200: list[UserRef], **AUTH_ERRORS},
     summary="Active people who may handle complaints, optionally of one department",
 )
-def handlers(request: HttpRequest, department: int | None = None) -> QuerySet[User]:
+def handlers(
+    request: HttpRequest, department: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> QuerySet[User]:
     roles = [role for role, caps in ROLE_CAPS.items() if Cap.COMPLAINT_HANDLE in caps]
     qs = User.objects.filter(is_active=True, role__in=roles)
     if department is not None:

@@ -51,7 +51,7 @@ from kefu.customers.models import Contact, Customer
 
 router = Router(tags=["complaints"])
 
-ComplaintId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ComplaintId = Annotated[int, Path(ge=1, le=MAX_ID, example=2)]
 RELATED = ("customer", "handler", "handling_department", "responsible_department", "created_by")
 
 

@@ -15,9 +15,9 @@ from ninja import Field, Schema
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
-from kefu.accounts.schemas import DepartmentRef, UserRef
+from kefu.accounts.schemas import MAX_ID, DepartmentRef, UserRef
 from kefu.complaints import sla
-from kefu.complaints.choices import Severity
+from kefu.complaints.choices import Cause, ContactMethod, Remedy, Severity
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import complaint_actions_for
@@ -217,15 +217,15 @@ class ComplaintFilters(Schema):
     regulator: bool | None = None
     repeat: bool | None = None
     overdue: bool | None = Field(None, description="Open complaints whose current step is past due.")
-    department: int | None = Field(None, description="Handling department id.")
-    handler: int | None = Field(None, description="Handler user id.")
-    customer: int | None = None
+    department: int | None = Field(None, ge=1, le=MAX_ID, description="Handling department id.")
+    handler: int | None = Field(None, ge=1, le=MAX_ID, description="Handler user id.")
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class ComplaintIn(Schema):
     """The complaint form (complaint.process.record)."""
 
-    channel: str
+    channel: Channel
     complainant_name: str
     subject: str
     content: str
@@ -234,7 +234,7 @@ class ComplaintIn(Schema):
     customer_id: int | None = None
     source_contact_id: int | None = None
     received_at: datetime | None = None
-    severity: str = "normal"
+    severity: Severity = Severity.NORMAL
     cause: str = ""
     hotspot: str = ""
     needs: list[str] = []
@@ -263,13 +263,13 @@ class AssignIn(VersionIn):
 
 class AnalyseIn(VersionIn):
     analysis: str
-    cause: str
+    cause: Cause
     responsible_person: str = ""
     responsible_department_id: int | None = None
 
 
 class ProposeIn(VersionIn):
-    remedy: str
+    remedy: Remedy
     plan: str
     amount: Decimal = Field(Decimal(0), ge=0, max_digits=10, decimal_places=2, description="Yuan.")
 
@@ -284,13 +284,13 @@ class SendBackIn(VersionIn):
 
 class ImplementIn(VersionIn):
     what_was_done: str
-    notified_via: str
+    notified_via: ContactMethod
     penalty: str = ""
     customer_feedback: str = ""
 
 
 class FollowUpIn(VersionIn):
-    method: str
+    method: ContactMethod
     done: bool
     helped: bool
     satisfaction: int = Field(..., description="1 (very dissatisfied) to 5; below 3 reopens the complaint.")
@@ -307,7 +307,7 @@ class ReviewIn(VersionIn):
 class ClassifyIn(VersionIn):
     """Only the fields sent are changed."""
 
-    severity: str | None = None
+    severity: Severity | None = None
     hotspot: str | None = None
     needs: list[str] | None = None
     degrees: list[str] | None = None

@@ -28,7 +28,7 @@ from kefu.lib.masking import mask_id_number, mask_phone
 customers_router = Router(tags=["customers"])
 contacts_router = Router(tags=["contacts"])
 
-ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, example=1)]
 
 
 # ---------------------------------------------------------------- shapes
@@ -144,8 +144,8 @@ class ContactFilters(Schema):
 
 
 class ContactIn(Schema):
-    channel: str
-    category: str
+    channel: Channel
+    category: CallerCategory
     summary: str
     detail: str = ""
     phone: str = ""

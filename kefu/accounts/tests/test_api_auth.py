@@ -86,7 +86,9 @@ def test_departments_and_handlers_list_who_can_take_an_assignment(cast, departme
     assert [h["username"] for h in handlers] == ["handler"]
 
 
-def test_errors_speak_the_callers_language(cast):
+def test_errors_are_chinese_by_default_and_english_on_request(cast, settings):
     api = Api(cast["agent"])
-    english = api.client.get("/api/v1/complaints/999", headers={"Accept-Language": "en"})
-    assert english.status_code == 404 and english.json()["detail"] == "Not found."
+    chinese = api.get("/complaints/999")
+    assert chinese.status_code == 404 and chinese.json()["detail"] == "未找到。"
+    api.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # what the language switcher sets
+    assert api.get("/complaints/999").json()["detail"] == "Not found."

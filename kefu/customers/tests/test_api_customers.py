@@ -61,7 +61,9 @@ def test_a_supervisor_reveals_a_number_and_the_reveal_is_logged(cast, customer, 
 
 
 def test_an_agent_may_not_reveal_and_nothing_is_logged(cast, customer):
-    response = Api(cast["agent"]).post(f"/customers/{customer.pk}/reveal", {"field": "phone", "reason": "想看"})
+    response = Api(cast["agent"]).post(
+        f"/customers/{customer.pk}/reveal", {"field": "phone", "reason": "想看"}
+    )
     assert response.status_code == 403
     assert "13812345678" not in response.content.decode()
     assert not RevealLog.objects.exists()
@@ -91,8 +93,13 @@ def test_an_agent_logs_a_contact_linked_by_phone_and_normalised(cast, customer):
     api = Api(cast["agent"])
     response = api.post(
         "/contacts",
-        {"channel": "hotline", "category": "consult", "summary": "諮詢寬帶資費", "phone": "138 1234 5678",
-         "duration_seconds": 95},
+        {
+            "channel": "hotline",
+            "category": "consult",
+            "summary": "諮詢寬帶資費",
+            "phone": "138 1234 5678",
+            "duration_seconds": 95,
+        },
     )
     assert response.status_code == 201
     body = response.json()
@@ -106,19 +113,30 @@ def test_an_agent_logs_a_contact_linked_by_phone_and_normalised(cast, customer):
 
 
 def test_a_bad_contact_gets_422_per_field_and_nothing_is_written(cast):
-    response = Api(cast["agent"]).post("/contacts", {"channel": "fax", "category": "consult", "summary": ""})
+    response = Api(cast["agent"]).post(
+        "/contacts", {"channel": "hotline", "category": "consult", "summary": "", "phone": "12"}
+    )
     assert response.status_code == 422
-    assert set(response.json()["errors"]) == {"channel", "summary"}
-    response = Api(cast["agent"]).post("/contacts", {"channel": "hotline", "category": "consult", "summary": "x",
-                                                     "customer_id": 987654})
+    assert set(response.json()["errors"]) == {"phone", "summary"}
+    response = Api(cast["agent"]).post("/contacts", {"channel": "fax", "category": "consult", "summary": "x"})
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"channel"}
+    response = Api(cast["agent"]).post(
+        "/contacts", {"channel": "hotline", "category": "consult", "summary": "x", "customer_id": 987654}
+    )
     assert response.status_code == 422 and "customer_id" in response.json()["errors"]
     assert not Contact.objects.exists()
 
 
 def test_contact_lists_take_a_bounded_number_of_queries(cast, customer, django_assert_max_num_queries):
     Contact.objects.bulk_create(
-        Contact(customer=customer, phone="13812345678", channel="hotline", category="consult", summary=f"第{i}次",
-                agent=cast["agent"])
+        Contact(
+            customer=customer,
+            phone="13812345678",
+            channel="hotline",
+            category="consult",
+            summary=f"第{i}次",
+            agent=cast["agent"],
+        )
         for i in range(30)
     )
     api = Api(cast["agent"])
@@ -127,3 +145,11 @@ def test_contact_lists_take_a_bounded_number_of_queries(cast, customer, django_a
     assert len(response.json()["items"]) == 30
     with django_assert_max_num_queries(4):  # token, count, page, phones
         assert api.get("/customers", limit=50).status_code == 200
+
+
+def test_nul_characters_are_refused_with_422_rather_than_breaking_postgresql(cast, customer):
+    api = Api(cast["agent"])
+    response = api.get("/customers", q="张\x00")
+    assert response.status_code == 422 and response.json()["errors"]["body"]
+    response = api.post("/contacts", {"channel": "hotline", "category": "consult", "summary": "话费\x00"})
+    assert response.status_code == 422 and not Contact.objects.exists()

@@ -1,0 +1,131 @@
+"""The OpenAPI document and the docs page, and a property-based run over every operation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import Client
+
+from kefu.accounts.services import token_create
+from kefu.complaints.tests.test_services import record, walk_to
+
+pytestmark = pytest.mark.django_db
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def spec() -> dict:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield path, method, op
+
+
+def test_the_openapi_document_is_served_and_describes_every_operation(spec):
+    assert spec["openapi"].startswith("3.") and spec["info"]["title"] == "Kefu API"
+    ops = list(operations(spec))
+    assert len(ops) >= 20
+    actions = {"accept", "reject", "assign", "analyse", "propose", "approve", "send-back", "implement",
+               "follow-up", "review", "classify"}
+    posted = {path.rsplit("/", 1)[-1] for path, method, _ in ops if method == "post"}
+    assert actions <= posted
+    ids = [op["operationId"] for _, _, op in ops]
+    assert len(ids) == len(set(ids))
+    for path, method, op in ops:
+        assert op.get("summary"), f"{method} {path} has no summary"
+        responses = op["responses"]
+        assert any(code.startswith("2") for code in responses), f"{method} {path} documents no success"
+        assert "401" in responses, f"{method} {path} does not document 401"
+        for code, response in responses.items():
+            assert "description" in response
+            if code != "204":
+                assert "application/json" in response.get("content", {}), f"{method} {path} {code} has no JSON body"
+        assert {"TokenAuth": []} in op["security"] and {"SessionAuth": []} in op["security"]
+        if "{complaint_id}/" in path and method == "post":
+            body = op["requestBody"]["content"]["application/json"]["schema"]
+            target = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+            assert "expected_version" in target["required"], f"{path} does not require expected_version"
+            assert "409" in responses
+
+
+def test_every_reference_in_the_document_resolves(spec):
+    text = str(spec)
+    for ref in set(re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", text)):
+        assert ref in spec["components"]["schemas"], ref
+
+
+def test_the_docs_page_works_offline(spec):
+    html = Client().get("/api/v1/docs").content.decode()
+    assert 'id="swagger-ui"' in html
+    assert "://" not in html and "//cdn" not in html and "unpkg" not in html  # no external URL at all
+    for asset in re.findall(r'(?:src|href)="/static/([^"]+)"', html):
+        assert finders.find(asset), f"{asset} is not shipped"
+    assert '"validatorUrl": null' in html  # the validator badge would call validator.swagger.io
+
+
+# ---------------------------------------------------------------- property-based run
+
+
+@pytest.fixture
+def wsgi_app():  # type: ignore[no-untyped-def]
+    """The real WSGI app, kept inside the test's transaction (as Django's test client does)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_no_generated_request_makes_the_api_answer_with_a_server_error(cast, customer, wsgi_app):
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    # Something to find: complaints at two steps, so ids 1 and 2 exist.
+    record(cast, customer)
+    walk_to(cast, record(cast), "pending_approval")
+    _, key = token_create(user=cast["supervisor"], name="fuzz")
+    headers = {"Authorization": f"Bearer {key}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(
+            max_examples=6,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def run(case):  # type: ignore[no-untyped-def]
+            response = case.call(headers=headers)
+            try:
+                case.validate_response(response, checks=checks)
+            except Exception as exc:  # collect, so one run reports every broken operation
+                failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r}: {exc}"[:800])
+
+        run()
+    assert not failures, "\n\n".join(failures[:10])
