@@ -76,7 +76,7 @@ class Hit:
     at: datetime
     rank: tuple[int, int, int]
     obj: Any = None
-    title: str = ""
+    title_pieces: list[tuple[str, bool]] = field(default_factory=list)
     url: str | None = None
     snippet: list[tuple[str, bool]] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # masked
@@ -207,6 +207,10 @@ def _snippet(query: Query, *texts: str) -> list[tuple[str, bool]]:
     return highlight(candidates[0], (), width=SNIPPET_WIDTH) if candidates else []
 
 
+def _marked(query: Query, text: str) -> list[tuple[str, bool]]:
+    return highlight(text, query.terms, normalised=normalize(text))
+
+
 def _phone_matched(query: Query, *numbers: str) -> bool:
     return any(term.isdigit() and term in number for term in query.terms for number in numbers if number)
 
@@ -222,11 +226,11 @@ def _present_customers(hits: list[Hit], query: Query) -> None:
         if customer is None:
             continue
         own = phones.get(customer.pk, [])
-        hit.title = customer.name
+        hit.title_pieces = _marked(query, customer.name)
         hit.url = _url("customers:detail", customer.pk)
         hit.phones = [mask_phone(n) for n in own]
         hit.phone_matched = _phone_matched(query, *own)
-        hit.snippet = _snippet(query, customer.name, customer.address, customer.segment, customer.note)
+        hit.snippet = _snippet(query, customer.address, customer.note)
 
 
 def _present_contacts(hits: list[Hit], query: Query) -> None:
@@ -235,11 +239,11 @@ def _present_contacts(hits: list[Hit], query: Query) -> None:
         contact = hit.obj = contacts.get(hit.object_id)
         if contact is None:
             continue
-        hit.title = contact.summary
+        hit.title_pieces = _marked(query, contact.summary)
         hit.url = _url("contacts:detail", contact.pk)
         hit.phones = [mask_phone(contact.phone)] if contact.phone else []
         hit.phone_matched = _phone_matched(query, contact.phone)
-        hit.snippet = _snippet(query, contact.summary, contact.detail)
+        hit.snippet = _snippet(query, contact.detail)
 
 
 def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
@@ -249,11 +253,12 @@ def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
         complaint = hit.obj = complaints.get(hit.object_id)
         if complaint is None:
             continue
-        hit.title = f"{complaint.number} {complaint.subject}"
+        hit.title_pieces = [(f"{complaint.number} ", query.phrase in (complaint.number or "").lower()),
+                            *_marked(query, complaint.subject)]
         hit.url = _url("complaints:detail", complaint.pk)
         hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
         hit.phone_matched = _phone_matched(query, complaint.complainant_phone)
-        hit.snippet = _snippet(query, complaint.subject, complaint.content, complaint.demands, complaint.complainant_name)
+        hit.snippet = _snippet(query, complaint.content, complaint.demands)
 
 
 def _present(kind: str, hits: list[Hit], query: Query, user: User) -> list[Hit]:
