@@ -17,6 +17,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from kefu.accounts.api import caller
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
+from kefu.customers.selectors import customer_get_for_user
 from kefu.knowledge import selectors, services
 from kefu.phrasebook.greeting import CHANNELS as GREETING_CHANNELS
 from kefu.phrasebook.greeting import opening
@@ -122,12 +123,14 @@ class SessionIn(Schema):
     channel: str = Field("phone", pattern="^(phone|chat)$")
     persona: str = Field("", max_length=40)
     title: str = Field("", max_length=200)
+    customer: int | None = Field(None, ge=1, le=MAX_ID, description="a known customer: their observed persona applies")
 
 
 class SessionOut(Schema):
     id: int
     channel: str
     persona: str
+    customer: int | None
     title: str
     created_at: datetime
     turns: list[dict[str, Any]]
@@ -155,7 +158,8 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
 
 def _session_out(session: Any) -> dict[str, Any]:
     return {
-        "id": session.pk, "channel": session.channel, "persona": session.persona, "title": session.title,
+        "id": session.pk, "channel": session.channel, "persona": session.persona,
+        "customer": session.customer_id, "title": session.title,
         "created_at": session.created_at,
         "turns": [{"seq": t.seq, "speaker": t.speaker, "text": t.text, "at": t.at} for t in session.turns.all()],
     }
@@ -265,8 +269,10 @@ def assist_once(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
 
 @router.post("/sessions", response={201: SessionOut, **AUTH_ERRORS}, summary="Start a live conversation")
 def session_start(request: HttpRequest, payload: SessionIn) -> Status:
+    user = caller(request)
+    customer = customer_get_for_user(pk=payload.customer, user=user) if payload.customer else None
     session = services.assist_session_start(
-        actor=caller(request), channel=payload.channel, persona=payload.persona, title=payload.title
+        actor=user, channel=payload.channel, persona=payload.persona, title=payload.title, customer=customer
     )
     return Status(201, _session_out(session))
 

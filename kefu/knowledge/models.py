@@ -77,6 +77,10 @@ class AssistSession(models.Model):  # 坐席辅助会话
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=AssistChannel.choices, default=AssistChannel.PHONE)
     persona = models.CharField(_("customer type"), max_length=20, blank=True)
+    # A known customer brings the persona the team observed (Customer.persona) when none is chosen.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

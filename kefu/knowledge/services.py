@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
+from kefu.customers.models import Customer
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
 from kefu.knowledge.models import (
     AssistChannel,
@@ -168,13 +169,21 @@ def entries_import(*, actor: User, text: str, source: str = "upload.yaml", comme
 # ---------------------------------------------------------------- assist sessions
 
 
-def assist_session_start(*, actor: User, channel: str = AssistChannel.PHONE, persona: str = "", title: str = "") -> AssistSession:
+def assist_session_start(
+    *, actor: User, channel: str = AssistChannel.PHONE, persona: str = "", title: str = "",
+    customer: Customer | None = None,
+) -> AssistSession:
+    """Start a live conversation; the caller has already checked that ``actor`` may see ``customer``."""
     if channel not in AssistChannel.values:
         raise InvalidInput(_("Please correct the errors below."), errors={"channel": _("Unknown channel.")})
     persona = persona.strip()
     if persona and persona.lower() not in PERSONA_ALIASES and not persona.startswith("persona."):
         raise InvalidInput(_("Please correct the errors below."), errors={"persona": _("Unknown customer type.")})
-    return AssistSession.objects.create(agent=actor, channel=channel, persona=persona, title=title.strip()[:200])
+    if not title.strip() and customer is not None:
+        title = customer.name
+    return AssistSession.objects.create(
+        agent=actor, channel=channel, persona=persona, title=title.strip()[:200], customer=customer
+    )
 
 
 def _history(session: AssistSession) -> list[dict[str, str]]:
@@ -182,8 +191,9 @@ def _history(session: AssistSession) -> list[dict[str, str]]:
 
 
 def assist_session_result(*, session: AssistSession, draft: str = "") -> AssistResult:
+    persona = session.persona or (session.customer.persona if session.customer else "")
     return assist(
-        _history(session), persona=session.persona or None, draft=draft or None, channel=session.channel,
+        _history(session), persona=persona or None, draft=draft or None, channel=session.channel,
         library=site_library(),
     )
 

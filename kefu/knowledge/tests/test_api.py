@@ -104,3 +104,15 @@ def test_a_connected_system_posts_turns_to_a_session(cast) -> None:  # type: ign
     assert draft["warnings"][0]["risk"] == "promise"
     assert len(client.get(url).json()["turns"]) == 1
     assert _client(cast["handler"]).get(url).status_code == 404
+
+
+def test_a_known_customer_brings_the_observed_persona(cast, customer) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["agent"])
+    session = _post(client, f"{BASE}/sessions", {"customer": customer.pk}).json()
+    assert session["customer"] == customer.pk and session["title"] == "张伟"
+    turn = _post(client, f"{BASE}/sessions/{session['id']}/turns", {"speaker": "customer", "text": "快点，我赶时间"})
+    assert turn.json()["assist"]["persona"]["entry"] == "persona.tiger"
+
+
+def test_an_unknown_customer_is_404(cast) -> None:  # type: ignore[no-untyped-def]
+    assert _post(_client(cast["agent"]), f"{BASE}/sessions", {"customer": 999999}).status_code == 404
