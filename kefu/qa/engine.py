@@ -17,7 +17,7 @@ EVIDENCE_TURNS = 3
 EVIDENCE_CHARS = 200
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     rule: str
     title: str
