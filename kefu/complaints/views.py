@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -48,7 +49,7 @@ from kefu.complaints.choices import (
 )
 from kefu.complaints.errors import ComplaintError, Conflict, InvalidInput, NotAllowed
 from kefu.complaints.flow import Action, State
-from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent
+from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent, Proposal
 from kefu.complaints.selectors import (
     complaint_actions_for,
     complaint_get_for_user,
@@ -485,14 +486,16 @@ def _render_detail(
         # The form that failed is no longer offered (e.g. the complaint closed): say why at the top.
         conflict = conflict or " ".join(str(e) for errors in bound.errors.values() for e in errors)
     now = timezone.now()
+    proposals = list(complaint.proposals.select_related("proposed_by", "decided_by"))
     context = {
         "complaint": complaint,
         "panel": panel,
+        "approval": _approval(proposals, user) if any(s.name == "approve" for s in specs) else None,
         "open_panel": bound_name,
         "conflict": conflict,
         "progress": _progress(complaint),
         "sla": _sla(complaint, now),
-        "proposals": complaint.proposals.select_related("proposed_by", "decided_by"),
+        "proposals": proposals,
         "follow_ups": complaint.follow_ups.select_related("by"),
         "events": _event_rows(complaint.events.select_related("actor")),
         "labels": _classification_labels(complaint),
@@ -506,6 +509,24 @@ def _render_detail(
 
 
 # ---------------------------------------------------------------- detail helpers
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What the approver decides on, and whether it is within their authority (complaint.authority)."""
+
+    proposal: Proposal
+    limit: Decimal | None
+    over_limit: bool
+
+
+def _approval(proposals: list[Proposal], user: User) -> Approval | None:
+    pending = [p for p in proposals if p.decision == Proposal.Decision.PENDING]
+    if not pending:
+        return None
+    proposal = pending[-1]
+    limit = services.approval_limit(user)
+    return Approval(proposal, limit, limit is not None and proposal.amount > limit)
 
 
 def _customer_url(complaint: Complaint) -> str:

@@ -436,3 +436,15 @@ def test_reclassifying_a_closed_complaint_explains_why_it_cannot(client, cast):
     assert response.status_code == 422
     assert "已结案的投诉不能重新分类" in response.content.decode()
     assert refreshed(complaint).severity == "normal"
+
+
+def test_the_approver_sees_the_proposal_and_their_limit_next_to_the_button(client, cast):
+    complaint = walk_to(cast, record(cast), State.ANALYSED)
+    login(client, cast["handler"])
+    act(client, complaint, "propose", remedy="refund", plan="退还多扣费用", amount="800")
+    page = login(client, cast["supervisor"]).get(complaint.get_absolute_url())
+    html = page.content.decode()
+    assert page.context["approval"].over_limit
+    assert "退还多扣费用" in html and "800.00" in html and "超出您 500.00 元的审批权限" in html
+    page = login(client, cast["manager"]).get(complaint.get_absolute_url())
+    assert not page.context["approval"].over_limit
