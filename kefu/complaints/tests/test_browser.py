@@ -104,8 +104,10 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     handler = Person(browser, url, "handler")
     handler.open_from_queue(number)
     assert "accept" in handler.actions() and "reject" in handler.actions()
+    handler.page.evaluate("window.kefuSamePage = true")
     handler.submit("accept", "accepted")
     expect(handler.page.locator("#messages")).to_contain_text("投诉已受理")
+    assert handler.page.evaluate("window.kefuSamePage") is True  # htmx swapped the page body, no reload
 
     # The supervisor assigns the responsible department and handler.
     supervisor = Person(browser, url, "supervisor")
