@@ -8,6 +8,7 @@ one way to a full number, and each call writes a ``RevealLog`` row.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -75,6 +76,18 @@ def phone_get_for_user(*, customer: Customer, pk: int | str, user: User) -> Phon
         raise Http404("phone number not found") from exc
 
 
+_PHONE_QUERY = re.compile(r"[\d\s()+\-]+")
+
+
+def phone_digits(value: str) -> str:
+    """The digits of a number as stored: separators dropped, a +86/0086 country prefix on a mobile removed."""
+    digits = digits_only(value)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
+            return digits[len(prefix) :]
+    return digits
+
+
 def customer_list(
     *, user: User, query: str = "", tier: str = "", persona: str | None = None
 ) -> QuerySet[Customer]:
@@ -88,9 +101,8 @@ def customer_list(
     qs = Customer.objects.select_related("account_manager").prefetch_related(_phones_prefetch())
     query = query.strip()
     if query:
-        digits = digits_only(query)
-        if digits and len(digits) >= len(query.replace(" ", "").replace("-", "")):
-            qs = qs.filter(phones__number=digits).distinct()
+        if _PHONE_QUERY.fullmatch(query):
+            qs = qs.filter(phones__number=phone_digits(query)).distinct()
         else:
             qs = qs.filter(name__startswith=to_simplified(query))
     if tier:
@@ -102,7 +114,7 @@ def customer_list(
 
 def customers_by_phone(number: str, *, limit: int = 5) -> list[Customer]:
     """Customers owning exactly this number (normally one; a shared family line may give more)."""
-    digits = digits_only(number)
+    digits = phone_digits(number)
     if len(digits) < 5:
         return []
     return list(

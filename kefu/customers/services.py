@@ -23,7 +23,7 @@ from kefu.accounts.roles import Cap
 from kefu.complaints.errors import InvalidInput, NotAllowed
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
-from kefu.lib.masking import digits_only
+from kefu.customers.selectors import phone_digits
 from kefu.lib.textnorm import to_simplified
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -39,8 +39,8 @@ def _clean_text(value: str | None, *, max_length: int | None = None) -> str:
 
 
 def _clean_phone(value: str) -> str | None:
-    """Digits only; None when it cannot be a phone number (5–20 digits)."""
-    digits = digits_only(value or "")
+    """Digits only, without a +86 prefix on mobiles; None when it cannot be a phone number (5–20 digits)."""
+    digits = phone_digits(value or "")
     return digits if 5 <= len(digits) <= 20 else None
 
 

@@ -36,6 +36,11 @@ def test_lookup_by_the_exact_phone_number(client, cast, people):
     assert _names(client, cast["agent"], q="1390000")[0] == set()  # not a prefix search
 
 
+def test_a_country_prefix_on_a_mobile_number_is_ignored(client, cast, people):
+    assert _names(client, cast["agent"], q="+86 139-0000-1111")[0] == {"李明"}
+    assert _names(client, cast["agent"], q="(0086) 13900001111")[0] == {"李明"}
+
+
 def test_lookup_by_the_start_of_the_name(client, cast, people):
     assert _names(client, cast["agent"], q="张")[0] == {"张伟", "张丽"}
     assert _names(client, cast["agent"], q="張")[0] == {"张伟", "张丽"}  # Traditional input

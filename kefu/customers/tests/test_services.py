@@ -55,3 +55,10 @@ def test_customer_create_normalises_text_and_numbers(cast):
     )
     assert (customer.name, customer.address) == ("陈大文", "台北路1号")
     assert list(customer.phones.values_list("number", "is_primary")) == [("13900001111", True)]
+
+
+def test_a_caller_id_with_country_prefix_links_the_customer(cast, customer):
+    contact = services.contact_log(
+        actor=cast["agent"], channel="hotline", category="consult", summary="查询", phone="+86 138 1234 5678"
+    )
+    assert (contact.customer, contact.phone) == (customer, "13812345678")
