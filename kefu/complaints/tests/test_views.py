@@ -448,3 +448,13 @@ def test_the_approver_sees_the_proposal_and_their_limit_next_to_the_button(clien
     assert "退还多扣费用" in html and "800.00" in html and "超出您 500.00 元的审批权限" in html
     page = login(client, cast["manager"]).get(complaint.get_absolute_url())
     assert not page.context["approval"].over_limit
+
+
+def test_the_pages_speak_english_when_the_user_picks_it(client, cast, settings):
+    complaint = walk_to(cast, record(cast), State.ASSIGNED)
+    login(client, cast["handler"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    home = client.get(reverse("home")).content.decode()
+    detail = client.get(complaint.get_absolute_url()).content.decode()
+    assert "My work queue" in home and "Assigned" in home
+    assert "Cause and person responsible" in detail and "Timeline" in detail
