@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from kefu.accounts.models import User
+from kefu.accounts.services import system_user
 from kefu.complaints import services, sla
 from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint
@@ -292,9 +293,21 @@ def _make_repeats(world: World, plans: list[Plan]) -> None:
 
 def make_complaints(world: World, count: int) -> None:
     plans = plan_complaints(world, count)
+    system = system_user()
     with simulated_clock(world.now) as clock:
         for plan in plans:
-            _replay(world, plan, clock.set)
+            complaint = _replay(world, plan, clock.set)
+            if plan.overdue:
+                _flag_breach(complaint, system, world.now, clock.set)
+
+
+def _flag_breach(complaint: Complaint, system: User, now: datetime, set_clock: Callable[[datetime], None]) -> None:
+    """Record the breach as the SLA check would have, a quarter of an hour after the deadline passed."""
+    assert complaint.step_due_at is not None
+    moment = complaint.step_due_at + timedelta(minutes=15)
+    if moment < now:
+        set_clock(moment)
+        services.complaint_flag_breach(complaint=complaint, actor=system, now=moment)
 
 
 def _complainant(plan: Plan) -> tuple[str, str]:
@@ -325,7 +338,7 @@ def _form(plan: Plan) -> tuple[str, str, str]:
     return subject, text, demands.format(**plan.text)
 
 
-def _replay(world: World, plan: Plan, set_clock: Callable[[datetime], None]) -> None:
+def _replay(world: World, plan: Plan, set_clock: Callable[[datetime], None]) -> Complaint:
     rng = world.rng
     set_clock(plan.recorded_at)
     recorder = _recorder(world, plan)
@@ -361,6 +374,7 @@ def _replay(world: World, plan: Plan, set_clock: Callable[[datetime], None]) -> 
     for step, moment in zip(PATHS[plan.path], plan.times, strict=True):
         set_clock(moment)
         complaint = STEPS[step](complaint, plan, actors)
+    return complaint
 
 
 @dataclass

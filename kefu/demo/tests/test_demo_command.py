@@ -130,3 +130,21 @@ def test_the_same_seed_and_moment_give_the_same_data_set():
     first = snapshot()
     generate.demo_reset()
     assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_reset_names_what_still_uses_the_demo_rows_and_changes_nothing(monkeypatch):
+    from django.db.models import ProtectedError
+
+    from kefu.demo import generate
+
+    _load()
+    blocker = Customer.objects.first()
+
+    def protected() -> None:
+        raise ProtectedError("protected", {blocker})
+
+    monkeypatch.setattr(generate, "demo_reset", protected)
+    with pytest.raises(CommandError, match=r"cannot reset: demo rows are still used by (customer|客户)"):
+        _load("--reset")
+    assert Complaint.objects.count() == 10

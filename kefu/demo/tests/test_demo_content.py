@@ -90,6 +90,10 @@ def test_some_open_complaints_are_overdue_and_others_are_on_time(demo):
     open_ = Complaint.objects.exclude(state=State.CLOSED)
     assert open_.filter(step_due_at__lt=now).count() >= 5
     assert open_.filter(step_due_at__gt=now).count() >= 5
+    # As if `kefu sla check` had been running: each overdue step is flagged once, by the system.
+    for complaint in open_.filter(step_due_at__lt=now):
+        assert complaint.sla_breached
+        assert complaint.events.filter(action="sla_breach", actor__username="system").count() == 1
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import ProtectedError, RestrictedError
 
 from kefu.demo import content, generate
 
@@ -43,7 +44,13 @@ class Command(BaseCommand):
 
     def _load(self, sizes: generate.Sizes, *, reset: bool) -> None:
         if reset:
-            deleted = generate.demo_reset()
+            try:
+                deleted = generate.demo_reset()
+            except (ProtectedError, RestrictedError) as exc:
+                # Another app's rows point at demo users or customers; say which, change nothing.
+                objs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+                blocking = sorted({str(obj._meta.verbose_name) for obj in objs})
+                raise CommandError(f"cannot reset: demo rows are still used by {', '.join(blocking)}") from exc
             self.stdout.write("Deleted demo data: " + ", ".join(f"{n} {k}" for k, n in deleted.items()))
         elif generate.demo_loaded():
             loaded = generate.summary()
