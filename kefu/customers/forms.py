@@ -67,7 +67,9 @@ class CustomerForm(forms.Form):
     segment = forms.CharField(label=_("Brand/segment"), max_length=40, required=False)
     persona = forms.ChoiceField(label=_("Observed persona"), choices=Persona.choices, required=False)
     customer_since = forms.DateField(
-        label=_("Customer since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Customer since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     account_manager = forms.ModelChoiceField(
         label=_("Account manager"), queryset=User.objects.none(), required=False
@@ -199,9 +201,11 @@ class ContactFilterForm(forms.Form):
     )
     agent = forms.ModelChoiceField(label=_("Agent"), required=False, queryset=User.objects.none())
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

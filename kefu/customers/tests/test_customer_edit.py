@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -42,6 +44,14 @@ def test_the_edit_form_never_contains_the_full_numbers(client, cast, customer):
     assert "110101198001011234" not in html
     assert "138****5678" in html
     assert "110101********1234" in html
+
+
+def test_the_edit_form_shows_the_date_in_the_form_a_date_picker_reads(client, cast, customer):
+    customer.customer_since = date(2012, 5, 3)
+    customer.save()
+    client.force_login(cast["supervisor"])
+    html = client.get(reverse("customers:edit", args=[customer.pk])).content.decode()
+    assert 'type="date" name="customer_since" value="2012-05-03"' in html
 
 
 def test_a_supervisor_edits_the_profile_in_simplified_chinese(client, cast, customer):
