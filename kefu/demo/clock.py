@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from django.utils import timezone as dj_timezone
 
@@ -23,7 +23,6 @@ _REAL_DATETIME = datetime
 
 class SimulatedClock:
     def __init__(self, start: datetime) -> None:
-        self.real_now: datetime = _REAL_DATETIME.now(tz=UTC)
         self.current = start
 
     def set(self, moment: datetime) -> None:

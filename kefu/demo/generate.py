@@ -14,7 +14,7 @@ hangs off them (including whatever someone did while trying the demo).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,9 +28,8 @@ from kefu.accounts.models import Department, User
 from kefu.complaints.models import Complaint
 from kefu.customers.choices import Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
-from kefu.demo import content, identity
-
-SEED = 20261122
+from kefu.demo import content, identity, stories
+from kefu.demo.world import SEED, DemoCustomer, World, staff_for_channel
 
 # Tiers in the order the first customers take them (so even a tiny data set has every tier),
 # then the weights for the rest.
@@ -53,28 +52,6 @@ class Sizes:
     customers: int = 150
     contacts: int = 600
     complaints: int = 120
-
-
-@dataclass
-class DemoCustomer:
-    """What the complaint stories need to know about a generated customer."""
-
-    customer: Customer
-    phone: str
-    contact_person: str = ""  # for group customers: who calls on the company's behalf
-
-
-@dataclass
-class World:
-    """The generated cast, passed to the complaint stories."""
-
-    now: datetime
-    rng: random.Random
-    staff: dict[str, User]
-    departments: dict[str, Department]
-    people: list[DemoCustomer] = field(default_factory=list)
-    groups: list[DemoCustomer] = field(default_factory=list)
-    seed: int = SEED
 
 
 # ---------------------------------------------------------------------------- detection and reset
@@ -254,24 +231,6 @@ def make_customers(world: World, count: int) -> None:
 # ---------------------------------------------------------------------------- contacts
 
 
-# Who logs a contact on each channel.
-CHANNEL_STAFF = {
-    "counter": ("counter",),
-    "account_manager": ("am", "am2"),
-    "phone_manager": ("agent3",),
-    "onsite": ("broadband",),
-    "miit": ("supervisor",),
-    "consumer": ("supervisor",),
-    "citizen": ("supervisor2",),
-    "group_web": ("supervisor2",),
-}
-DEFAULT_STAFF = ("agent", "agent", "agent2", "agent3")
-
-
-def staff_for_channel(world: World, channel: str) -> User:
-    return world.staff[world.rng.choice(CHANNEL_STAFF.get(channel, DEFAULT_STAFF))]
-
-
 def _contact_time(rng: random.Random, now: datetime) -> datetime:
     local = timezone.localtime(now - timedelta(days=rng.randint(0, 89)))
     hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 1, 2, 4, 9, 12, 12, 10, 8, 9, 11, 11, 10, 9, 8, 7, 6, 4, 2, 1])[0]
@@ -332,8 +291,6 @@ class Loaded:
 @transaction.atomic
 def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) -> Loaded:
     """Create the whole demo data set in one transaction (all or nothing)."""
-    from kefu.demo import stories  # stories imports this module's World
-
     now = now or timezone.now()
     world = World(now=now, rng=random.Random(seed), staff={}, departments={}, seed=seed)
     world.departments = make_departments()

@@ -29,7 +29,7 @@ from kefu.customers.choices import REGULATOR_CHANNELS, Channel
 from kefu.customers.models import Contact
 from kefu.demo import content
 from kefu.demo.clock import simulated_clock
-from kefu.demo.generate import DemoCustomer, World, staff_for_channel
+from kefu.demo.world import DemoCustomer, World, staff_for_channel
 
 _HAPPY = ["accept", "assign", "analyse", "propose", "approve", "implement", "follow_up", "review"]
 
@@ -379,8 +379,13 @@ def _replay(world: World, plan: Plan, set_clock: Callable[[datetime], None]) -> 
 
 @dataclass
 class _Actors:
+    """Who does what on one complaint: the intake supervisor, the reviewer, the follow-up caller."""
+
     world: World
     plan: Plan
+    intake: User = field(init=False)
+    reviewer: User = field(init=False)
+    follower: User = field(init=False)
 
     def __post_init__(self) -> None:
         rng, staff = self.world.rng, self.world.staff
