@@ -42,8 +42,9 @@ def _join(*parts: str | None) -> str:
 
 
 def _document(kind: str, object_id: int, key: str, body: Iterable[str | None], at: datetime) -> Document:
-    # Lines keep fields apart so a term never matches across two fields.
-    text = normalize("\n".join([key, *(b for b in body if b)]))
+    # Lines keep fields apart so a term never matches across two fields. Normalised field by
+    # field: short fields repeat (names, summaries) and hit normalize()'s cache.
+    text = "\n".join(normalize(part) for part in (key, *(b for b in body if b)))
     return Document(kind=kind, object_id=object_id, text=text, terms=document_terms(text), at=at)
 
 
