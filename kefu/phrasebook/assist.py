@@ -47,7 +47,8 @@ _CATEGORY_CUES: dict[str, tuple[float, tuple[str, ...]]] = {
         "投诉", "太差", "不满", "怎么回事", "赔", "退钱", "退款", "搞什么", "多扣", "乱扣", "又断", "几次了",
         "还没修", "还没人", "气死", "骗", "工信部", "曝光", "315", "态度", "太过分", "什么破", "凭什么",
         "讨个说法", "给个说法", "不负责", "敷衍", "推来推去", "找你们领导", "受够", "销户", "转网", "携号转网",
-        "多收", "乱收费", "这么多电", "这么多钱", "用这么多", "太慢", "不合理", "吓", "砸门",
+        "多收", "乱收费", "这么多电", "这么多钱", "用这么多", "太慢", "不合理", "吓", "砸门", "这么高", "这么贵",
+        "怎么这么",
     )),
     "help": (1.5, (
         "坏了", "不能用", "用不了", "没信号", "断网", "断了", "故障", "丢了", "打不通", "怎么办", "停机了",
@@ -122,6 +123,8 @@ PERSONA_ALIASES: dict[str, str] = {
 
 FACT_MIN_SCORE = 12.0  # below this a reg.* hit shares words with the question but does not answer it
 SCRIPT_KINDS = ("script", "technique", "phrase", "complainer")
+SCRIPT_MIN_SCORE = 8.0
+SCRIPT_RELATIVE_CUT = 0.6
 
 # --- result types -----------------------------------------------------------------------
 
@@ -210,41 +213,75 @@ def _emotion_model() -> Any:
     return default_model()
 
 
+# The corpus-trained polarity model reads many neutral service questions as negative
+# (复印件可以吗 → −0.9), so a label needs the customer's own words to agree with it.
+_ANGER_CUES = (
+    "怎么回事", "气死", "太过分", "投诉", "什么破", "凭什么", "骗", "受够", "垃圾", "搞什么", "赔", "到底",
+    "离谱", "忍无可忍", "曝光", "工信部", "找你们领导", "讨个说法", "混蛋", "不像话", "岂有此理", "!",
+)
+_UNHAPPY_CUES = (
+    "怎么这么", "老是", "总是", "又", "还没", "多扣", "不能用", "用不了", "着急", "急", "太慢", "态度", "差",
+    "半天", "不行", "丢了", "没信号", "断", "坏了", "失望", "麻烦", "烦", "不满", "几次", "?!", "为什么",
+)
+_PLEASED_CUES = ("谢谢", "好的", "满意", "可以了", "解决了", "明白了", "太好了", "辛苦")
+
+
 def customer_emotion(customer_texts: Sequence[str]) -> tuple[str, float]:
-    """Emotion of the latest customer turn (−1 angry … 1 pleased), tempered by the one before."""
+    """Emotion of the latest customer turn (−1 angry … 1 pleased), tempered by the one before.
+
+    The QA emotion model gives the score; its label is kept only when the words
+    agree: angry needs an anger cue (or two cues of displeasure), unhappy needs
+    a cue of displeasure, pleased a cue of thanks or agreement.
+    """
     if not customer_texts:
         return "calm", 0.0
     model = _emotion_model()
     score = model.emotion(customer_texts[-1])
     if len(customer_texts) > 1:
         score = 0.7 * score + 0.3 * model.emotion(customer_texts[-2])
-    exclaims = customer_texts[-1].count("!") + customer_texts[-1].count("！")
-    score -= 0.1 * min(exclaims, 3)
-    if score <= -0.45:
-        return "angry", score
-    if score <= -0.1:
-        return "unhappy", score
-    if score >= 0.35:
-        return "pleased", score
-    return "calm", score
+    last = _squash(customer_texts[-1].replace("！", "!").replace("？", "?")) + (
+        "!" if "!" in customer_texts[-1] or "！" in customer_texts[-1] else ""
+    )
+    anger = sum(1 for cue in _ANGER_CUES if cue in last)
+    displeasure = sum(1 for cue in _UNHAPPY_CUES if cue in last)
+    if anger and (score <= -0.3 or anger >= 2):
+        return "angry", min(score, -0.45)
+    if (anger or displeasure) and score <= 0.1:
+        return ("angry", score) if displeasure >= 2 and score <= -0.6 else ("unhappy", min(score, -0.1))
+    if score >= 0.35 or (any(cue in last for cue in _PLEASED_CUES) and score >= 0):
+        return ("pleased", score) if any(cue in last for cue in _PLEASED_CUES) else ("calm", score)
+    return "calm", max(score, -0.09) if score < 0 else score
 
 
 def _done(step: Step, agent_text: str) -> bool:
     return any(cue in agent_text for cue in step.cues)
 
 
-def next_step(category: str, agent_texts: Sequence[str]) -> Step | None:
-    """The first step of the process for ``category`` that no agent turn has done yet."""
+def next_step(category: str, agent_texts: Sequence[str], emotion: str = "calm") -> Step | None:
+    """The first step of the process for ``category`` that no agent turn has done yet.
+
+    A complaint always starts by soothing; a calm request for help skips
+    straight to understanding the problem.
+    """
     if category == "harassment":
         return None
     steps = {"complaint": COMPLAINT_STEPS, "help": COMPLAINT_STEPS, "suggestion": SUGGESTION_STEPS}.get(
         category, CONSULT_STEPS
     )
+    if category == "help" and emotion in ("calm", "pleased"):
+        steps = tuple(step for step in steps if step.code not in ("soothe", "apologise"))
     said = _squash(" ".join(agent_texts))
     for step in steps:
         if not _done(step, said):
             return step
     return None
+
+
+def step_entry(step: Step, emotion: str) -> str:
+    """The script for ``step``: the five-move de-escalation is for anger, empathy for milder displeasure."""
+    if step.code == "soothe" and emotion != "angry":
+        return "technique.empathy_method"
+    return step.entry
 
 
 def persona_hints(persona: str | None, library: Library) -> dict[str, Any] | None:
@@ -379,12 +416,15 @@ def _suggestions(
         return picked
     if emotion == "angry" and (step is None or step.code in ("soothe", "apologise")):
         add("complaint.deescalate", "客户情绪激动：先处理心情，再处理事情")
-    for hit in library.search(query, limit=6, kinds=SCRIPT_KINDS) if query else []:
-        if len(picked) >= 2:
+    hits = library.search(query, limit=6, kinds=SCRIPT_KINDS) if query else []
+    # Weak matches share a word or two with the customer but not the situation: leave them out.
+    cut = max(SCRIPT_MIN_SCORE, SCRIPT_RELATIVE_CUT * hits[0].score) if hits else 0.0
+    for hit in hits:
+        if len(picked) >= 2 or hit.score < cut:
             break
         add(hit.entry.id, "与客户刚才说的情况最相符")
     if step is not None:
-        add(step.entry, f"下一步：{step.label}")
+        add(step_entry(step, emotion), f"下一步：{step.label}")
     if len(picked) < 2 and emotion in ("angry", "unhappy"):
         add("technique.empathy_method", "客户不满：先表示理解")
     if len(picked) < 2:
@@ -425,7 +465,7 @@ def assist(
 
     category = classify_caller(customer)
     emotion, score = customer_emotion(customer)
-    step = next_step(category, agent) if customer else None
+    step = next_step(category, agent, emotion) if customer else None
     # The latest customer turn carries the question; the one before adds the context it leaves out.
     query = " ".join(customer[-2:])
     history = [{"speaker": s, "text": t} for s, t in parts if s in ("agent", "customer", "system")]
@@ -441,7 +481,9 @@ def assist(
         emotion_score=round(score, 3),
         persona=persona_hints(persona, library),
         next_step=(
-            {"code": step.code, "label": step.label, "entry": step.entry, "cites": list(step.cites)} if step else None
+            {"code": step.code, "label": step.label, "entry": step_entry(step, emotion), "cites": list(step.cites)}
+            if step
+            else None
         ),
         suggestions=tuple(_suggestions(library, category, emotion, step, query)),
         facts=tuple(_facts(library, query)),

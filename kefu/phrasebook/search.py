@@ -68,6 +68,10 @@ B = 0.5
 # bigrams such as 不能 or 怎么 keep them).
 STOP_CHARS = frozenset("的了吗呢吧啊呀么嘛哦哈我你您他她它们是在有和就都也还要会这那个一不很把被给让对说吧")
 
+# Question scaffolding that says nothing about the situation; dropped from queries only
+# (the index keeps them), so 充值卡过期了怎么办 is not pulled towards 电表被偷了怎么办.
+QUERY_STOP_PHRASES = re.compile("怎么办|怎么样|怎么|请问|一下|你们|我们|这个|那个|什么|可以吗|是不是")
+
 _CJK_OR_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 _IS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LETTERS = re.compile(r"^[a-z]{2,}$")
@@ -219,7 +223,10 @@ class SearchIndex:
         noise and time.
         """
         out: set[str] = set()
-        for run in _CJK_OR_WORD.findall(normalize(query)):
+        folded = normalize(query)
+        stripped = QUERY_STOP_PHRASES.sub(" ", folded)
+        # A query made only of scaffolding (怎么办) still searches for it.
+        for run in _CJK_OR_WORD.findall(stripped if stripped.strip() else folded):
             if not _IS_CJK.match(run):
                 out.add(run)
                 continue

@@ -114,3 +114,30 @@ def test_assist_carries_draft_warnings_and_serialises() -> None:
 def test_traditional_chinese_turns_work() -> None:
     result = assist(_customer("要求查詢一年之前的詳單"))
     assert [f.entry for f in result.facts] == ["reg.bill_retention"]
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("我帮我爸办卡，带了他的身份证复印件可以吗", "calm"),
+        ("我想出国半年，号码怎么保留", "calm"),
+        ("我家电视没信号了", "unhappy"),
+        ("你们怎么回事！气死我了！", "angry"),
+        ("好的，谢谢你", "pleased"),
+    ],
+)
+def test_emotion_needs_the_customers_words_to_agree_with_the_model(text: str, emotion: str) -> None:
+    assert assist(_customer(text)).emotion == emotion
+
+
+def test_a_calm_request_for_help_skips_soothing() -> None:
+    result = assist(_customer("我买的充值卡过期了怎么办"))
+    assert result.category == "help"
+    assert result.next_step["code"] == "repeat"
+    assert [f.entry for f in result.facts] == ["reg.topup_validity"]
+
+
+def test_milder_displeasure_gets_empathy_rather_than_the_five_moves() -> None:
+    result = assist(_customer("我家电视没信号了"))
+    assert result.next_step["entry"] == "technique.empathy_method"
+    assert "complaint.deescalate" not in [s.entry for s in result.suggestions]
