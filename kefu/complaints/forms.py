@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import ROLE_CAPS, Cap
@@ -198,7 +199,7 @@ class FollowUpForm(ActionForm):
 
 
 class ReviewForm(ActionForm):
-    summary = forms.CharField(label=_("Summary"), widget=_textarea(3))
+    summary = forms.CharField(label=pgettext_lazy("complaint review", "Summary"), widget=_textarea(3))
     lessons = forms.CharField(label=_("Lessons"), required=False, widget=_textarea(2))
     add_to_casebook = forms.BooleanField(label=_("Add to the case book"), required=False)
 

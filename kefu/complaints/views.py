@@ -670,16 +670,19 @@ def _event_rows(events: Iterable[ComplaintEvent]) -> list[EventRow]:
                 tone=ACTION_TONES.get(event.action, "accent"),
                 from_label=STATE_LABELS.get(event.from_state, "") if moved else "",  # type: ignore[call-overload]
                 to_label=STATE_LABELS.get(event.to_state, "") if moved else "",  # type: ignore[call-overload]
-                changes=_changes(event.data or {}, names),
+                changes=_changes(event.data or {}, names, reason=event.reason),
             )
         )
     return rows
 
 
-def _changes(data: dict[str, Any], names: dict[str, dict[Any, str]]) -> list[tuple[str | Promise, str]]:
+def _changes(
+    data: dict[str, Any], names: dict[str, dict[Any, str]], *, reason: str = ""
+) -> list[tuple[str | Promise, str]]:
     out: list[tuple[str | Promise, str]] = []
     for key, value in data.items():
-        if key in HIDDEN_DATA or value in (None, "", []):
+        # The reason is shown once above the changes; a field holding the same text is not repeated.
+        if key in HIDDEN_DATA or value in (None, "", []) or (reason and value == reason):
             continue
         out.append((_data_label(key), _data_value(key, value, names)))
     return out
