@@ -186,8 +186,11 @@ def make_customers(world: World, count: int) -> None:
         created = world.now - timedelta(days=rng.randint(90, 900))
         if tier in GROUP_TIERS:
             company = companies[len(world.groups) % len(companies)]
-            if len(world.groups) >= len(companies):
-                company = company.replace("有限公司", f"第{len(world.groups) // len(companies) + 1}分公司")
+            if len(world.groups) >= len(companies):  # large data sets: branches of the same organisations
+                branch = len(world.groups) // len(companies) + 1
+                company = (
+                    company.replace("有限公司", f"第{branch}分公司") if "有限公司" in company else f"{company}第{branch}分部"
+                )
             contact = identity.person(rng, oldest=1965, youngest=1995)
             customer = Customer(
                 name=company, tier=tier, segment=rng.choice(content.SEGMENTS[tier]), persona=rng.choice(PERSONAS),
