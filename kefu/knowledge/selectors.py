@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from kefu.accounts.models import User
@@ -29,7 +29,7 @@ MAX_QUERY_LENGTH = 200
 
 @dataclass
 class _Cached:
-    stamp: int | None = -1
+    stamp: tuple[object, ...] | None = None
     library: Library | None = None
 
 
@@ -55,8 +55,14 @@ def _build_library() -> Library:
     return merged
 
 
-def library_version() -> int | None:
-    return KnowledgeRevision.objects.aggregate(v=Max("id"))["v"]
+def library_version() -> tuple[object, ...]:
+    """The newest revision's id and time: changes with every write in any process.
+
+    The time is part of it because ids can be reused after a rolled-back
+    transaction (SQLite), and a reused id must not look like the cached version.
+    """
+    newest = KnowledgeRevision.objects.order_by("-id").values_list("id", "at").first()
+    return tuple(newest) if newest else (None, None)
 
 
 def site_library() -> Library:
