@@ -72,7 +72,16 @@ def _results(items: Iterable[tuple[int, str]], rulebook: str | None, workers: in
         _init_worker(rulebook)
         yield from map(_score_line, items)
         return
-    # fork keeps the compiled rulebook and emotion model warm in the children.
+    # Build the emotion model and rulebook before forking so the children
+    # share them instead of each building its own.
+    from kefu.qa.emotion import default_model
+
+    default_model()
+    if rulebook is not None:
+        load_rulebook(rulebook)
+    else:
+        for name in builtin_names():
+            load_rulebook(name)
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook,)) as pool:
         yield from pool.imap(_score_line, items, chunksize=16)

@@ -17,6 +17,7 @@ Nothing here is trained on ``shared/eval``. ``polarity`` returns the log-odds:
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import marshal
 import math
 import os
@@ -47,21 +48,36 @@ _CLIP = 3.0
 _second = itemgetter(1)
 
 
-def _snownlp_log_odds() -> tuple[float, dict[str, float]]:
-    import snownlp
+def _snownlp_dir() -> str:
+    # Locate the package without importing it: snownlp's __init__ loads all of
+    # its models (segmenter, tagger…), which takes seconds we do not need.
+    spec = importlib.util.find_spec("snownlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the snownlp package is required for the emotion model (pip install snownlp)")
+    return next(iter(spec.submodule_search_locations))
 
-    base = os.path.dirname(snownlp.__file__)
+
+def _snownlp_log_odds() -> tuple[float, dict[str, float]]:
+    base = _snownlp_dir()
     with gzip.open(os.path.join(base, "sentiment", "sentiment.marshal.3"), "rb") as fh:
         data = marshal.loads(fh.read())
     with open(os.path.join(base, "normal", "stopwords.txt"), encoding="utf-8") as fh:
         stop = {line.strip() for line in fh}
     pos, neg = data["d"]["pos"], data["d"]["neg"]
-    weights: dict[str, float] = {}
-    for word in set(pos["d"]) | set(neg["d"]):
+    # Several raw words can normalise to one key (繁/简, full width): add their
+    # counts up, in a fixed order, so the model is the same in every process.
+    pos_counts: dict[str, float] = {}
+    neg_counts: dict[str, float] = {}
+    for word in sorted(set(pos["d"]) | set(neg["d"])):
         if word in stop or not word.strip():
             continue
-        odds = math.log(pos["d"].get(word, 1) / pos["total"]) - math.log(neg["d"].get(word, 1) / neg["total"])
-        weights[normalize(word)] = max(-_CLIP, min(_CLIP, odds))
+        key = normalize(word)
+        pos_counts[key] = pos_counts.get(key, 0.0) + pos["d"].get(word, 0)
+        neg_counts[key] = neg_counts.get(key, 0.0) + neg["d"].get(word, 0)
+    weights: dict[str, float] = {}
+    for key in sorted(pos_counts):
+        odds = math.log((pos_counts[key] or 1) / pos["total"]) - math.log((neg_counts[key] or 1) / neg["total"])
+        weights[key] = max(-_CLIP, min(_CLIP, odds))
     prior = math.log(pos["total"]) - math.log(neg["total"])
     return prior, weights
 

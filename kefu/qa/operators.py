@@ -41,7 +41,7 @@ NA = Match(False, _EMPTY, True)
 class Context:
     """Per-conversation state shared by all nodes of one rulebook."""
 
-    __slots__ = ("_emotions", "_index", "_memo", "automaton", "defs", "hits", "model", "prep")  # noqa: RUF023
+    __slots__ = ("_emotions", "_index", "_memo", "automaton", "defs", "hits", "model", "prep")
 
     def __init__(
         self,

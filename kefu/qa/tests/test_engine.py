@@ -134,3 +134,17 @@ def test_live_session_never_crashes(texts: list[str]) -> None:
     session = LiveSession("hotline")
     for i, text in enumerate(texts):
         session.add_turn({"speaker": "agent" if i % 2 else "customer", "text": text})
+
+
+def test_emotion_model_is_the_same_in_every_process() -> None:
+    """Hash randomisation must not change the model (workers would disagree)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from kefu.qa.emotion import default_model; print(repr(default_model().polarity('太差了，到底怎么回事？還是不行')))"
+    outs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    assert len(outs) == 1
