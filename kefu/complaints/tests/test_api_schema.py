@@ -18,6 +18,9 @@ from kefu.complaints.tests.test_services import record, walk_to
 pytestmark = pytest.mark.django_db
 
 METHODS = {"get", "post", "put", "patch", "delete"}
+# The routers this suite owns; other apps' routers (knowledge, …) fuzz themselves, so a
+# finding lands in the owner's tests and this run stays within seconds.
+FUZZED = ("/me", "/departments", "/handlers", "/customers", "/contacts", "/complaints")
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ def wsgi_app():  # type: ignore[no-untyped-def]
     signals.request_finished.connect(close_old_connections)
 
 
-def test_no_generated_request_makes_the_api_answer_with_a_server_error(cast, customer, wsgi_app):
+def test_generated_requests_get_documented_answers_and_never_a_server_error(cast, customer, wsgi_app):
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import not_a_server_error
@@ -99,7 +102,7 @@ def test_no_generated_request_makes_the_api_answer_with_a_server_error(cast, cus
         status_code_conformance,
     )
 
-    # Something to find: complaints at two steps, so ids 1 and 2 exist.
+    # Something to find: complaints at two steps (on SQLite ids 1 and 2, the documented path examples).
     record(cast, customer)
     walk_to(cast, record(cast), "pending_approval")
     _, key = token_create(user=cast["supervisor"], name="fuzz")
@@ -110,9 +113,11 @@ def test_no_generated_request_makes_the_api_answer_with_a_server_error(cast, cus
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        if not operation.path.removeprefix("/api/v1").startswith(FUZZED):
+            continue
 
         @settings(
-            max_examples=6,
+            max_examples=10,
             derandomize=True,
             database=None,
             deadline=None,
@@ -124,8 +129,8 @@ def test_no_generated_request_makes_the_api_answer_with_a_server_error(cast, cus
             response = case.call(headers=headers)
             try:
                 case.validate_response(response, checks=checks)
-            except Exception as exc:  # collect, so one run reports every broken operation
-                failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r}: {exc}"[:800])
+            except (Exception, BaseExceptionGroup) as exc:  # collect: one run reports every broken operation
+                failures.append(f"{case.method} {case.formatted_path}: {exc}"[:1500])
 
         run()
     assert not failures, "\n\n".join(failures[:10])
