@@ -276,6 +276,33 @@ def make_contacts(world: World, count: int) -> None:
     Contact.objects.bulk_create(rows, batch_size=1000)
 
 
+REVEAL_REASONS = (
+    "回访时核实机主身份",
+    "客户要求寄送纸质发票，核对联系电话",
+    "集团客户新增成员卡，核对证件信息",
+    "投诉处理需联系客户本人",
+)
+
+
+def make_reveals(world: World, count: int = 12) -> None:
+    """A few logged reveals of full numbers (PIPL), so the audit log is not empty in the demo."""
+    rng = world.rng
+    customers = [c for c in world.people + world.groups if c.customer.account_manager is not None]
+    rows = []
+    for _ in range(min(count, len(customers))):
+        pick = rng.choice(customers)
+        rows.append(
+            RevealLog(
+                user=pick.customer.account_manager or world.staff["supervisor"],
+                customer=pick.customer,
+                field=rng.choice((RevealLog.Field.PHONE, RevealLog.Field.PHONE, RevealLog.Field.ID_NUMBER)),
+                reason=rng.choice(REVEAL_REASONS),
+                at=world.now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600)),
+            )
+        )
+    RevealLog.objects.bulk_create(rows)
+
+
 # ---------------------------------------------------------------------------- the whole set
 
 
@@ -300,6 +327,7 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     world.staff = make_staff(world.departments)
     make_customers(world, sizes.customers)
     make_contacts(world, sizes.contacts)
+    make_reveals(world)
     stories.make_complaints(world, sizes.complaints)
     index_for_search()
     return summary(now=now)

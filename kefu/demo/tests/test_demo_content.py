@@ -18,7 +18,7 @@ from kefu.complaints.errors import NotAllowed
 from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint, Proposal
 from kefu.customers.choices import REGULATOR_CHANNELS, CallerCategory, Channel, Tier
-from kefu.customers.models import Contact, Customer
+from kefu.customers.models import Contact, Customer, RevealLog
 from kefu.demo import content, identity
 
 SMALL = ["--customers", "12", "--contacts", "60", "--complaints", "30"]
@@ -65,6 +65,7 @@ def test_customers_cover_every_tier_with_valid_id_numbers_and_mobile_numbers(dem
         if customer.is_vip:
             assert customer.account_manager is not None
         assert "杭州市" in customer.address
+    assert RevealLog.objects.filter(customer__in=customers).exists()  # the PIPL audit log has entries
 
 
 @pytest.mark.django_db
