@@ -134,7 +134,7 @@ class AssignForm(ActionForm):
         label=_("Department at fault"),
         queryset=Department.objects.none(),
         required=False,
-        help_text=_("Leave empty if it is the handling department."),
+        empty_label=_("Same as the handling department"),
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=_textarea(2))
 

@@ -458,3 +458,13 @@ def test_the_pages_speak_english_when_the_user_picks_it(client, cast, settings):
     detail = client.get(complaint.get_absolute_url()).content.decode()
     assert "My work queue" in home and "Assigned" in home
     assert "Cause and person responsible" in detail and "Timeline" in detail
+
+
+def test_after_a_step_that_hands_the_complaint_on_the_user_returns_to_the_workbench(client, cast, django_user_model):
+    complaint = walk_to(cast, record(cast), State.IMPLEMENTED)
+    colleague = django_user_model.objects.create_user(username="agent2", password="x", role="agent")
+    login(client, colleague)  # may follow up any implemented complaint, sees it only while it waits for that
+    response = act(client, complaint, "follow_up", method="phone", done="on", helped="on", satisfaction="4")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert refreshed(complaint).state == State.FOLLOWED_UP
+    assert "回访已记录" in client.get(reverse("home")).content.decode()
