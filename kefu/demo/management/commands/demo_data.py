@@ -24,9 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         defaults = generate.Sizes()
         # Counts are parsed in handle() so a bad value gets a one-line reason, not argparse's usage dump.
-        parser.add_argument("--customers", default=str(defaults.customers), help="number of customers")
-        parser.add_argument("--contacts", default=str(defaults.contacts), help="number of standalone contacts")
-        parser.add_argument("--complaints", default=str(defaults.complaints), help="number of complaints")
+        for name, what in (
+            ("customers", "customers"),
+            ("contacts", "contacts (besides those complaints are recorded from)"),
+            ("complaints", "complaints"),
+        ):
+            default = getattr(defaults, name)
+            parser.add_argument(f"--{name}", default=str(default), metavar="N", help=f"number of {what} ({default})")
         parser.add_argument("--reset", action="store_true", help="delete the demo rows first, then load")
         parser.add_argument("--print-logins", action="store_true", help="print one demo login per role")
         parser.add_argument("--skip-load", action="store_true", help="load nothing (use with --print-logins)")
