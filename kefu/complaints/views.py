@@ -8,6 +8,7 @@ because a client can post any form.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,14 +98,13 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Turn ``NotAllowed`` (from a view check or a service) into the 403 page with its message."""
 
+    @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotAllowed as exc:
             return _forbidden(request, exc.message)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
