@@ -92,6 +92,13 @@ def sla_of(complaint: Complaint, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
+class CustomerRef(Schema):
+    id: int
+    name: str
+    tier: str
+    is_vip: bool
+
+
 class ComplaintOut(Schema):
     id: int
     number: str | None
@@ -99,6 +106,8 @@ class ComplaintOut(Schema):
     state_label: str
     version: int = Field(description="Send this back as `expected_version` with the next action.")
     customer_id: int | None
+    customer: CustomerRef | None
+    source_contact_id: int | None
     complainant_name: str
     complainant_phone: str = Field(description="Masked (138****5678); full numbers only via a logged reveal.")
     received_at: datetime

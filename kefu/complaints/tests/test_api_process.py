@@ -111,6 +111,17 @@ def test_classify_changes_only_the_fields_sent(api, cast):
     assert c["version"] == 2
 
 
+def test_a_complaint_recorded_from_a_contact_belongs_to_the_contacts_customer(api, cast, customer):
+    contact = api["agent"].post(
+        "/contacts", {"channel": "hotline", "category": "complaint", "summary": "投诉断网", "phone": "13812345678"}
+    ).json()
+    c = api["agent"].post("/complaints", {**NEW, "source_contact_id": contact["id"]}).json()
+    assert c["source_contact_id"] == contact["id"]
+    assert c["customer"] == {"id": customer.pk, "name": "张伟", "tier": "vip_gold", "is_vip": True}
+    listed = api["agent"].get("/complaints", customer=customer.pk).json()
+    assert [x["id"] for x in listed["items"]] == [c["id"]]
+
+
 # ---------------------------------------------------------------- errors
 
 
