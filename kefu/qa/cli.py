@@ -37,11 +37,11 @@ PROGRESS_MIN_LINES = 200
 _engine: Any = None
 
 
-def _init_worker(rulebook: str | None) -> None:
+def _init_worker(rulebook: str | None, per_turn: bool = False) -> None:
     global _engine
     from kefu.qa.engine import Engine
 
-    _engine = Engine(rulebook)
+    _engine = Engine(rulebook, emotion_per_turn=per_turn)
 
 
 def _score_line(item: tuple[int, str]) -> tuple[int, dict[str, Any] | None, str | None]:
@@ -67,9 +67,11 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, str]]:
             yield lineno, line
 
 
-def _results(items: Iterable[tuple[int, str]], rulebook: str | None, workers: int) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def _results(
+    items: Iterable[tuple[int, str]], rulebook: str | None, workers: int, per_turn: bool = False
+) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     if workers <= 1:
-        _init_worker(rulebook)
+        _init_worker(rulebook, per_turn)
         yield from map(_score_line, items)
         return
     # Build the emotion model and rulebook before forking so the children
@@ -83,7 +85,7 @@ def _results(items: Iterable[tuple[int, str]], rulebook: str | None, workers: in
         for name in builtin_names():
             load_rulebook(name)
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook, per_turn)) as pool:
         yield from pool.imap(_score_line, items, chunksize=16)
 
 
@@ -185,7 +187,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             out.write(TABLE_HEADER + "\n")
         elif args.format == "html":
             out.write(HTML_HEAD)
-        for lineno, card, error in _results(items, rulebook, max(1, args.workers)):
+        for lineno, card, error in _results(items, rulebook, max(1, args.workers), args.emotion_per_turn):
             progress.step()
             if error is not None:
                 errors += 1
@@ -290,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=("jsonl", "table", "html"), default="jsonl")
     score.add_argument("--workers", type=int, default=1, help="processes to score in parallel")
     score.add_argument("--output", help="write here instead of stdout")
+    score.add_argument("--emotion-per-turn", action="store_true", help="score the emotion of every customer turn (slower)")
     score.set_defaults(func=cmd_score)
 
     sub.add_parser("rulebooks", help="list the built-in rulebooks").set_defaults(func=cmd_rulebooks)

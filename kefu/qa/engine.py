@@ -86,24 +86,34 @@ def judge(rule: Rule, ctx: op.Context) -> tuple[str, op.Match]:
     return ("pass" if ok else "fail"), match
 
 
-def emotion_summary(prep: Prepared, ctx: op.Context) -> dict[str, Any]:
-    """Customer mood at start/end/worst, squashed to −1…1, and the agent turns
-    found negative (only those the rulebook looked at)."""
+def emotion_summary(prep: Prepared, ctx: op.Context, per_turn: bool = False) -> dict[str, Any]:
+    """Customer mood (squashed to −1…1): start, end, trajectory, the worst turn
+    seen, and the agent turns found negative.
+
+    The lexicon pass is the costliest step of scoring, so by default only the
+    turns the rules looked at plus the first and last customer turn are
+    scored; ``per_turn`` scores every customer turn.
+    """
 
     def squash(x: float) -> float:
         return round(math.tanh(x / 4.0), 3)
 
     customer = prep.by_speaker["customer"]
-    agent = prep.by_speaker["agent"]
-    emotions = {t: ctx.emotion(t) for t in customer}
-    summary: dict[str, Any] = {"customer_turns": [squash(emotions[t]) for t in customer]}
+    summary: dict[str, Any] = {}
     if customer:
-        first, last = emotions[customer[0]], emotions[customer[-1]]
-        summary.update(start=squash(first), end=squash(last), min=squash(min(emotions.values())))
+        first, last = ctx.emotion(customer[0]), ctx.emotion(customer[-1])
+        if per_turn:
+            for t in customer:
+                ctx.emotion(t)
+        summary.update(start=squash(first), end=squash(last))
         if len(customer) >= 2:
             summary["trajectory"] = "calmer" if last - first >= 1.0 else "worse" if first - last >= 1.0 else "same"
     known = ctx.known_emotions()
-    summary["agent_negative_turns"] = [t for t in agent if known.get(t, 0.0) <= -8.0]
+    seen = {t: known[t] for t in customer if t in known}
+    if seen:
+        summary["min"] = squash(min(seen.values()))
+    summary["customer_turns"] = {str(t): squash(v) for t, v in seen.items()}
+    summary["agent_negative_turns"] = [t for t in prep.by_speaker["agent"] if known.get(t, 0.0) <= -8.0]
     return summary
 
 
@@ -115,9 +125,12 @@ class Engine:
     state).
     """
 
-    def __init__(self, rulebook: Rulebook | str | None = None, emotion: EmotionModel | None = None) -> None:
+    def __init__(
+        self, rulebook: Rulebook | str | None = None, emotion: EmotionModel | None = None, emotion_per_turn: bool = False
+    ) -> None:
         self.rulebook = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
         self._emotion = emotion
+        self.emotion_per_turn = emotion_per_turn
 
     @property
     def emotion_model(self) -> EmotionModel:
@@ -169,7 +182,7 @@ class Engine:
         categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
         return Scorecard(
             id=prep.conv.id, rulebook=book.name, score=score, passed=not critical and score >= book.pass_score,
-            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx),
+            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx, self.emotion_per_turn),
             applicable=applicable,
         )
 

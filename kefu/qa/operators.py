@@ -277,15 +277,24 @@ class AllOf(Node):
 
 @dataclass(frozen=True, slots=True)
 class AnyOf(Node):
+    """First child that holds wins; later children are not evaluated, so a
+    rulebook lists cheap conditions (phrases) before costly ones (emotion,
+    regex) and pays for the latter only when needed."""
+
     children: tuple[Node, ...]
 
     def eval(self, ctx: Context) -> Match:
-        results = [child.eval(ctx) for child in self.children]
-        judged = [m for m in results if not m.na]
+        judged = []
+        for child in self.children:
+            m = child.eval(ctx)
+            if m.na:
+                continue
+            if m.hit:
+                return Match(True, m.turns)
+            judged.append(m)
         if not judged:
             return NA
-        hits = [m for m in judged if m.hit]
-        return Match(bool(hits), _union(hits or judged))
+        return Match(False, _union(judged))
 
 
 @dataclass(frozen=True, slots=True)

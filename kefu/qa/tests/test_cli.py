@@ -94,3 +94,11 @@ def test_check_draft_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert main(["score"]) == 2
+
+
+def test_emotion_per_turn_flag_scores_every_customer_turn(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(calls), "--emotion-per-turn"]) == 0
+    card = json.loads(capsys.readouterr().out.splitlines()[0])
+    customer_turns = sum(1 for t in hotline_calls(1, seed=3)[0]["turns"] if t["speaker"] == "customer")
+    assert len(card["emotion"]["customer_turns"]) == customer_turns
+    assert card["emotion"]["trajectory"] in ("calmer", "same", "worse")
