@@ -134,3 +134,10 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(cast
 
         run()
     assert not failures, "\n\n".join(failures[:10])
+
+
+def test_the_document_validates_against_the_openapi_meta_schema(spec):
+    definitions = pytest.importorskip("schemathesis.specs.openapi.definitions")
+    validator = {"3.0": definitions.OPENAPI_30_VALIDATOR, "3.1": definitions.OPENAPI_31_VALIDATOR}[spec["openapi"][:3]]
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}"[:300] for e in validator.iter_errors(spec)]
+    assert not errors, "\n".join(errors[:10])
