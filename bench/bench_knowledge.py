@@ -126,13 +126,19 @@ def bench_search() -> bool:
     p50, p95 = statistics.median(times), percentile(times, 95)
     cpu50, cpu95 = statistics.median(cpu), percentile(cpu, 95)
     base50 = statistics.median(baseline)
-    print(f"entries: {len(entries)} ({len(real)} built-in + synthetic); "
-          f"index build {build_s:.2f} s wall, {build_cpu:.2f} s CPU")
-    print(f"search   p50 {p50:.2f} ms   p95 {p95:.2f} ms wall; p50 {cpu50:.2f} ms  p95 {cpu95:.2f} ms CPU; "
-          f"{len(times)} queries (budget {SEARCH_BUDGET_MS:.0f} ms)")
+    print(
+        f"entries: {len(entries)} ({len(real)} built-in + synthetic); "
+        f"index build {build_s:.2f} s wall, {build_cpu:.2f} s CPU"
+    )
+    print(
+        f"search   p50 {p50:.2f} ms   p95 {p95:.2f} ms wall; p50 {cpu50:.2f} ms  p95 {cpu95:.2f} ms CPU; "
+        f"{len(times)} queries (budget {SEARCH_BUDGET_MS:.0f} ms)"
+    )
     print(f"baseline naive scan p50 {base50:.1f} ms  -> index is {base50 / max(p50, 1e-6):.0f}x faster")
-    print(f"measured set at 10k entries: top-1 {first}/{len(cases)} = {first / len(cases):.1%}, "
-          f"top-3 {top3}/{len(cases)} = {top3 / len(cases):.1%}")
+    print(
+        f"measured set at 10k entries: top-1 {first}/{len(cases)} = {first / len(cases):.1%}, "
+        f"top-3 {top3}/{len(cases)} = {top3 / len(cases):.1%}"
+    )
     # The budget is checked on CPU time: wall time on a shared 2-core machine measures the neighbours.
     return cpu95 < SEARCH_BUDGET_MS
 
@@ -173,8 +179,10 @@ def bench_assist() -> bool:
     p50, p95 = statistics.median(times), percentile(times, 95)
     cpu95 = percentile(cpu, 95)
     print(f"assist warm-up (index, emotion model, QA rules) {warm_s:.2f} s, once per process")
-    print(f"assist   p50 {p50:.2f} ms   p95 {p95:.2f} ms wall (p95 {cpu95:.2f} ms CPU) per customer turn, "
-          f"{len(times)} turns (budget {ASSIST_BUDGET_MS:.0f} ms)")
+    print(
+        f"assist   p50 {p50:.2f} ms   p95 {p95:.2f} ms wall (p95 {cpu95:.2f} ms CPU) per customer turn, "
+        f"{len(times)} turns (budget {ASSIST_BUDGET_MS:.0f} ms)"
+    )
     return cpu95 < ASSIST_BUDGET_MS
 
 
@@ -227,9 +235,11 @@ def bench_database_child(label: str) -> bool:
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
     p50, p95 = statistics.median(times), percentile(times, 95)
-    print(f"{label:<10} {len(library)} entries; cold load from database + index {cold:.2f} s; "
-          f"search p50 {p50:.2f} ms  p95 {p95:.2f} ms wall (p95 {percentile(cpu, 95):.2f} ms CPU), "
-          f"version query included")
+    print(
+        f"{label:<10} {len(library)} entries; cold load from database + index {cold:.2f} s; "
+        f"search p50 {p50:.2f} ms  p95 {p95:.2f} ms wall (p95 {percentile(cpu, 95):.2f} ms CPU), "
+        f"version query included"
+    )
     return percentile(cpu, 95) < SEARCH_BUDGET_MS
 
 

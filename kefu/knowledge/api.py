@@ -123,7 +123,9 @@ class SessionIn(Schema):
     channel: str = Field("phone", pattern="^(phone|chat)$")
     persona: str = Field("", max_length=40)
     title: str = Field("", max_length=200)
-    customer: int | None = Field(None, ge=1, le=MAX_ID, description="a known customer: their observed persona applies")
+    customer: int | None = Field(
+        None, ge=1, le=MAX_ID, description="a known customer: their observed persona applies"
+    )
 
 
 class SessionOut(Schema):
@@ -151,34 +153,58 @@ class DraftIn(Schema):
 def _entry_out(entry: Entry) -> dict[str, Any]:
     row = selectors.entry_row(entry.id) if entry.origin == "operator" else None
     return {
-        "id": entry.id, "kind": entry.kind, "kind_label": KINDS[entry.kind], "title": entry.title,
-        "origin": entry.origin, "version": row.version if row else None, "entry": entry.to_dict(),
+        "id": entry.id,
+        "kind": entry.kind,
+        "kind_label": KINDS[entry.kind],
+        "title": entry.title,
+        "origin": entry.origin,
+        "version": row.version if row else None,
+        "entry": entry.to_dict(),
     }
 
 
 def _session_out(session: Any) -> dict[str, Any]:
     return {
-        "id": session.pk, "channel": session.channel, "persona": session.persona,
-        "customer": session.customer_id, "title": session.title,
+        "id": session.pk,
+        "channel": session.channel,
+        "persona": session.persona,
+        "customer": session.customer_id,
+        "title": session.title,
         "created_at": session.created_at,
-        "turns": [{"seq": t.seq, "speaker": t.speaker, "text": t.text, "at": t.at} for t in session.turns.all()],
+        "turns": [
+            {"seq": t.seq, "speaker": t.speaker, "text": t.text, "at": t.at} for t in session.turns.all()
+        ],
     }
 
 
 # ---------------------------------------------------------------- library
 
 
-@router.get("/entries", response={200: list[HitOut], **AUTH_ERRORS}, summary="Search (Chinese or pinyin initials) or list")
+@router.get(
+    "/entries",
+    response={200: list[HitOut], **AUTH_ERRORS},
+    summary="Search (Chinese or pinyin initials) or list",
+)
 def entry_list(request: HttpRequest, filters: Query[SearchFilters]) -> list[dict[str, Any]]:
     caller(request)
     kinds = [filters.kind] if filters.kind else None
     if filters.q.strip():
         hits = selectors.entry_search(q=filters.q, kinds=kinds, limit=filters.limit)
-        return [{"id": h.entry.id, "kind": h.entry.kind, "title": h.entry.title, "score": round(h.score, 3),
-                 "text": h.entry.text or h.entry.alternative} for h in hits]
+        return [
+            {
+                "id": h.entry.id,
+                "kind": h.entry.kind,
+                "title": h.entry.title,
+                "score": round(h.score, 3),
+                "text": h.entry.text or h.entry.alternative,
+            }
+            for h in hits
+        ]
     entries = selectors.entries_of_kind(filters.kind)[: filters.limit]
-    return [{"id": e.id, "kind": e.kind, "title": e.title, "score": 0.0, "text": e.text or e.alternative}
-            for e in entries]
+    return [
+        {"id": e.id, "kind": e.kind, "title": e.title, "score": 0.0, "text": e.text or e.alternative}
+        for e in entries
+    ]
 
 
 @router.get("/entries/{entry_id}", response={200: EntryOut, **OBJECT_ERRORS}, summary="One entry")
@@ -194,13 +220,17 @@ def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
 
 
 @router.put(
-    "/entries/{entry_id}", response={200: EntryOut, **ACTION_ERRORS},
+    "/entries/{entry_id}",
+    response={200: EntryOut, **ACTION_ERRORS},
     summary="Save a new version (expected_version: the version you saw; null for a built-in not yet edited)",
 )
 def entry_update(request: HttpRequest, entry_id: EntryId, payload: EntryUpdateIn) -> dict[str, Any]:
     row = services.entry_update(
-        actor=caller(request), entry_id=entry_id, data=payload.entry,
-        expected_version=payload.expected_version, comment=payload.comment,
+        actor=caller(request),
+        entry_id=entry_id,
+        data=payload.entry,
+        expected_version=payload.expected_version,
+        comment=payload.comment,
     )
     return _entry_out(selectors.entry_get(row.entry_id))
 
@@ -208,18 +238,31 @@ def entry_update(request: HttpRequest, entry_id: EntryId, payload: EntryUpdateIn
 @router.post("/entries/{entry_id}/archive", response={204: None, **ACTION_ERRORS}, summary="Hide an entry")
 def entry_archive(request: HttpRequest, entry_id: EntryId, payload: ArchiveIn) -> Status:
     services.entry_set_active(
-        actor=caller(request), entry_id=entry_id, active=False,
-        expected_version=payload.expected_version, comment=payload.comment,
+        actor=caller(request),
+        entry_id=entry_id,
+        active=False,
+        expected_version=payload.expected_version,
+        comment=payload.comment,
     )
     return Status(204, None)
 
 
-@router.get("/entries/{entry_id}/history", response={200: list[RevisionOut], **OBJECT_ERRORS}, summary="Edits, newest first")
+@router.get(
+    "/entries/{entry_id}/history",
+    response={200: list[RevisionOut], **OBJECT_ERRORS},
+    summary="Edits, newest first",
+)
 def entry_history(request: HttpRequest, entry_id: EntryId) -> list[dict[str, Any]]:
     caller(request)
     return [
-        {"version": r.version, "action": r.action, "actor": r.actor.username if r.actor else None,
-         "comment": r.comment, "at": r.at, "entry": r.data}
+        {
+            "version": r.version,
+            "action": r.action,
+            "actor": r.actor.username if r.actor else None,
+            "comment": r.comment,
+            "at": r.at,
+            "entry": r.data,
+        }
         for r in selectors.entry_history(entry_id)
     ]
 
@@ -234,35 +277,61 @@ def check_yaml(request: HttpRequest, payload: YamlIn) -> dict[str, Any]:
     return {"ok": True, "entries": len(entries), "problems": []}
 
 
-@router.post("/import", response={201: list[EntryOut], **ACTION_ERRORS}, summary="Import a YAML file (all or nothing)")
+@router.post(
+    "/import", response={201: list[EntryOut], **ACTION_ERRORS}, summary="Import a YAML file (all or nothing)"
+)
 def import_yaml(request: HttpRequest, payload: YamlIn) -> Status:
     rows = services.entries_import(actor=caller(request), text=payload.text, comment=payload.comment)
     return Status(201, [_entry_out(selectors.entry_get(r.entry_id)) for r in rows])
 
 
-@router.get("/greeting", response={200: GreetingOut, **AUTH_ERRORS}, summary="The opening line for channel and time")
+@router.get(
+    "/greeting", response={200: GreetingOut, **AUTH_ERRORS}, summary="The opening line for channel and time"
+)
 def greeting(request: HttpRequest, filters: Query[GreetingFilters]) -> dict[str, Any]:
     user = caller(request)
-    moment = timezone.localtime(filters.at) if filters.at and timezone.is_aware(filters.at) else (filters.at or timezone.localtime())
-    department = filters.department if filters.department is not None else (user.department.name if user.department else "")
-    result = opening(
-        moment=moment, channel=filters.channel, company=filters.company or settings.KEFU_COMPANY_NAME,
-        department=department, agent=filters.agent or user.full_name or user.username, customer=filters.customer,
+    moment = (
+        timezone.localtime(filters.at)
+        if filters.at and timezone.is_aware(filters.at)
+        else (filters.at or timezone.localtime())
     )
-    return {"greeting": result.greeting, "text": result.text, "festival": result.festival, "cites": list(result.cites)}
+    department = (
+        filters.department
+        if filters.department is not None
+        else (user.department.name if user.department else "")
+    )
+    result = opening(
+        moment=moment,
+        channel=filters.channel,
+        company=filters.company or settings.KEFU_COMPANY_NAME,
+        department=department,
+        agent=filters.agent or user.full_name or user.username,
+        customer=filters.customer,
+    )
+    return {
+        "greeting": result.greeting,
+        "text": result.text,
+        "festival": result.festival,
+        "cites": list(result.cites),
+    }
 
 
 # ---------------------------------------------------------------- assist
 
 
-@router.post("/assist", response={200: dict[str, Any], **AUTH_ERRORS}, summary="Assist for a conversation sent whole")
+@router.post(
+    "/assist", response={200: dict[str, Any], **AUTH_ERRORS}, summary="Assist for a conversation sent whole"
+)
 def assist_once(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
     from kefu.phrasebook.assist import assist
 
     caller(request)
     result = assist(
-        [t.dict() for t in payload.turns], persona=payload.persona, draft=payload.draft,
-        channel=payload.channel, library=selectors.site_library(),
+        [t.dict() for t in payload.turns],
+        persona=payload.persona,
+        draft=payload.draft,
+        channel=payload.channel,
+        library=selectors.site_library(),
     )
     return result.to_dict()
 
@@ -277,23 +346,34 @@ def session_start(request: HttpRequest, payload: SessionIn) -> Status:
     return Status(201, _session_out(session))
 
 
-@router.get("/sessions/{session_id}", response={200: SessionOut, **OBJECT_ERRORS}, summary="A conversation and its turns")
+@router.get(
+    "/sessions/{session_id}",
+    response={200: SessionOut, **OBJECT_ERRORS},
+    summary="A conversation and its turns",
+)
 def session_detail(request: HttpRequest, session_id: SessionId) -> dict[str, Any]:
     return _session_out(selectors.session_get_for_user(caller(request), session_id))
 
 
 @router.post(
-    "/sessions/{session_id}/turns", response={201: dict[str, Any], **OBJECT_ERRORS},
+    "/sessions/{session_id}/turns",
+    response={201: dict[str, Any], **OBJECT_ERRORS},
     summary="Post a turn; the answer is the assist for the conversation so far",
 )
 def session_turn(request: HttpRequest, session_id: SessionId, payload: SessionTurnIn) -> Status:
     session = selectors.session_get_for_user(caller(request), session_id)
     turn = services.assist_turn_add(session=session, speaker=payload.speaker, text=payload.text)
     result = services.assist_session_result(session=session).to_dict()
-    return Status(201, {"turn": {"seq": turn.seq, "speaker": turn.speaker, "text": turn.text}, "assist": result})
+    return Status(
+        201, {"turn": {"seq": turn.seq, "speaker": turn.speaker, "text": turn.text}, "assist": result}
+    )
 
 
-@router.post("/sessions/{session_id}/draft", response={200: dict[str, Any], **OBJECT_ERRORS}, summary="Check a draft reply")
+@router.post(
+    "/sessions/{session_id}/draft",
+    response={200: dict[str, Any], **OBJECT_ERRORS},
+    summary="Check a draft reply",
+)
 def session_draft(request: HttpRequest, session_id: SessionId, payload: DraftIn) -> dict[str, Any]:
     from dataclasses import asdict
 

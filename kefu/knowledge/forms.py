@@ -45,7 +45,9 @@ LONG_TEXT = {"text", "example", "explanation", "alternative"}
 
 class EntryForm(forms.Form):
     entry_id = forms.RegexField(
-        label=_("Entry id"), regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=120,
+        label=_("Entry id"),
+        regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
+        max_length=120,
         help_text=_("Lower-case dotted words, e.g. acme.deposit_refund"),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=[(k, f"{label} {k}") for k, label in KINDS.items()])
@@ -66,7 +68,12 @@ class EntryForm(forms.Form):
 
     @classmethod
     def initial_for(cls, entry: Entry, version: int | None) -> dict[str, Any]:
-        data: dict[str, Any] = {"entry_id": entry.id, "kind": entry.kind, "risk": entry.risk, "version": version}
+        data: dict[str, Any] = {
+            "entry_id": entry.id,
+            "kind": entry.kind,
+            "risk": entry.risk,
+            "version": version,
+        }
         for name, _label, is_list in ENTRY_FIELDS:
             value = getattr(entry, name)
             data[name] = "\n".join(value) if is_list else value
@@ -87,7 +94,9 @@ class EntryForm(forms.Form):
 
 class ImportForm(forms.Form):
     yaml_file = forms.FileField(label=_("YAML file"), required=False)
-    text = forms.CharField(label=_("…or paste YAML"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    text = forms.CharField(
+        label=_("…or paste YAML"), required=False, widget=forms.Textarea(attrs={"rows": 12})
+    )
     comment = forms.CharField(label=_("Why this change"), required=False, max_length=500)
 
     def yaml_text(self) -> str:
@@ -99,7 +108,9 @@ class ImportForm(forms.Form):
 
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
-    channel = forms.ChoiceField(label=_("Channel"), choices=AssistChannel.choices, initial=AssistChannel.PHONE)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=AssistChannel.choices, initial=AssistChannel.PHONE
+    )
     persona = forms.ChoiceField(label=_("Customer type"), choices=PERSONA_CHOICES, required=False)
 
 

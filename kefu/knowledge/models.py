@@ -75,7 +75,9 @@ class AssistSession(models.Model):  # 坐席辅助会话
     """A live conversation the assist panel follows; turns arrive from the page or the API."""
 
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(_("channel"), max_length=10, choices=AssistChannel.choices, default=AssistChannel.PHONE)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=AssistChannel.choices, default=AssistChannel.PHONE
+    )
     persona = models.CharField(_("customer type"), max_length=20, blank=True)
     # A known customer brings the persona the team observed (Customer.persona) when none is chosen.
     customer = models.ForeignKey(

@@ -101,7 +101,11 @@ def entry_row(entry_id: str) -> KnowledgeEntry | None:
 
 
 def entry_history(entry_id: str) -> QuerySet[KnowledgeRevision]:
-    return KnowledgeRevision.objects.filter(entry__entry_id=entry_id).select_related("actor").order_by("-version")
+    return (
+        KnowledgeRevision.objects.filter(entry__entry_id=entry_id)
+        .select_related("actor")
+        .order_by("-version")
+    )
 
 
 def can_edit(user: User) -> bool:

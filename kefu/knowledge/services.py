@@ -46,7 +46,9 @@ def _validated(data: dict[str, Any]) -> Entry:
     if entry is None:
         errors: dict[str, str] = {}
         for problem in problems:
-            errors[problem.field] = f"{errors[problem.field]}; {problem.message}" if problem.field in errors else problem.message
+            errors[problem.field] = (
+                f"{errors[problem.field]}; {problem.message}" if problem.field in errors else problem.message
+            )
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     return entry
 
@@ -68,8 +70,14 @@ def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> Kno
     try:
         with transaction.atomic():
             row = KnowledgeEntry.objects.create(
-                entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
-                created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+                entry_id=entry.id,
+                kind=entry.kind,
+                title=entry.title,
+                data=entry.to_dict(),
+                created_by=actor,
+                updated_by=actor,
+                created_at=now,
+                updated_at=now,
             )
     except IntegrityError as exc:  # a concurrent create of the same id won
         raise Conflict(_("An entry with this id already exists; edit it instead.")) from exc
@@ -96,8 +104,13 @@ def entry_update(
     if expected_version is None or expected_version != row.version:
         raise Conflict(_("Someone else changed this entry; reload it and try again."))
     updated = KnowledgeEntry.objects.filter(pk=row.pk, version=expected_version).update(
-        kind=entry.kind, title=entry.title, data=entry.to_dict(), version=F("version") + 1,
-        updated_by=actor, updated_at=timezone.now(), is_active=True,
+        kind=entry.kind,
+        title=entry.title,
+        data=entry.to_dict(),
+        version=F("version") + 1,
+        updated_by=actor,
+        updated_at=timezone.now(),
+        is_active=True,
     )
     if not updated:
         raise Conflict(_("Someone else changed this entry; reload it and try again."))
@@ -119,8 +132,15 @@ def entry_set_active(
             raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
         now = timezone.now()
         row = KnowledgeEntry.objects.create(
-            entry_id=entry_id, kind=builtin.kind, title=builtin.title, data=builtin.to_dict(), is_active=False,
-            created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+            entry_id=entry_id,
+            kind=builtin.kind,
+            title=builtin.title,
+            data=builtin.to_dict(),
+            is_active=False,
+            created_by=actor,
+            updated_by=actor,
+            created_at=now,
+            updated_at=now,
         )
         _revision(row, RevisionAction.ARCHIVE, actor, comment)
         return row
@@ -137,7 +157,9 @@ def entry_set_active(
 
 
 @transaction.atomic
-def entries_import(*, actor: User, text: str, source: str = "upload.yaml", comment: str = "") -> list[KnowledgeEntry]:
+def entries_import(
+    *, actor: User, text: str, source: str = "upload.yaml", comment: str = ""
+) -> list[KnowledgeEntry]:
     """Import a phrasebook YAML file: all entries or none (the file must validate as a whole)."""
     _require_editor(actor)
     try:
@@ -152,13 +174,24 @@ def entries_import(*, actor: User, text: str, source: str = "upload.yaml", comme
         row = KnowledgeEntry.objects.select_for_update().filter(entry_id=entry.id).first()
         if row is None:
             row = KnowledgeEntry.objects.create(
-                entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
-                created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+                entry_id=entry.id,
+                kind=entry.kind,
+                title=entry.title,
+                data=entry.to_dict(),
+                created_by=actor,
+                updated_by=actor,
+                created_at=now,
+                updated_at=now,
             )
         else:
             KnowledgeEntry.objects.filter(pk=row.pk).update(
-                kind=entry.kind, title=entry.title, data=entry.to_dict(), version=F("version") + 1,
-                updated_by=actor, updated_at=now, is_active=True,
+                kind=entry.kind,
+                title=entry.title,
+                data=entry.to_dict(),
+                version=F("version") + 1,
+                updated_by=actor,
+                updated_at=now,
+                is_active=True,
             )
             row.refresh_from_db()
         _revision(row, RevisionAction.IMPORT, actor, comment or source)
@@ -170,7 +203,11 @@ def entries_import(*, actor: User, text: str, source: str = "upload.yaml", comme
 
 
 def assist_session_start(
-    *, actor: User, channel: str = AssistChannel.PHONE, persona: str = "", title: str = "",
+    *,
+    actor: User,
+    channel: str = AssistChannel.PHONE,
+    persona: str = "",
+    title: str = "",
     customer: Customer | None = None,
 ) -> AssistSession:
     """Start a live conversation; the caller has already checked that ``actor`` may see ``customer``."""
@@ -178,7 +215,9 @@ def assist_session_start(
         raise InvalidInput(_("Please correct the errors below."), errors={"channel": _("Unknown channel.")})
     persona = persona.strip()
     if persona and persona.lower() not in PERSONA_ALIASES and not persona.startswith("persona."):
-        raise InvalidInput(_("Please correct the errors below."), errors={"persona": _("Unknown customer type.")})
+        raise InvalidInput(
+            _("Please correct the errors below."), errors={"persona": _("Unknown customer type.")}
+        )
     if not title.strip() and customer is not None:
         title = customer.name
     return AssistSession.objects.create(
@@ -193,7 +232,10 @@ def _history(session: AssistSession) -> list[dict[str, str]]:
 def assist_session_result(*, session: AssistSession, draft: str = "") -> AssistResult:
     persona = session.persona or (session.customer.persona if session.customer else "")
     return assist(
-        _history(session), persona=persona or None, draft=draft or None, channel=session.channel,
+        _history(session),
+        persona=persona or None,
+        draft=draft or None,
+        channel=session.channel,
         library=site_library(),
     )
 
@@ -205,7 +247,10 @@ def assist_turn_add(*, session: AssistSession, speaker: str, text: str) -> Assis
         raise InvalidInput(_("Please correct the errors below."), errors={"speaker": _("Unknown speaker.")})
     text = text.strip()
     if not text or len(text) > MAX_TURN_LENGTH:
-        raise InvalidInput(_("Please correct the errors below."), errors={"text": _("Enter the words said (up to 2000 characters).")})
+        raise InvalidInput(
+            _("Please correct the errors below."),
+            errors={"text": _("Enter the words said (up to 2000 characters).")},
+        )
     AssistSession.objects.select_for_update().filter(pk=session.pk).first()
     last = session.turns.aggregate(m=Max("seq"))["m"] or 0
     return AssistTurn.objects.create(session=session, seq=last + 1, speaker=speaker, text=text)

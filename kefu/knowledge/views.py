@@ -37,7 +37,11 @@ def _user(request: HttpRequest) -> User:
 
 def _greeting_for(user: User) -> str:
     department = user.department.name if getattr(user, "department", None) else ""
-    agent = f"{user.employee_no}号{user.full_name}" if getattr(user, "employee_no", "") else (user.full_name or user.username)
+    agent = (
+        f"{user.employee_no}号{user.full_name}"
+        if getattr(user, "employee_no", "")
+        else (user.full_name or user.username)
+    )
     return opening(
         moment=timezone.localtime(), company=settings.KEFU_COMPANY_NAME, department=department, agent=agent
     ).text
@@ -62,7 +66,11 @@ def index(request: HttpRequest) -> HttpResponse:
         context["hits"] = selectors.entry_search(q=q, kinds=[kind] if kind else None, limit=30)
     else:
         context["entries"] = selectors.entries_of_kind(kind or None)
-    template = "knowledge/index.html#results" if request.htmx and not request.htmx.boosted else "knowledge/index.html"
+    template = (
+        "knowledge/index.html#results"
+        if request.htmx and not request.htmx.boosted
+        else "knowledge/index.html"
+    )
     return render(request, template, context)
 
 
@@ -89,11 +97,16 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry_id: str | None) -> 
     user = _user(request)
     try:
         if entry_id is None:
-            row = services.entry_create(actor=user, data=form.entry_data(), comment=form.cleaned_data["comment"])
+            row = services.entry_create(
+                actor=user, data=form.entry_data(), comment=form.cleaned_data["comment"]
+            )
         else:
             row = services.entry_update(
-                actor=user, entry_id=entry_id, data=form.entry_data(),
-                expected_version=form.cleaned_data.get("version"), comment=form.cleaned_data["comment"],
+                actor=user,
+                entry_id=entry_id,
+                data=form.entry_data(),
+                expected_version=form.cleaned_data.get("version"),
+                comment=form.cleaned_data["comment"],
             )
     except InvalidInput as exc:
         for field, message in exc.errors.items():
@@ -143,7 +156,9 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
     version = request.POST.get("version")
     try:
         services.entry_set_active(
-            actor=_user(request), entry_id=entry_id, active=active,
+            actor=_user(request),
+            entry_id=entry_id,
+            active=active,
             expected_version=int(version) if version and version.isdigit() else None,
             comment=request.POST.get("comment", ""),
         )
@@ -152,8 +167,13 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message)
         return redirect("knowledge:detail", entry_id=entry_id)
-    messages.success(request, _("Restored.") if active else _("Archived: the entry is hidden from the library."))
-    return redirect("knowledge:index" if not active else "knowledge:detail", **({} if not active else {"entry_id": entry_id}))
+    messages.success(
+        request, _("Restored.") if active else _("Archived: the entry is hidden from the library.")
+    )
+    return redirect(
+        "knowledge:index" if not active else "knowledge:detail",
+        **({} if not active else {"entry_id": entry_id}),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,7 +187,9 @@ def import_yaml(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 rows = services.entries_import(
-                    actor=_user(request), text=form.yaml_text(), comment=form.cleaned_data["comment"],
+                    actor=_user(request),
+                    text=form.yaml_text(),
+                    comment=form.cleaned_data["comment"],
                     source=getattr(form.cleaned_data.get("yaml_file"), "name", "") or "pasted.yaml",
                 )
             except InvalidInput as exc:
@@ -191,7 +213,9 @@ def assist_sessions(request: HttpRequest) -> HttpResponse:
         form = SessionForm(request.POST)
         if form.is_valid():
             session = services.assist_session_start(
-                actor=user, channel=form.cleaned_data["channel"], persona=form.cleaned_data["persona"],
+                actor=user,
+                channel=form.cleaned_data["channel"],
+                persona=form.cleaned_data["persona"],
                 title=form.cleaned_data["title"],
             )
             return redirect("knowledge:assist_panel", pk=session.pk)
@@ -234,5 +258,7 @@ def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
         "turn_form": turn_form,
         "draft_form": draft_form,
     }
-    template = "knowledge/assist.html#live" if request.htmx and not request.htmx.boosted else "knowledge/assist.html"
+    template = (
+        "knowledge/assist.html#live" if request.htmx and not request.htmx.boosted else "knowledge/assist.html"
+    )
     return render(request, template, context)

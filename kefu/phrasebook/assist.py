@@ -43,26 +43,127 @@ CATEGORIES: dict[str, tuple[str, str]] = {
 
 # Cue words per category; weights say how decisive one cue is.
 _CATEGORY_CUES: dict[str, tuple[float, tuple[str, ...]]] = {
-    "complaint": (2.0, (
-        "投诉", "太差", "不满", "怎么回事", "赔", "退钱", "退款", "搞什么", "多扣", "乱扣", "又断", "几次了",
-        "还没修", "还没人", "气死", "骗", "工信部", "曝光", "315", "态度", "太过分", "什么破", "凭什么",
-        "讨个说法", "给个说法", "不负责", "敷衍", "推来推去", "找你们领导", "受够", "销户", "转网", "携号转网",
-        "多收", "乱收费", "这么多电", "这么多钱", "用这么多", "太慢", "不合理", "吓", "砸门", "这么高", "这么贵",
-        "怎么这么",
-    )),
-    "help": (1.5, (
-        "坏了", "不能用", "用不了", "没信号", "断网", "断了", "故障", "丢了", "打不通", "怎么办", "停机了",
-        "上不了网", "报修", "没有信号", "黑屏", "没声音", "被偷", "倒了", "烧坏", "短路", "修一下", "卡顿",
-    )),
-    "suggestion": (2.0, ("建议", "提个意见", "提点意见", "希望你们", "最好能", "应该改进", "改进一下", "建议你们")),
-    "consult": (1.0, (
-        "请问", "怎么查", "多少钱", "如何", "能不能", "可以吗", "查一下", "想了解", "什么时候", "怎么办理",
-        "需要带", "资费", "套餐", "有没有", "咨询", "想问", "怎么",
-    )),
-    "harassment": (3.0, (
-        "美女", "约吗", "你几岁", "男朋友", "女朋友", "陪我聊", "声音真好听", "你长得", "交个朋友", "出来玩",
-        "你住哪", "单身吗", "亲一个",
-    )),
+    "complaint": (
+        2.0,
+        (
+            "投诉",
+            "太差",
+            "不满",
+            "怎么回事",
+            "赔",
+            "退钱",
+            "退款",
+            "搞什么",
+            "多扣",
+            "乱扣",
+            "又断",
+            "几次了",
+            "还没修",
+            "还没人",
+            "气死",
+            "骗",
+            "工信部",
+            "曝光",
+            "315",
+            "态度",
+            "太过分",
+            "什么破",
+            "凭什么",
+            "讨个说法",
+            "给个说法",
+            "不负责",
+            "敷衍",
+            "推来推去",
+            "找你们领导",
+            "受够",
+            "销户",
+            "转网",
+            "携号转网",
+            "多收",
+            "乱收费",
+            "这么多电",
+            "这么多钱",
+            "用这么多",
+            "太慢",
+            "不合理",
+            "吓",
+            "砸门",
+            "这么高",
+            "这么贵",
+            "怎么这么",
+        ),
+    ),
+    "help": (
+        1.5,
+        (
+            "坏了",
+            "不能用",
+            "用不了",
+            "没信号",
+            "断网",
+            "断了",
+            "故障",
+            "丢了",
+            "打不通",
+            "怎么办",
+            "停机了",
+            "上不了网",
+            "报修",
+            "没有信号",
+            "黑屏",
+            "没声音",
+            "被偷",
+            "倒了",
+            "烧坏",
+            "短路",
+            "修一下",
+            "卡顿",
+        ),
+    ),
+    "suggestion": (
+        2.0,
+        ("建议", "提个意见", "提点意见", "希望你们", "最好能", "应该改进", "改进一下", "建议你们"),
+    ),
+    "consult": (
+        1.0,
+        (
+            "请问",
+            "怎么查",
+            "多少钱",
+            "如何",
+            "能不能",
+            "可以吗",
+            "查一下",
+            "想了解",
+            "什么时候",
+            "怎么办理",
+            "需要带",
+            "资费",
+            "套餐",
+            "有没有",
+            "咨询",
+            "想问",
+            "怎么",
+        ),
+    ),
+    "harassment": (
+        3.0,
+        (
+            "美女",
+            "约吗",
+            "你几岁",
+            "男朋友",
+            "女朋友",
+            "陪我聊",
+            "声音真好听",
+            "你长得",
+            "交个朋友",
+            "出来玩",
+            "你住哪",
+            "单身吗",
+            "亲一个",
+        ),
+    ),
 }
 
 # --- emotion ----------------------------------------------------------------------------
@@ -84,41 +185,118 @@ class Step:
 _STEP_CITES = ("complaint.steps.seed000", "complaint.steps.seed001", "complaint.steps.phone")
 
 COMPLAINT_STEPS: tuple[Step, ...] = (
-    Step("soothe", "安抚情绪，感性倾听", "complaint.deescalate", (*_STEP_CITES, "complaint.mood_first"),
-         ("理解您", "理解你", "别着急", "不要着急", "您慢慢说", "您先别急", "明白您的感受", "换作是我", "心情")),
-    Step("apologise", "道歉并感谢客户", "complaint.apology_not_guilt", (*_STEP_CITES, "complaint.apology_not_guilt"),
-         ("抱歉", "对不起", "不好意思", "添麻烦", "道歉")),
-    Step("repeat", "复述询问，获取信息", "skill.repeat_confirm", (*_STEP_CITES, "skill.repeat_confirm"),
-         ("您是说", "您刚才说", "确认一下", "对吗", "是这样吗", "您的意思是", "具体情况", "什么时候开始")),
-    Step("clarify", "查证情况，解释澄清", "phone.hold.wait", ("complaint.steps.seed002", "complaint.process.validity"),
-         ("查到", "核实", "查一下", "经查", "原因是", "是因为", "查询", "帮您看")),
-    Step("propose", "提出方案，让客户参与", "technique.guided_inquiry",
-         (*_STEP_CITES, "technique.guided_inquiry", "complaint.authority"),
-         ("可以为您", "为您办理", "两种方式", "方案", "您看", "建议您", "我们可以", "帮您申请", "安排", "退还", "减免")),
-    Step("follow", "落实并告知跟进", "phone.manner.record", (*_STEP_CITES, "complaint.followup", "phone.manner.record"),
-         ("工单", "记录", "跟进", "回访", "通知您", "回复您", "联系您", "给您回电", "答复您")),
-    Step("close", "询问其他需要并道别", "phone.close.standard",
-         ("phone.close.more_help", "phone.close.thanks", "phone.close.farewell"),
-         ("还有其他", "还有什么", "感谢您的来电", "祝您")),
+    Step(
+        "soothe",
+        "安抚情绪，感性倾听",
+        "complaint.deescalate",
+        (*_STEP_CITES, "complaint.mood_first"),
+        (
+            "理解您",
+            "理解你",
+            "别着急",
+            "不要着急",
+            "您慢慢说",
+            "您先别急",
+            "明白您的感受",
+            "换作是我",
+            "心情",
+        ),
+    ),
+    Step(
+        "apologise",
+        "道歉并感谢客户",
+        "complaint.apology_not_guilt",
+        (*_STEP_CITES, "complaint.apology_not_guilt"),
+        ("抱歉", "对不起", "不好意思", "添麻烦", "道歉"),
+    ),
+    Step(
+        "repeat",
+        "复述询问，获取信息",
+        "skill.repeat_confirm",
+        (*_STEP_CITES, "skill.repeat_confirm"),
+        ("您是说", "您刚才说", "确认一下", "对吗", "是这样吗", "您的意思是", "具体情况", "什么时候开始"),
+    ),
+    Step(
+        "clarify",
+        "查证情况，解释澄清",
+        "phone.hold.wait",
+        ("complaint.steps.seed002", "complaint.process.validity"),
+        ("查到", "核实", "查一下", "经查", "原因是", "是因为", "查询", "帮您看"),
+    ),
+    Step(
+        "propose",
+        "提出方案，让客户参与",
+        "technique.guided_inquiry",
+        (*_STEP_CITES, "technique.guided_inquiry", "complaint.authority"),
+        (
+            "可以为您",
+            "为您办理",
+            "两种方式",
+            "方案",
+            "您看",
+            "建议您",
+            "我们可以",
+            "帮您申请",
+            "安排",
+            "退还",
+            "减免",
+        ),
+    ),
+    Step(
+        "follow",
+        "落实并告知跟进",
+        "phone.manner.record",
+        (*_STEP_CITES, "complaint.followup", "phone.manner.record"),
+        ("工单", "记录", "跟进", "回访", "通知您", "回复您", "联系您", "给您回电", "答复您"),
+    ),
+    Step(
+        "close",
+        "询问其他需要并道别",
+        "phone.close.standard",
+        ("phone.close.more_help", "phone.close.thanks", "phone.close.farewell"),
+        ("还有其他", "还有什么", "感谢您的来电", "祝您"),
+    ),
 )
 
 CONSULT_STEPS: tuple[Step, ...] = (
-    Step("answer", "清楚答复并多说一句", "skill.one_more_sentence", ("caller.categories", "skill.one_more_sentence"),
-         ("可以", "需要", "您可以", "是", "元", "办理")),
+    Step(
+        "answer",
+        "清楚答复并多说一句",
+        "skill.one_more_sentence",
+        ("caller.categories", "skill.one_more_sentence"),
+        ("可以", "需要", "您可以", "是", "元", "办理"),
+    ),
     COMPLAINT_STEPS[-1],
 )
 
 SUGGESTION_STEPS: tuple[Step, ...] = (
-    Step("thank", "重视并感谢建议", "complaint.thank", ("complaint.thank", "caller.categories"),
-         ("感谢", "谢谢", "宝贵意见", "反馈")),
+    Step(
+        "thank",
+        "重视并感谢建议",
+        "complaint.thank",
+        ("complaint.thank", "caller.categories"),
+        ("感谢", "谢谢", "宝贵意见", "反馈"),
+    ),
     COMPLAINT_STEPS[-1],
 )
 
 PERSONA_ALIASES: dict[str, str] = {
-    "dove": "persona.dove", "鸽子": "persona.dove", "鸽子型": "persona.dove", "和平型": "persona.dove",
-    "peacock": "persona.peacock", "孔雀": "persona.peacock", "孔雀型": "persona.peacock", "活泼型": "persona.peacock",
-    "tiger": "persona.tiger", "老虎": "persona.tiger", "老虎型": "persona.tiger", "力量型": "persona.tiger",
-    "owl": "persona.owl", "猫头鹰": "persona.owl", "猫头鹰型": "persona.owl", "完美型": "persona.owl",
+    "dove": "persona.dove",
+    "鸽子": "persona.dove",
+    "鸽子型": "persona.dove",
+    "和平型": "persona.dove",
+    "peacock": "persona.peacock",
+    "孔雀": "persona.peacock",
+    "孔雀型": "persona.peacock",
+    "活泼型": "persona.peacock",
+    "tiger": "persona.tiger",
+    "老虎": "persona.tiger",
+    "老虎型": "persona.tiger",
+    "力量型": "persona.tiger",
+    "owl": "persona.owl",
+    "猫头鹰": "persona.owl",
+    "猫头鹰型": "persona.owl",
+    "完美型": "persona.owl",
 }
 
 FACT_MIN_SCORE = 12.0  # below this a reg.* hit shares words with the question but does not answer it
@@ -216,12 +394,56 @@ def _emotion_model() -> Any:
 # The corpus-trained polarity model reads many neutral service questions as negative
 # (复印件可以吗 → −0.9), so a label needs the customer's own words to agree with it.
 _ANGER_CUES = (
-    "怎么回事", "气死", "太过分", "投诉", "什么破", "凭什么", "骗", "受够", "垃圾", "搞什么", "赔", "到底",
-    "离谱", "忍无可忍", "曝光", "工信部", "找你们领导", "讨个说法", "混蛋", "不像话", "岂有此理", "!",
+    "怎么回事",
+    "气死",
+    "太过分",
+    "投诉",
+    "什么破",
+    "凭什么",
+    "骗",
+    "受够",
+    "垃圾",
+    "搞什么",
+    "赔",
+    "到底",
+    "离谱",
+    "忍无可忍",
+    "曝光",
+    "工信部",
+    "找你们领导",
+    "讨个说法",
+    "混蛋",
+    "不像话",
+    "岂有此理",
+    "!",
 )
 _UNHAPPY_CUES = (
-    "怎么这么", "老是", "总是", "又", "还没", "多扣", "不能用", "用不了", "着急", "急", "太慢", "态度", "差",
-    "半天", "不行", "丢了", "没信号", "断", "坏了", "失望", "麻烦", "烦", "不满", "几次", "?!", "为什么",
+    "怎么这么",
+    "老是",
+    "总是",
+    "又",
+    "还没",
+    "多扣",
+    "不能用",
+    "用不了",
+    "着急",
+    "急",
+    "太慢",
+    "态度",
+    "差",
+    "半天",
+    "不行",
+    "丢了",
+    "没信号",
+    "断",
+    "坏了",
+    "失望",
+    "麻烦",
+    "烦",
+    "不满",
+    "几次",
+    "?!",
+    "为什么",
 )
 _PLEASED_CUES = ("谢谢", "好的", "满意", "可以了", "解决了", "明白了", "太好了", "辛苦")
 
@@ -291,8 +513,12 @@ def persona_hints(persona: str | None, library: Library) -> dict[str, Any] | Non
     if entry is None or entry.kind != "persona":
         return None
     return {
-        "entry": entry.id, "title": entry.title, "need": entry.need,
-        "do": list(entry.do), "dont": list(entry.dont), "talk": list(entry.talk),
+        "entry": entry.id,
+        "title": entry.title,
+        "need": entry.need,
+        "do": list(entry.do),
+        "dont": list(entry.dont),
+        "talk": list(entry.talk),
     }
 
 
@@ -342,8 +568,12 @@ def _matcher_for(library: Library) -> _ForbiddenMatcher:
 
 # QA rule ids and cited norms that tell which risk an alert is about.
 _QA_RISK: tuple[tuple[str, str], ...] = (
-    ("argue", "argue"), ("deflect", "deflect"), ("ball_kicking", "deflect"), ("promise", "promise"),
-    ("forbidden", "forbidden"), ("polite_words", "forbidden"),
+    ("argue", "argue"),
+    ("deflect", "deflect"),
+    ("ball_kicking", "deflect"),
+    ("promise", "promise"),
+    ("forbidden", "forbidden"),
+    ("polite_words", "forbidden"),
 )
 
 
@@ -363,7 +593,11 @@ def _qa_alerts(draft: str, history: list[dict[str, str]], channel: str) -> list[
 
 
 def draft_warnings(
-    draft: str, *, history: list[dict[str, str]] | None = None, channel: str = "phone", library: Library | None = None
+    draft: str,
+    *,
+    history: list[dict[str, str]] | None = None,
+    channel: str = "phone",
+    library: Library | None = None,
 ) -> list[DraftWarning]:
     """Warnings for an agent's draft reply, each with a better phrasing."""
     library = library or builtin_library()
@@ -375,8 +609,12 @@ def draft_warnings(
         if key in warnings:
             continue
         warnings[key] = DraftWarning(
-            risk=entry.risk, label=RISKS.get(entry.risk, entry.title), phrase=phrase, better=entry.alternative,
-            cites=entry.cites, entry=entry.id,
+            risk=entry.risk,
+            label=RISKS.get(entry.risk, entry.title),
+            phrase=phrase,
+            better=entry.alternative,
+            cites=entry.cites,
+            entry=entry.id,
             severity="critical" if entry.risk == "argue" else "warning",
         )
     for alert in _qa_alerts(draft, history or [], channel):
@@ -384,14 +622,24 @@ def draft_warnings(
         current = warnings.get(risk)
         if current is not None:
             warnings[risk] = DraftWarning(
-                current.risk, current.label, current.phrase, current.better,
-                tuple(dict.fromkeys((*current.cites, *alert.cites))), current.entry, (*current.rules, alert.rule),
+                current.risk,
+                current.label,
+                current.phrase,
+                current.better,
+                tuple(dict.fromkeys((*current.cites, *alert.cites))),
+                current.entry,
+                (*current.rules, alert.rule),
                 "critical" if alert.severity == "critical" else current.severity,
             )
         elif risk != "other" or alert.suggest:
             warnings[risk if risk != "other" else alert.rule] = DraftWarning(
-                risk=risk, label=RISKS.get(risk, alert.title), phrase="", better=alert.suggest,
-                cites=tuple(alert.cites), rules=(alert.rule,), severity=alert.severity,
+                risk=risk,
+                label=RISKS.get(risk, alert.title),
+                phrase="",
+                better=alert.suggest,
+                cites=tuple(alert.cites),
+                rules=(alert.rule,),
+                severity=alert.severity,
             )
     return list(warnings.values())
 
@@ -436,7 +684,11 @@ def _facts(library: Library, query: str) -> list[Fact]:
     if not query:
         return []
     hits = library.search(query, limit=2, kinds=("fact",))
-    return [Fact(h.entry.id, h.entry.title, h.entry.text, h.entry.explanation) for h in hits if h.score >= FACT_MIN_SCORE]
+    return [
+        Fact(h.entry.id, h.entry.title, h.entry.text, h.entry.explanation)
+        for h in hits
+        if h.score >= FACT_MIN_SCORE
+    ]
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -481,7 +733,12 @@ def assist(
         emotion_score=round(score, 3),
         persona=persona_hints(persona, library),
         next_step=(
-            {"code": step.code, "label": step.label, "entry": step_entry(step, emotion), "cites": list(step.cites)}
+            {
+                "code": step.code,
+                "label": step.label,
+                "entry": step_entry(step, emotion),
+                "cites": list(step.cites),
+            }
             if step
             else None
         ),

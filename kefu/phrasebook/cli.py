@@ -1,11 +1,11 @@
 """``kefu knowledge …`` — the phrasebook from the command line, without Django.
 
-    kefu knowledge check FILE [FILE …]      validate operator YAML files (exit 1 on any problem)
-    kefu knowledge search QUERY [--kind K] [--limit N] [--file F]
-    kefu knowledge show ID
-    kefu knowledge greet --company C [--department D] --agent A [--channel phone] [--at 2026-02-17T09:00]
-    kefu knowledge assist CONVERSATION.json [--persona tiger] [--draft TEXT]
-    kefu knowledge stats
+kefu knowledge check FILE [FILE …]      validate operator YAML files (exit 1 on any problem)
+kefu knowledge search QUERY [--kind K] [--limit N] [--file F]
+kefu knowledge show ID
+kefu knowledge greet --company C [--department D] --agent A [--channel phone] [--at 2026-02-17T09:00]
+kefu knowledge assist CONVERSATION.json [--persona tiger] [--draft TEXT]
+kefu knowledge stats
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from kefu.phrasebook.schema import KINDS, PhrasebookError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kefu knowledge", description="Kefu script and knowledge library (话术库)")
+    parser = argparse.ArgumentParser(
+        prog="kefu knowledge", description="Kefu script and knowledge library (话术库)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="validate phrasebook YAML files")
@@ -83,8 +85,13 @@ def _check(files: list[Path]) -> int:
 def _search(args: argparse.Namespace) -> int:
     hits = _library(args.file).search(args.query, limit=args.limit, kinds=args.kind)
     if args.json:
-        print(json.dumps([{"id": h.entry.id, "title": h.entry.title, "score": round(h.score, 2)} for h in hits],
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [{"id": h.entry.id, "title": h.entry.title, "score": round(h.score, 2)} for h in hits],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     if not hits:
         print("no match")
@@ -112,8 +119,14 @@ def _show(args: argparse.Namespace) -> int:
 def _greet(args: argparse.Namespace) -> int:
     from kefu.phrasebook.greeting import opening
 
-    result = opening(moment=args.at or datetime.now(), channel=args.channel, company=args.company,
-                     department=args.department, agent=args.agent, customer=args.customer)
+    result = opening(
+        moment=args.at or datetime.now(),
+        channel=args.channel,
+        company=args.company,
+        department=args.department,
+        agent=args.agent,
+        customer=args.customer,
+    )
     print(result.text)
     return 0
 

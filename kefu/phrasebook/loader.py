@@ -51,12 +51,21 @@ def _raw_entries(text: str, source: str) -> list[Any]:
         extra = set(document) - {"entries"}
         if extra or not isinstance(document.get("entries"), list):
             raise PhrasebookError(
-                [Problem(source, "-", "entries", "the file must be a list of entries or a mapping with 'entries:'")]
+                [
+                    Problem(
+                        source,
+                        "-",
+                        "entries",
+                        "the file must be a list of entries or a mapping with 'entries:'",
+                    )
+                ]
             )
         return document["entries"]
     if isinstance(document, list):
         return document
-    raise PhrasebookError([Problem(source, "-", "-", "the file must be a list of entries or 'entries:' mapping")])
+    raise PhrasebookError(
+        [Problem(source, "-", "-", "the file must be a list of entries or 'entries:' mapping")]
+    )
 
 
 def parse_entries(text: str, *, source: str, origin: str = "builtin") -> list[Entry]:
@@ -72,7 +81,9 @@ def parse_entries(text: str, *, source: str, origin: str = "builtin") -> list[En
             continue
         if entry.id in seen:
             problems.append(
-                Problem(source, f"#{position} ({entry.id})", "id", f"duplicate of entry #{seen[entry.id]}", line)
+                Problem(
+                    source, f"#{position} ({entry.id})", "id", f"duplicate of entry #{seen[entry.id]}", line
+                )
             )
             continue
         seen[entry.id] = position

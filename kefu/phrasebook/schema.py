@@ -55,7 +55,17 @@ ID_PATTERN = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 _STR_FIELDS = ("title", "text", "example", "explanation", "when", "need", "alternative", "risk", "source")
 _LIST_FIELDS = (
-    "cites", "tags", "situations", "channels", "steps", "traits", "do", "dont", "talk", "phrases", "keywords",
+    "cites",
+    "tags",
+    "situations",
+    "channels",
+    "steps",
+    "traits",
+    "do",
+    "dont",
+    "talk",
+    "phrases",
+    "keywords",
 )
 _KNOWN_FIELDS = frozenset(("id", "kind", *_STR_FIELDS, *_LIST_FIELDS))
 

@@ -213,7 +213,9 @@ class SearchIndex:
         if allowed is not None:
             items = [(doc, score) for doc, score in items if self.entries[doc].kind in allowed]  # type: ignore[assignment]
         best = heapq.nsmallest(limit, items, key=lambda item: (-item[1], self.entries[item[0]].id))
-        return [Hit(self.entries[doc], score, "pinyin" if doc in via_pinyin else "text") for doc, score in best]
+        return [
+            Hit(self.entries[doc], score, "pinyin" if doc in via_pinyin else "text") for doc, score in best
+        ]
 
     def _query_terms(self, query: str) -> set[str]:
         """Bigrams and ASCII words of the query, plus unigrams for characters no matched bigram covers.

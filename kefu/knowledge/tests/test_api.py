@@ -12,8 +12,13 @@ from kefu.knowledge.models import KnowledgeRevision
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/knowledge"
 NEW = {
-    "id": "acme.deposit_refund", "kind": "script", "title": "押金退还口径", "cites": ["complaint.authority"],
-    "tags": ["押金"], "situations": ["客户要求退光猫押金"], "text": "押金会在三个工作日内退回。",
+    "id": "acme.deposit_refund",
+    "kind": "script",
+    "title": "押金退还口径",
+    "cites": ["complaint.authority"],
+    "tags": ["押金"],
+    "situations": ["客户要求退光猫押金"],
+    "text": "押金会在三个工作日内退回。",
     "example": "坐席：押金会在三个工作日内退回。",
 }
 
@@ -36,7 +41,9 @@ def test_search_returns_the_best_entry_first(cast) -> None:  # type: ignore[no-u
     response = _client(cast["agent"]).get(f"{BASE}/entries", {"q": "要求查询一年之前的详单"})
     assert response.status_code == 200
     assert response.json()[0]["id"] == "reg.bill_retention"
-    assert _client(cast["agent"]).get(f"{BASE}/entries", {"q": "hfcx"}).json()[0]["id"] == "consult.bill_query"
+    assert (
+        _client(cast["agent"]).get(f"{BASE}/entries", {"q": "hfcx"}).json()[0]["id"] == "consult.bill_query"
+    )
 
 
 def test_entry_detail_and_404(cast) -> None:  # type: ignore[no-untyped-def]
@@ -54,9 +61,13 @@ def test_create_edit_conflict_and_history(cast) -> None:  # type: ignore[no-unty
 
     changed = {**NEW, "text": "押金会在五个工作日内退回。"}
     url = f"{BASE}/entries/acme.deposit_refund"
-    ok = client.put(url, json.dumps({"entry": changed, "expected_version": 1}), content_type="application/json")
+    ok = client.put(
+        url, json.dumps({"entry": changed, "expected_version": 1}), content_type="application/json"
+    )
     assert ok.status_code == 200 and ok.json()["version"] == 2
-    stale = client.put(url, json.dumps({"entry": changed, "expected_version": 1}), content_type="application/json")
+    stale = client.put(
+        url, json.dumps({"entry": changed, "expected_version": 1}), content_type="application/json"
+    )
     assert stale.status_code == 409
     history = client.get(f"{url}/history").json()
     assert [h["action"] for h in history] == ["edit", "create"]
@@ -69,7 +80,9 @@ def test_agents_may_not_write(cast) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_invalid_entries_get_422_with_the_field(cast) -> None:  # type: ignore[no-untyped-def]
-    response = _post(_client(cast["supervisor"]), f"{BASE}/entries", {"entry": {**NEW, "cites": ["bogus.id"]}})
+    response = _post(
+        _client(cast["supervisor"]), f"{BASE}/entries", {"entry": {**NEW, "cites": ["bogus.id"]}}
+    )
     assert response.status_code == 422
     assert "cites" in response.json()["errors"]
 
@@ -81,7 +94,11 @@ def test_check_reports_problems_without_saving(cast) -> None:  # type: ignore[no
 
 
 def test_greeting_fits_new_year(cast) -> None:  # type: ignore[no-untyped-def]
-    body = _client(cast["agent"]).get(f"{BASE}/greeting", {"at": "2026-02-17T09:00:00", "company": "鼓楼电信"}).json()
+    body = (
+        _client(cast["agent"])
+        .get(f"{BASE}/greeting", {"at": "2026-02-17T09:00:00", "company": "鼓楼电信"})
+        .json()
+    )
     assert body["greeting"] == "新年好" and body["text"].startswith("您好，新年好！这里是鼓楼电信")
 
 
@@ -94,7 +111,9 @@ def test_stateless_assist(cast) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_connected_system_posts_turns_to_a_session(cast) -> None:  # type: ignore[no-untyped-def]
     client = _client(cast["agent"])
-    session = _post(client, f"{BASE}/sessions", {"channel": "phone", "persona": "owl", "title": "来电"}).json()
+    session = _post(
+        client, f"{BASE}/sessions", {"channel": "phone", "persona": "owl", "title": "来电"}
+    ).json()
     url = f"{BASE}/sessions/{session['id']}"
     first = _post(client, f"{url}/turns", {"speaker": "customer", "text": "你们乱扣费，我要投诉！"}).json()
     assert first["turn"]["seq"] == 1
@@ -110,7 +129,9 @@ def test_a_known_customer_brings_the_observed_persona(cast, customer) -> None:  
     client = _client(cast["agent"])
     session = _post(client, f"{BASE}/sessions", {"customer": customer.pk}).json()
     assert session["customer"] == customer.pk and session["title"] == "张伟"
-    turn = _post(client, f"{BASE}/sessions/{session['id']}/turns", {"speaker": "customer", "text": "快点，我赶时间"})
+    turn = _post(
+        client, f"{BASE}/sessions/{session['id']}/turns", {"speaker": "customer", "text": "快点，我赶时间"}
+    )
     assert turn.json()["assist"]["persona"]["entry"] == "persona.tiger"
 
 

@@ -10,8 +10,13 @@ from kefu.knowledge.models import KnowledgeEntry
 pytestmark = pytest.mark.django_db
 
 NEW = {
-    "id": "acme.deposit_refund", "kind": "script", "title": "押金退还口径", "cites": ["complaint.authority"],
-    "tags": ["押金"], "situations": ["客户要求退光猫押金"], "text": "押金会在三个工作日内退回。",
+    "id": "acme.deposit_refund",
+    "kind": "script",
+    "title": "押金退还口径",
+    "cites": ["complaint.authority"],
+    "tags": ["押金"],
+    "situations": ["客户要求退光猫押金"],
+    "text": "押金会在三个工作日内退回。",
     "example": "坐席：押金会在三个工作日内退回。",
 }
 

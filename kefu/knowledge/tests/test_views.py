@@ -90,11 +90,19 @@ def test_invalid_edits_show_field_errors(cast) -> None:  # type: ignore[no-untyp
 
 def test_a_new_entry_is_searchable_at_once(cast) -> None:  # type: ignore[no-untyped-def]
     client = _client(cast["supervisor"])
-    response = client.post(reverse("knowledge:new"), {
-        "entry_id": "acme.deposit_refund", "kind": "script", "title": "押金退还口径",
-        "text": "押金会在三个工作日内退回。", "situations": "客户要求退光猫押金", "tags": "押金",
-        "cites": "complaint.authority", "example": "坐席：押金会在三个工作日内退回。",
-    })
+    response = client.post(
+        reverse("knowledge:new"),
+        {
+            "entry_id": "acme.deposit_refund",
+            "kind": "script",
+            "title": "押金退还口径",
+            "text": "押金会在三个工作日内退回。",
+            "situations": "客户要求退光猫押金",
+            "tags": "押金",
+            "cites": "complaint.authority",
+            "example": "坐席：押金会在三个工作日内退回。",
+        },
+    )
     assert response.status_code == 302
     search = client.get(reverse("knowledge:index"), {"q": "光猫押金"}).content.decode()
     assert "acme.deposit_refund" in search
@@ -116,7 +124,9 @@ def test_import_rejects_a_bad_file_with_its_problems(cast) -> None:  # type: ign
 
 def test_the_assist_panel_follows_the_conversation(cast) -> None:  # type: ignore[no-untyped-def]
     client = _client(cast["agent"])
-    response = client.post(reverse("knowledge:assist"), {"title": "张先生来电", "channel": "phone", "persona": "tiger"})
+    response = client.post(
+        reverse("knowledge:assist"), {"title": "张先生来电", "channel": "phone", "persona": "tiger"}
+    )
     session = AssistSession.objects.get()
     assert response.status_code == 302
     url = reverse("knowledge:assist_panel", args=[session.pk])

@@ -57,8 +57,15 @@ def test_the_next_step_moves_on_once_the_agent_has_done_it() -> None:
 
 
 def test_steps_run_to_the_close_and_then_stop() -> None:
-    said = ["理解您的心情", "真对不起", "我确认一下，您是说晚上断网，对吗", "我查到是光猫故障",
-            "我们可以今天安排维护员上门", "工单已记录，明天回访", "还有其他我能帮助您的吗，感谢您的来电"]
+    said = [
+        "理解您的心情",
+        "真对不起",
+        "我确认一下，您是说晚上断网，对吗",
+        "我查到是光猫故障",
+        "我们可以今天安排维护员上门",
+        "工单已记录，明天回访",
+        "还有其他我能帮助您的吗，感谢您的来电",
+    ]
     assert next_step("complaint", said[:3]).code == "clarify"
     assert next_step("complaint", said) is None
 
@@ -88,7 +95,9 @@ def test_harassment_suggests_the_termination_script_only() -> None:
         ("您說得很有道理，但是這是規定。", "argue", "同时"),
     ],
 )
-def test_draft_warnings_name_the_risk_and_give_a_better_phrasing(draft: str, risk: str, better_contains: str) -> None:
+def test_draft_warnings_name_the_risk_and_give_a_better_phrasing(
+    draft: str, risk: str, better_contains: str
+) -> None:
     warnings = {w.risk: w for w in draft_warnings(draft)}
     assert risk in warnings
     assert better_contains in warnings[risk].better

@@ -28,7 +28,9 @@ def test_check_accepts_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "OK, 1 entries (1 script)" in capsys.readouterr().out
 
 
-def test_check_rejects_a_bad_file_naming_file_entry_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_rejects_a_bad_file_naming_file_entry_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "ops.yaml"
     path.write_text(GOOD.replace("tags: [押金]", "tags: []"), encoding="utf-8")
     assert kefu(["knowledge", "check", str(path)]) == 1
@@ -54,7 +56,9 @@ def test_greet_fills_in_the_names(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_assist_reads_a_conversation_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "conv.json"
-    path.write_text(json.dumps({"turns": [{"speaker": "customer", "text": "号码停机超过90天被收回了"}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"turns": [{"speaker": "customer", "text": "号码停机超过90天被收回了"}]}), encoding="utf-8"
+    )
     assert kefu(["knowledge", "assist", str(path), "--draft", "这不可能"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["facts"][0]["entry"] == "reg.number_ownership"

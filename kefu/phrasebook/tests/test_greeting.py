@@ -11,8 +11,17 @@ from kefu.phrasebook.greeting import is_new_year_period, opening, time_greeting
 
 @pytest.mark.parametrize(
     ("hour", "expected"),
-    [(5, "早上好"), (10, "早上好"), (11, "中午好"), (12, "中午好"), (13, "下午好"), (17, "下午好"),
-     (18, "晚上好"), (23, "晚上好"), (2, "晚上好")],
+    [
+        (5, "早上好"),
+        (10, "早上好"),
+        (11, "中午好"),
+        (12, "中午好"),
+        (13, "下午好"),
+        (17, "下午好"),
+        (18, "晚上好"),
+        (23, "晚上好"),
+        (2, "晚上好"),
+    ],
 )
 def test_the_greeting_follows_the_hour(hour: int, expected: str) -> None:
     assert time_greeting(datetime(2026, 6, 10, hour, 30)) == expected
@@ -40,15 +49,25 @@ def test_new_year_greeting_wins_at_any_hour() -> None:
 
 
 def test_the_hotline_opening_names_company_department_and_agent() -> None:
-    result = opening(moment=datetime(2026, 6, 10, 14, 0), company="鼓楼电信", department="客服中心", agent="8012号小林")
-    assert result.text == "您好，下午好！这里是鼓楼电信客服中心，我是8012号小林，很高兴为您服务，请问有什么可以帮您？"
+    result = opening(
+        moment=datetime(2026, 6, 10, 14, 0), company="鼓楼电信", department="客服中心", agent="8012号小林"
+    )
+    assert (
+        result.text
+        == "您好，下午好！这里是鼓楼电信客服中心，我是8012号小林，很高兴为您服务，请问有什么可以帮您？"
+    )
     assert result.text.startswith("您好") and "喂" not in result.text
     assert "phone.open.time_greeting" in result.cites
 
 
 def test_outbound_opening_confirms_identity_and_asks_if_convenient() -> None:
-    result = opening(moment=datetime(2026, 2, 18, 20, 0), channel="outbound", company="广电网络", agent="维护员陈明",
-                     customer="李先生")
+    result = opening(
+        moment=datetime(2026, 2, 18, 20, 0),
+        channel="outbound",
+        company="广电网络",
+        agent="维护员陈明",
+        customer="李先生",
+    )
     assert result.festival
     assert result.text.startswith("您好，新年好！")
     assert "请问是李先生吗" in result.text and "方便" in result.text

@@ -21,9 +21,19 @@ def test_every_script_or_knowledge_norm_is_cited_by_an_entry() -> None:
 def test_the_issue_names_are_entries() -> None:
     library = builtin_library()
     named = [
-        "complaint.deescalate", "technique.sandwich", "technique.understanding", "technique.3f",
-        "technique.guided_inquiry", "technique.7plus1", "technique.empathy_method", "phone.open.time_greeting",
-        "persona.dove", "persona.peacock", "persona.tiger", "persona.owl", "harass.terminate",
+        "complaint.deescalate",
+        "technique.sandwich",
+        "technique.understanding",
+        "technique.3f",
+        "technique.guided_inquiry",
+        "technique.7plus1",
+        "technique.empathy_method",
+        "phone.open.time_greeting",
+        "persona.dove",
+        "persona.peacock",
+        "persona.tiger",
+        "persona.owl",
+        "harass.terminate",
     ]
     assert [name for name in named if library.get(name) is None] == []
     assert len(library.of_kind("phrase")) == 10
@@ -33,9 +43,16 @@ def test_the_issue_names_are_entries() -> None:
 
 def test_every_counter_situation_of_the_seeds_has_a_script() -> None:
     ids = {e.id for e in builtin_library().of_kind("script")}
-    for needed in ("counter.busy_internal", "counter.long_wait", "counter.form_error", "counter.not_my_post",
-                   "counter.noise_quiet.silent", "counter.noise_quiet.noise",
-                   "counter.noise_quiet.cannot_hear", "counter.noise_quiet.equipment_down"):
+    for needed in (
+        "counter.busy_internal",
+        "counter.long_wait",
+        "counter.form_error",
+        "counter.not_my_post",
+        "counter.noise_quiet.silent",
+        "counter.noise_quiet.noise",
+        "counter.noise_quiet.cannot_hear",
+        "counter.noise_quiet.equipment_down",
+    ):
         assert needed in ids
 
 

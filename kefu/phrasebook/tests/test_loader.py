@@ -53,7 +53,9 @@ def test_errors_name_file_line_entry_and_field() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    text = GOOD.replace("    example: 坐席：押金会在三个工作日内退回您的账户。\n", "").replace("kind: script", "kind: poem")
+    text = GOOD.replace("    example: 坐席：押金会在三个工作日内退回您的账户。\n", "").replace(
+        "kind: script", "kind: poem"
+    )
     problems = _problems(text + "    colour: red\n")
     fields = sorted(p.split("field '")[1].split("'")[0] for p in problems)
     assert fields == ["colour", "example", "kind"]

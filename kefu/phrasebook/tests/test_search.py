@@ -14,7 +14,9 @@ CASES = yaml.safe_load((Path(__file__).parent / "search_cases.yaml").read_text(e
 
 def _ranks() -> list[tuple[str, str, list[str]]]:
     library = builtin_library()
-    return [(c["query"], c["expect"], [h.entry.id for h in library.search(c["query"], limit=3)]) for c in CASES]
+    return [
+        (c["query"], c["expect"], [h.entry.id for h in library.search(c["query"], limit=3)]) for c in CASES
+    ]
 
 
 def test_the_measured_set_is_large_enough_and_names_real_entries() -> None:

@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--user", required=True, help="the user the history rows name (needs knowledge_edit)")
+        parser.add_argument(
+            "--user", required=True, help="the user the history rows name (needs knowledge_edit)"
+        )
         parser.add_argument("--comment", default="", help="why (stored on every history row)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,7 +34,9 @@ class Command(BaseCommand):
         for path in options["files"]:
             try:
                 text = path.read_text(encoding="utf-8")
-                rows = services.entries_import(actor=user, text=text, source=str(path), comment=options["comment"])
+                rows = services.entries_import(
+                    actor=user, text=text, source=str(path), comment=options["comment"]
+                )
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"{path}: cannot read: {exc}") from exc
             except NotAllowed as exc:
