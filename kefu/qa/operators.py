@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -534,6 +535,62 @@ class HangsUpFirst(Node):
         first = hangups[0]
         last_turn = tuple(ctx.prep.by_speaker[self.speaker][-1:])
         return Match(first.by == self.speaker, last_turn, detail=f"{first.by} hung up at {first.at:.1f}s")
+
+
+@dataclass(frozen=True, slots=True)
+class GreetingTime(Node):
+    """The agent's first words fit the time of day, and from Chinese New
+    Year's Eve to the Lantern Festival include 新年好 (seed 003).
+
+    Needs ``meta.started_at`` (local ISO time of the call); n/a without it.
+    Plain 您好 fits any time; only a wrong time-of-day greeting, or a missing
+    New Year greeting in the festival, fails.
+    """
+
+    def eval(self, ctx: Context) -> Match:
+        started = _started_at(ctx.prep.conv.meta)
+        agent = ctx.prep.by_speaker["agent"]
+        if started is None or not agent:
+            return NA
+        first = agent[0]
+        text = ctx.prep.norm[first]
+        if _in_spring_festival(started.date()):
+            ok = any(word in text for word in _NEW_YEAR)
+            return Match(ok, (first,), detail="spring festival")
+        hour = started.hour
+        for word, hours in _TIME_GREETINGS.items():
+            if word in text and hour not in hours:
+                return Match(False, (first,), detail=f"{word} at {hour}:00")
+        return Match(True, (first,))
+
+
+_NEW_YEAR = ("新年好", "新春快乐", "过年好", "春节快乐", "新年快乐")
+_TIME_GREETINGS = {
+    "早上好": range(4, 11), "早安": range(4, 11), "上午好": range(7, 12), "中午好": range(11, 14),
+    "下午好": range(12, 19), "晚上好": (*range(17, 24), 0, 1, 2, 3),
+}
+
+
+def _started_at(meta: dict[str, Any]) -> datetime | None:
+    value = meta.get("started_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _in_spring_festival(day: date) -> bool:
+    """New Year's Eve (last day of lunar month 12) to lunar 1/15 inclusive."""
+    from lunar_python import Solar
+
+    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+    if lunar.getMonth() == 1 and lunar.getDay() <= 15:
+        return True
+    tomorrow = day + timedelta(days=1)
+    nxt = Solar.fromYmd(tomorrow.year, tomorrow.month, tomorrow.day).getLunar()
+    return nxt.getMonth() == 1 and nxt.getDay() == 1
 
 
 # --- emotion --------------------------------------------------------------------------

@@ -244,6 +244,9 @@ class _Checker:
     def interruption(self, node: dict[str, Any], path: str) -> None:
         self._params(node, path, "interruption", {"by": "speaker", "min_overlap": "num"})
 
+    def greeting_time(self, node: dict[str, Any], path: str) -> None:
+        self._params(node, path, "greeting_time", {})
+
     def hangs_up_first(self, node: dict[str, Any], path: str) -> None:
         self._unknown(node, {"hangs_up_first"}, path)
         self._choice(node["hangs_up_first"], f"{path}.hangs_up_first", ("agent", "customer"))
@@ -488,6 +491,9 @@ class _Compiler:
     def hangs_up_first(self, node: dict[str, Any]) -> op.Node:
         return op.HangsUpFirst(node["hangs_up_first"])
 
+    def greeting_time(self, node: dict[str, Any]) -> op.Node:
+        return op.GreetingTime()
+
     def emotion(self, node: dict[str, Any]) -> op.Node:
         self.uses_emotion = True
         spec = node["emotion"]
@@ -527,6 +533,7 @@ OPERATORS: dict[str, tuple[_Check, _Build]] = {
     "speech_rate": (_Checker.speech_rate, _Compiler.speech_rate),
     "interruption": (_Checker.interruption, _Compiler.interruption),
     "hangs_up_first": (_Checker.hangs_up_first, _Compiler.hangs_up_first),
+    "greeting_time": (_Checker.greeting_time, _Compiler.greeting_time),
     "emotion": (_Checker.emotion, _Compiler.emotion),
     "trajectory": (_Checker.trajectory, _Compiler.trajectory),
     "ref": (_Checker.ref, _Compiler.ref),

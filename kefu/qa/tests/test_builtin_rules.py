@@ -75,6 +75,11 @@ def appointment(lines: list[str] | None = None, **kw: Any) -> dict[str, Any]:
     return conv(*(lines or APPOINTMENT), channel="appointment", timed=True, **kw)
 
 
+def with_meta(data: dict[str, Any], started_at: str) -> dict[str, Any]:
+    data["meta"] = {"started_at": started_at}
+    return data
+
+
 def overlapping() -> dict[str, Any]:
     data = hotline()
     turns = data["turns"]
@@ -95,6 +100,8 @@ PASS_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("hotline", "harass.identify", chat("A:您好，请问有什么可以帮您？", "C:美女，你多大了，陪我聊天吧。", "A:您好，对不起线路故障，请稍后再拨。")),
     ("complaint", "technique.sandwich", chat("C:太差了，我要退款！", "A:非常抱歉，这个按规定无法退款，不过我们可以为您申请一张流量券。")),
     ("appointment", "appointment.late_apology", appointment(edit(APPOINTMENT, 4, "A:路上堵车可能晚到十分钟，非常抱歉，感谢您的配合，再见。"))),
+    ("hotline", "phone.open.time_greeting", with_meta(hotline(edit(HOTLINE, 0, "A:下午好，工号1234为您服务，请问有什么可以帮您？")), "2026-05-06T15:00:00")),
+    ("hotline", "phone.open.time_greeting", with_meta(hotline(edit(HOTLINE, 0, "A:新年好，工号1234为您服务，请问有什么可以帮您？")), "2026-02-16T10:00:00")),
 ]
 
 # (rulebook, rule, conversation) that must FAIL.
@@ -135,6 +142,9 @@ FAIL_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("hotline", "phone.close.more_help", hotline(edit(HOTLINE, 9, "A:好的。温馨提示您，维修前请保持电话畅通。"))),
     ("hotline", "phone.close.thanks", hotline(edit(HOTLINE, 11, "A:祝您生活愉快，再见。"))),
     ("hotline", "phone.close.farewell", hotline(edit(HOTLINE, 11, "A:非常感谢您的来电。"))),
+    ("hotline", "phone.open.time_greeting", with_meta(hotline(edit(HOTLINE, 0, "A:早上好，工号1234为您服务，请问有什么可以帮您？")), "2026-05-06T20:00:00")),
+    # 2026-02-16 is Chinese New Year's Eve; 2026-03-03 the Lantern Festival.
+    ("hotline", "phone.open.time_greeting", with_meta(hotline(), "2026-03-03T10:00:00")),
     ("hotline", "phone.close.hang_up_last", hotline(events=[{"type": "ring", "at": 0}, {"type": "answer", "at": 6}, {"type": "hangup", "at": 300, "by": "agent"}])),
     # complaint handling
     ("complaint", "complaint.mood_first", ANGRY_NO_EMPATHY),

@@ -162,3 +162,17 @@ def test_rule_applicability() -> None:
     only_when_apology = {"applies_when": {"phrases": ["@apology"]}}
     assert judge({"phrases": ["您好"]}, HELLO, **only_when_apology) == "na"
     assert judge({"phrases": ["您好"]}, conv("A:您好，抱歉"), **only_when_apology) == "pass"
+
+
+def test_greeting_fits_time_of_day_and_spring_festival() -> None:
+    def at(text: str, when: str | None) -> dict[str, Any]:
+        data = conv(f"A:{text}")
+        if when:
+            data["meta"] = {"started_at": when}
+        return data
+
+    assert judge({"greeting_time": {}}, at("晚上好，请问有什么可以帮您", "2026-05-06T20:30:00")) == "pass"
+    assert judge({"greeting_time": {}}, at("早上好", "2026-05-06T20:30:00")) == "fail"
+    assert judge({"greeting_time": {}}, at("您好", "2026-02-20T09:00:00")) == "fail"  # lunar 1/4: 新年好 expected
+    assert judge({"greeting_time": {}}, at("新年好！", "2026-02-20T09:00:00")) == "pass"
+    assert judge({"greeting_time": {}}, at("您好", None)) == "na"
