@@ -50,6 +50,17 @@ APPOINTMENT = [
 ]
 
 
+COUNTER = [
+    "A:您好，欢迎光临，请坐。",
+    "C:我想补办一张手机卡。",
+    "A:您是要补办手机卡对吗？请出示您的身份证。",
+    "C:对，给你。",
+    "A:已经为您补办好了，温馨提示您，旧卡已经失效。麻烦您对我的服务做个评价。",
+    "C:好的，很满意。",
+    "A:请拿好您的证件，请慢走，再见！",
+]
+
+
 def hotline(lines: list[str] | None = None, **kw: Any) -> dict[str, Any]:
     kw.setdefault("gaps", {5: 25.0})
     kw.setdefault("events", EVENTS)
@@ -87,7 +98,7 @@ def overlapping() -> dict[str, Any]:
     return data
 
 
-GOLDEN = {"hotline": hotline(), "complaint": hotline(), "chat": chat(*CHAT), "appointment": appointment()}
+GOLDEN = {"counter": conv(*COUNTER, channel="counter"), "hotline": hotline(), "complaint": hotline(), "chat": chat(*CHAT), "appointment": appointment()}
 
 SHORT_SOLUTION = chat("A:您好，工号1234为您服务。", "C:宽带掉线了。", "A:已经为您派单处理。")
 DEFLECT = chat("A:您好，请问有什么可以帮您？", "C:宽带坏了。", "A:请您拨打10000咨询当地营业厅。")
@@ -179,6 +190,15 @@ FAIL_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("chat", "attitude.empathy_on_complaint", ANGRY_NO_EMPATHY),
     ("chat", "opening.greeting", chat("A:请问有什么问题？", "C:没有。")),
     ("chat", "closing.thanks", chat("A:您好。", "C:问一下。", "A:已经为您处理。")),
+    # counter
+    ("counter", "counter.greet", conv(*edit(COUNTER, 0, "A:请坐。"), channel="counter")),
+    ("counter", "counter.invite_seat", conv(*edit(COUNTER, 0, "A:您好，欢迎光临。"), channel="counter")),
+    ("counter", "counter.confirm", conv(*edit(COUNTER, 2, "A:请出示您的身份证。"), channel="counter")),
+    ("counter", "counter.process", conv(*edit(COUNTER, 4, "A:已经为您补办好了。麻烦您对我的服务做个评价。"), channel="counter")),
+    ("counter", "counter.evaluate", conv(*edit(COUNTER, 4, "A:已经为您补办好了，温馨提示您，旧卡已经失效。"), channel="counter")),
+    ("counter", "counter.send_off", conv(*edit(COUNTER, 6, "A:好了。"), channel="counter")),
+    ("counter", "counter.no_argue", conv(*edit(COUNTER, 6, "A:你有完没完？"), channel="counter")),
+    ("counter", "counter.not_my_post", conv(*edit(COUNTER, 2, "A:这个不归我管，你去别的窗口。"), channel="counter")),
     # appointment
     ("appointment", "appointment.no_wei", appointment(edit(APPOINTMENT, 0, "A:喂，请问是李女士吗？我是广电网络的维护员张明，想预约上门安装，现在方便吗？"))),
     ("appointment", "appointment.greet_identify", appointment(edit(APPOINTMENT, 0, "A:请问是李女士吗？想预约上门安装，现在方便吗？"))),
