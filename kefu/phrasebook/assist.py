@@ -348,6 +348,9 @@ class AssistResult:
     suggestions: tuple[Suggestion, ...]
     facts: tuple[Fact, ...]
     warnings: tuple[DraftWarning, ...]
+    # The same checks on the agent's last sent turn, when the conversation ends with one
+    # (a connected system posts what was said; the agent learns for the next reply).
+    sent_warnings: tuple[DraftWarning, ...] = ()
     elapsed_ms: float = field(default=0.0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -722,6 +725,9 @@ def assist(
     query = " ".join(customer[-2:])
     history = [{"speaker": s, "text": t} for s, t in parts if s in ("agent", "customer", "system")]
     warnings = draft_warnings(draft, history=history, channel=channel, library=library) if draft else []
+    sent: list[DraftWarning] = []
+    if history and history[-1]["speaker"] == "agent":
+        sent = draft_warnings(history[-1]["text"], history=history[:-1], channel=channel, library=library)
 
     label, need = CATEGORIES[category]
     return AssistResult(
@@ -745,6 +751,7 @@ def assist(
         suggestions=tuple(_suggestions(library, category, emotion, step, query)),
         facts=tuple(_facts(library, query)),
         warnings=tuple(warnings),
+        sent_warnings=tuple(sent),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
     )
 

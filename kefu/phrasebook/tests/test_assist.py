@@ -150,3 +150,10 @@ def test_milder_displeasure_gets_empathy_rather_than_the_five_moves() -> None:
     result = assist(_customer("我家电视没信号了"))
     assert result.next_step["entry"] == "technique.empathy_method"
     assert "complaint.deescalate" not in [s.entry for s in result.suggestions]
+
+
+def test_the_agents_last_sent_turn_is_checked_too() -> None:
+    turns = [*_customer("宽带断了"), {"speaker": "agent", "text": "这不归我们管，你打别的电话"}]
+    result = assist(turns)
+    assert result.warnings == ()
+    assert "deflect" in {w.risk for w in result.sent_warnings}
