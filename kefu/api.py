@@ -82,8 +82,9 @@ def reject_nul_characters(view: Callable[..., HttpResponse]) -> Callable[..., Ht
                 body = json.loads(request.body)
             except ValueError:
                 body = None  # ninja answers malformed JSON itself
-        if _has_nul(dict(request.GET.lists())) or _has_nul(body):
-            errors = {"body": str(MSG_NUL)}
+        where = "query" if _has_nul(dict(request.GET.lists())) else "body" if _has_nul(body) else ""
+        if where:
+            errors = {where: str(MSG_NUL)}
             return api.create_response(request, {"detail": str(MSG_NUL), "errors": errors}, status=422)
         return view(request, *args, **kwargs)
 
