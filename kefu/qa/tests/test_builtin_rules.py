@@ -119,6 +119,7 @@ PASS_CASES: list[tuple[str, str, dict[str, Any]]] = [
 FAIL_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("hotline", "phone.open.answer_fast", hotline(events=[{"type": "ring", "at": 0}, {"type": "answer", "at": 30}])),
     ("hotline", "phone.open.greeting_first", hotline(edit(HOTLINE, 0, "A:客服中心工号1234为您服务，请问有什么可以帮您？"))),
+    ("hotline", "phone.open.greeting_first", hotline(edit(HOTLINE, 0, "A:喂，您好，客服中心工号1234为您服务。"))),
     ("hotline", "phone.open.no_wei", hotline(edit(HOTLINE, 0, "A:喂，您好，客服中心工号1234为您服务，请问有什么可以帮您？"))),
     ("hotline", "phone.open.identify", hotline(edit(HOTLINE, 0, "A:您好，请问有什么可以帮您？"))),
     ("hotline", "phone.open.offer_help", hotline(edit(HOTLINE, 0, "A:您好，客服中心工号1234为您服务。"))),
