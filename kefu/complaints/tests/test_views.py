@@ -322,7 +322,7 @@ def test_the_home_page_needs_a_fixed_number_of_queries(client, cast, customer, d
     for i in range(30):
         record(cast, customer, subject=f"投诉{i}")
     login(client, cast["supervisor"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("home"))
     assert len(response.context["rows"]) == 25
     assert "VIP" in response.content.decode()
@@ -468,3 +468,15 @@ def test_after_a_step_that_hands_the_complaint_on_the_user_returns_to_the_workbe
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert refreshed(complaint).state == State.FOLLOWED_UP
     assert "回访已记录" in client.get(reverse("home")).content.decode()
+
+
+def test_an_account_manager_sees_the_complaints_of_their_customers_only(client, cast, customer, django_user_model):
+    manager = django_user_model.objects.create_user(username="am", password="x", role="account_manager")
+    customer.account_manager = manager
+    customer.save()
+    theirs = walk_to(cast, record(cast, customer, subject="VIP客户投诉"), State.ASSIGNED)
+    other = walk_to(cast, record(cast, subject="其他客户"), State.ASSIGNED)
+    login(client, manager)
+    listed = {row.complaint.pk for row in client.get(reverse("complaints:list")).context["rows"]}
+    assert listed == {theirs.pk}
+    assert client.get(other.get_absolute_url()).status_code == 404
