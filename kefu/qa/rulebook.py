@@ -21,8 +21,39 @@ A rulebook file::
         suggest: 您好，这里是……   # optional better phrasing, for agent assist
         detect: <node>
 
-Nodes are mappings with exactly one operator key — see :data:`OPERATORS` and
-the package docstring. :func:`check_rulebook` returns every error with the
+Nodes are mappings with exactly one operator key. Phrases and regular
+expressions match *normalised* text (Simplified, half-width, ASCII
+punctuation, lower case), so write them that way.
+
+=================  ==========================================================
+operator           meaning (holds when …)
+=================  ==========================================================
+phrases: [..]      any / all / none / at_least ``n`` of the phrases occur
+                   (``mode``, ``n``); "@name" expands a phrase set
+regex: "..."       the pattern occurs in a turn without ``exclude`` phrases /
+                   ``exclude_regex`` in that turn
+(scope keys)       ``speaker`` agent|customer|system|any, ``first`` N / ``last`` N
+                   turns of that speaker, ``after_turn`` i, ``within_seconds`` s
+all_of/any_of/not  boolean combination (any_of stops at the first that holds)
+count: node        the node matched in ``min`` … ``max`` turns
+near: {...}        ``target`` ``after``/``before``/``around`` an ``anchor`` within
+                   ``within`` turns; ``every: true`` — for every anchor turn
+answer_delay       ring → answer in ``min`` … ``max`` seconds
+silence            a gap or hold ≥ ``min_seconds`` (``announced: no`` — only those
+                   the agent did not announce with an ``announce`` phrase)
+speech_rate        a turn (≥ ``min_chars``, ≥ ``min_seconds``) or the speaker
+                   overall faster than ``max_cpm`` / slower than ``min_cpm``
+interruption       ``by`` starts ≥ ``min_overlap`` s before the other party ends
+hangs_up_first     the hangup event's ``by`` is this speaker
+greeting_time      first agent words fit ``meta.started_at`` (新年好 at Spring
+                   Festival)
+emotion            a scoped turn's polarity ≤ ``below`` / ≥ ``above`` (log-odds)
+trajectory         the customer ended ``calmer`` / ``worse`` than they started
+ref: name          a condition defined under ``defs``
+=================  ==========================================================
+
+A node that lacks what it needs (no timestamps, no anchor) is *n/a*, and so
+is the rule: it neither earns nor loses points. :func:`check_rulebook` returns every error with the
 path of the offending field; :func:`load_rulebook` raises
 :class:`RulebookError` carrying the same list.
 """
