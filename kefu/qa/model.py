@@ -13,7 +13,6 @@ channel is online chat.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +140,7 @@ class Prepared:
     by every rule of every rulebook that scores this conversation.
     """
 
-    __slots__ = ("_emotion", "by_speaker", "conv", "joined", "norm", "offsets", "turns")
+    __slots__ = ("by_speaker", "conv", "joined", "norm", "offsets", "turns")
 
     def __init__(self, conv: Conversation, norm: list[str] | None = None) -> None:
         self.conv = conv
@@ -168,11 +167,6 @@ class Prepared:
             by_speaker[turn.speaker].append(i)
         by_speaker["any"] = list(range(len(conv.turns)))
         self.by_speaker = by_speaker
-        self._emotion: list[float] | None = None
-
-    def turn_at(self, position: int) -> int:
-        """Index of the turn containing ``position`` of the joined text."""
-        return bisect_right(self.offsets, position) - 1
 
     @property
     def has_times(self) -> bool:

@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from kefu.qa.emotion import EmotionModel, default_model
-from kefu.qa.model import SEP, Prepared
+from kefu.qa.model import Prepared
 
 _EMPTY: tuple[int, ...] = ()
 _second = itemgetter(1)
@@ -188,7 +188,6 @@ class Phrases(Node):
     mode: str
     n: int
     scope: Scope
-    needs_times: bool = False
 
     def eval(self, ctx: Context) -> Match:
         if self.scope.within_seconds is not None and not ctx.prep.has_times:
@@ -640,7 +639,3 @@ class Trajectory(Node):
         else:  # worse
             ok = first - last >= self.margin and last < 0
         return Match(ok, evidence, detail=detail)
-
-
-def text_of_turns(prep: Prepared, turns: Sequence[int]) -> str:
-    return SEP.join(prep.norm[t] for t in turns)
