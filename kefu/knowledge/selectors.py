@@ -39,7 +39,9 @@ _lock = threading.Lock()
 
 def entry_from_row(row: KnowledgeEntry) -> Entry | None:
     """The phrasebook entry a row holds, or None (logged) if stored data no longer validates."""
-    entry, problems = validate_entry(dict(row.data), source="database", position=row.pk, origin="operator")
+    entry, problems = validate_entry(
+        dict(row.data), source="database", position=row.pk, origin="operator", simplify=False
+    )
     if problems:
         log.warning("knowledge entry %s does not validate: %s", row.entry_id, "; ".join(map(str, problems)))
     return entry

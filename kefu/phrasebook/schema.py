@@ -141,10 +141,26 @@ def _simplify(value: str) -> str:
     return to_simplified(value.strip())
 
 
+def _strip(value: str) -> str:
+    return value.strip()
+
+
 def validate_entry(
-    raw: Any, *, source: str, position: int, line: int | None = None, origin: str = "builtin"
+    raw: Any,
+    *,
+    source: str,
+    position: int,
+    line: int | None = None,
+    origin: str = "builtin",
+    simplify: bool = True,
 ) -> tuple[Entry | None, list[Problem]]:
-    """Check one raw mapping and build an ``Entry``; return it (or None) with its problems."""
+    """Check one raw mapping and build an ``Entry``; return it (or None) with its problems.
+
+    ``simplify=False`` skips the Traditional→Simplified conversion, for data
+    that was converted when it was written (the database): it is most of the
+    cost when thousands of stored entries are loaded.
+    """
+    convert = _simplify if simplify else _strip
     label = f"#{position}"
     if not isinstance(raw, dict):
         return None, [Problem(source, label, "-", "an entry must be a mapping of field: value", line)]
@@ -173,7 +189,7 @@ def validate_entry(
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             bad(name, "must be text")
             continue
-        values[name] = _simplify(str(value))
+        values[name] = convert(str(value))
     for name in _LIST_FIELDS:
         value = raw.get(name)
         if value is None:
@@ -183,7 +199,7 @@ def validate_entry(
         if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
             bad(name, "must be a list of non-empty texts")
             continue
-        values[name] = tuple(_simplify(str(v)) for v in value)
+        values[name] = tuple(convert(str(v)) for v in value)
 
     for name in ("title", "example"):
         if not values.get(name):
