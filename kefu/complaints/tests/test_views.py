@@ -480,3 +480,15 @@ def test_an_account_manager_sees_the_complaints_of_their_customers_only(client, 
     listed = {row.complaint.pk for row in client.get(reverse("complaints:list")).context["rows"]}
     assert listed == {theirs.pk}
     assert client.get(other.get_absolute_url()).status_code == 404
+
+
+def test_the_workbench_pages_through_htmx_with_only_the_queue(client, cast):
+    for i in range(30):
+        record(cast, subject=f"投诉{i}")
+    login(client, cast["handler"])
+    first = client.get(reverse("home")).content.decode()
+    assert 'hx-get="?page=2"' in first and 'hx-target="#queue"' in first
+    second = client.get(reverse("home") + "?page=2", HTTP_HX_REQUEST="true")
+    html = second.content.decode()
+    assert '<div id="queue">' in html and "<html" not in html
+    assert len(second.context["rows"]) == 5
