@@ -65,11 +65,11 @@ def _reload(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_related(*RELATED).get(pk=complaint.pk)
 
 
-def _lookup(model: type[Any], pk: int | None, *, field: str, errors: dict[str, str], **filters: Any) -> Any:
+def _lookup(model: type[Any], pk: int | None, *, field: str, errors: dict[str, str]) -> Any:
     """Resolve an id sent in a body; a missing row becomes a field error, not a 500 or a silent null."""
     if pk is None:
         return None
-    obj = model.objects.filter(pk=pk, **filters).first() if 1 <= pk <= MAX_ID else None
+    obj = model.objects.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if obj is None:
         errors[field] = _("No such record.")
     return obj
