@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sys
 import tempfile
@@ -145,12 +146,17 @@ def main() -> int:
         src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls * 2), encoding="utf-8")
         out = Path(tmp) / "out.jsonl"
         rates = {}
+        cpu_one = 0.0
         for workers in (1, 2):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             cli.main(["score", str(src), "--workers", str(workers), "--output", str(out)])
             rates[workers] = 2 * len(calls) / (time.perf_counter() - started)
-        print(f"kefu qa score, 1 worker : {rates[1]:8.0f} calls/s (incl. JSON parse and output)")
-        print(f"kefu qa score, 2 workers: {rates[2]:8.0f} calls/s ({rates[2] / rates[1]:.2f}× one worker; 2 cores shared)")
+            if workers == 1:
+                cpu_one = 2 * len(calls) / (time.process_time() - cpu)
+        load = os.getloadavg()[0]
+        print(f"kefu qa score, 1 worker : {rates[1]:8.0f} calls/s wall, {cpu_one:.0f} calls/s of CPU (incl. JSON in and out)")
+        print(f"kefu qa score, 2 workers: {rates[2]:8.0f} calls/s wall ({rates[2] / rates[1]:.2f}× one worker; "
+              f"load average {load:.1f} on {os.cpu_count()} cores)")
 
     latencies = []
     for conv in convs[:100]:
