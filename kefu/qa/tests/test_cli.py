@@ -102,3 +102,32 @@ def test_emotion_per_turn_flag_scores_every_customer_turn(calls: Path, capsys: p
     customer_turns = sum(1 for t in hotline_calls(1, seed=3)[0]["turns"] if t["speaker"] == "customer")
     assert len(card["emotion"]["customer_turns"]) == customer_turns
     assert card["emotion"]["trajectory"] in ("calmer", "same", "worse")
+
+
+class _FakeTTY:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_only_on_a_terminal_and_for_long_inputs() -> None:
+    from kefu.qa.cli import PROGRESS_MIN_LINES, _Progress
+
+    tty = _FakeTTY()
+    bar = _Progress(PROGRESS_MIN_LINES, tty)  # type: ignore[arg-type]
+    for _ in range(PROGRESS_MIN_LINES):
+        bar.step()
+    bar.close()
+    assert f"{PROGRESS_MIN_LINES}/{PROGRESS_MIN_LINES}" in tty.text
+    short = _FakeTTY()
+    bar = _Progress(3, short)  # type: ignore[arg-type]
+    bar.step()
+    assert short.text == ""
