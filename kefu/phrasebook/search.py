@@ -153,10 +153,12 @@ class SearchIndex:
 
     # -- building -------------------------------------------------------------
     def _build(self) -> None:
-        doc_tf: list[Counter[str]] = []
+        # Pass 1: weighted term frequencies straight into per-term lists.
+        tf_docs: dict[str, list[int]] = defaultdict(list)
+        tf_values: dict[str, list[float]] = defaultdict(list)
         lengths: list[float] = []
         for doc, entry in enumerate(self.entries):
-            tf: Counter[str] = Counter()
+            tf: dict[str, float] = defaultdict(float)
             length = 0.0
             for name, weight in FIELD_WEIGHTS.items():
                 for text in _field_texts(entry, name):
@@ -164,25 +166,23 @@ class SearchIndex:
                     for term, n in counted.items():
                         tf[term] += weight * n
                     length += weight * counted.total()
-            doc_tf.append(tf)
+            for term, freq in tf.items():
+                tf_docs[term].append(doc)
+                tf_values[term].append(freq)
             lengths.append(length)
             self._index_initials(doc, entry)
+        # Pass 2: each posting's BM25 contribution, one list comprehension per term.
         count = len(self.entries) or 1
         avg = (sum(lengths) / count) or 1.0
-        df: dict[str, int] = defaultdict(int)
-        for tf in doc_tf:
-            for term in tf:
-                df[term] += 1
-        idf = {term: math.log(1 + (count - n + 0.5) / (n + 0.5)) for term, n in df.items()}
+        norms = [K1 * (1 - B + B * length / avg) for length in lengths]
         postings: dict[str, tuple[list[int], list[float]]] = {}
-        for doc, tf in enumerate(doc_tf):
-            norm = K1 * (1 - B + B * lengths[doc] / avg)
-            for term, freq in tf.items():
-                docs, scores = postings.setdefault(term, ([], []))
-                docs.append(doc)
-                scores.append(idf[term] * freq * (K1 + 1) / (freq + norm))
+        for term, docs in tf_docs.items():
+            n = len(docs)
+            idf = math.log(1 + (count - n + 0.5) / (n + 0.5))
+            scores = [idf * f * (K1 + 1) / (f + norms[d]) for d, f in zip(docs, tf_values[term], strict=True)]
+            postings[term] = (docs, scores)
         self._postings = postings
-        self._common = {term for term, n in df.items() if n > COMMON_SHARE * count and count >= 40}
+        self._common = {t for t, docs in tf_docs.items() if len(docs) > COMMON_SHARE * count and count >= 40}
 
     def _index_initials(self, doc: int, entry: Entry) -> None:
         fields: list[tuple[str, float]] = []
