@@ -49,7 +49,8 @@ def rule_phrase_ids(rule: Rule, book: Rulebook) -> set[int]:
         if isinstance(node, op.Ref):
             if node.name not in seen:
                 seen.add(node.name)
-                walk(book.defs[node.name])
+                walk(book.defs[(node.name, False)])
+                walk(book.defs[(node.name, True)])
             return
         if not dataclasses.is_dataclass(node):
             return

@@ -48,7 +48,7 @@ class Context:
         self,
         prep: Prepared,
         automaton: Any,
-        defs: dict[str, Node],
+        defs: dict[tuple[str, bool], Node],
         model: EmotionModel | None = None,
         hits: list[set[int]] | None = None,
         emotions: list[float] | None = None,
@@ -57,7 +57,7 @@ class Context:
         self.automaton = automaton
         self.defs = defs
         self.model = model
-        self._memo: dict[str, Match] = {}
+        self._memo: dict[tuple[str, bool], Match] = {}
         self._emotions: list[float | None] = list(emotions) if emotions is not None else [None] * len(prep.norm)
         self.hits = hits if hits is not None else self._scan()
         self._index: tuple[dict[int, int], dict[str, int]] | None = None
@@ -92,11 +92,12 @@ class Context:
             self._build_masks()
         return self._index[1][speaker]  # type: ignore[index]
 
-    def ref(self, name: str) -> Match:
-        memo = self._memo.get(name)
+    def ref(self, name: str, exhaustive: bool = False) -> Match:
+        key = (name, exhaustive)
+        memo = self._memo.get(key)
         if memo is None:
-            memo = self.defs[name].eval(self)
-            self._memo[name] = memo
+            memo = self.defs[key].eval(self)
+            self._memo[key] = memo
         return memo
 
     def emotion(self, turn: int) -> float:
@@ -277,24 +278,33 @@ class AllOf(Node):
 
 @dataclass(frozen=True, slots=True)
 class AnyOf(Node):
-    """First child that holds wins; later children are not evaluated, so a
-    rulebook lists cheap conditions (phrases) before costly ones (emotion,
-    regex) and pays for the latter only when needed."""
+    """Holds when a child holds.
+
+    By default the first child that holds wins and later children are not
+    evaluated, so a rulebook lists cheap conditions (phrases) before costly
+    ones (emotion, regex). Where the *turns* matter — under ``count`` and
+    ``near`` — the compiler makes it ``exhaustive``: every child is evaluated
+    and the evidence is the union of all that hold.
+    """
 
     children: tuple[Node, ...]
+    exhaustive: bool = False
 
     def eval(self, ctx: Context) -> Match:
         judged = []
+        hits = []
         for child in self.children:
             m = child.eval(ctx)
             if m.na:
                 continue
             if m.hit:
-                return Match(True, m.turns)
+                if not self.exhaustive:
+                    return Match(True, m.turns)
+                hits.append(m)
             judged.append(m)
         if not judged:
             return NA
-        return Match(False, _union(judged))
+        return Match(bool(hits), _union(hits or judged))
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,9 +319,10 @@ class Not(Node):
 @dataclass(frozen=True, slots=True)
 class Ref(Node):
     name: str
+    exhaustive: bool = False
 
     def eval(self, ctx: Context) -> Match:
-        return ctx.ref(self.name)
+        return ctx.ref(self.name, self.exhaustive)
 
 
 @dataclass(frozen=True, slots=True)

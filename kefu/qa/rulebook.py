@@ -429,7 +429,7 @@ class Rulebook:
     title: str
     rules: tuple[Rule, ...]
     automaton: Any
-    defs: dict[str, op.Node]
+    defs: dict[tuple[str, bool], op.Node]
     pass_score: int = 80
     channels: tuple[str, ...] = ()
     applies_when: op.Node | None = None
@@ -447,6 +447,7 @@ class _Compiler:
         self.sets: dict[str, list[str]] = data.get("phrase_sets") or {}
         self.phrase_ids: dict[str, int] = {}
         self.uses_emotion = False
+        self.exhaustive = False
 
     def ids(self, phrases: list[str]) -> frozenset[int]:
         out = set()
@@ -482,18 +483,26 @@ class _Compiler:
     def combine(self, node: dict[str, Any]) -> op.Node:
         if "all_of" in node:
             return op.AllOf(tuple(self.node(c) for c in node["all_of"]))
-        return op.AnyOf(tuple(self.node(c) for c in node["any_of"]))
+        return op.AnyOf(tuple(self.node(c) for c in node["any_of"]), self.exhaustive)
+
+    def turn_sensitive(self, node: dict[str, Any]) -> op.Node:
+        """Compile a node whose *turns* matter (under count / near)."""
+        saved, self.exhaustive = self.exhaustive, True
+        try:
+            return self.node(node)
+        finally:
+            self.exhaustive = saved
 
     def negate(self, node: dict[str, Any]) -> op.Node:
         return op.Not(self.node(node["not"]))
 
     def count(self, node: dict[str, Any]) -> op.Node:
-        return op.Count(self.node(node["count"]), node.get("min", 1), node.get("max"))
+        return op.Count(self.turn_sensitive(node["count"]), node.get("min", 1), node.get("max"))
 
     def near(self, node: dict[str, Any]) -> op.Node:
         spec = node["near"]
         return op.Near(
-            self.node(spec["anchor"]), self.node(spec["target"]), spec.get("relation", "after"),
+            self.turn_sensitive(spec["anchor"]), self.turn_sensitive(spec["target"]), spec.get("relation", "after"),
             int(spec.get("within", 1)), bool(spec.get("every", False)),
         )
 
@@ -537,7 +546,7 @@ class _Compiler:
         return op.Trajectory(spec.get("direction", "calmer"), float(spec.get("margin", 1.0)))
 
     def ref(self, node: dict[str, Any]) -> op.Node:
-        return op.Ref(node["ref"])
+        return op.Ref(node["ref"], self.exhaustive)
 
     def automaton(self) -> Any:
         if not self.phrase_ids:
@@ -604,7 +613,11 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
     if errors:
         raise RulebookError(source, errors)
     comp = _Compiler(data)
-    defs = {name: comp.node(node) for name, node in (data.get("defs") or {}).items()}
+    # Each definition twice: short-circuiting, and exhaustive for count/near.
+    defs: dict[tuple[str, bool], op.Node] = {}
+    for name, node in (data.get("defs") or {}).items():
+        defs[(name, False)] = comp.node(node)
+        defs[(name, True)] = comp.turn_sensitive(node)
     rules = []
     for raw in data["rules"]:
         rules.append(

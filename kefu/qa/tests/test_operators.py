@@ -176,3 +176,11 @@ def test_greeting_fits_time_of_day_and_spring_festival() -> None:
     assert judge({"greeting_time": {}}, at("您好", "2026-02-20T09:00:00")) == "fail"  # lunar 1/4: 新年好 expected
     assert judge({"greeting_time": {}}, at("新年好！", "2026-02-20T09:00:00")) == "pass"
     assert judge({"greeting_time": {}}, at("您好", None)) == "na"
+
+
+def test_count_and_near_see_every_branch_of_any_of() -> None:
+    talk = conv("C:还是不行", "A:好的", "C:一直掉线")
+    either = {"any_of": [{"phrases": ["还是不行"]}, {"phrases": ["一直"]}]}
+    assert judge({"count": either, "min": 2}, talk) == "pass"
+    near = {"near": {"anchor": {"phrases": ["好的"]}, "target": either, "relation": "after", "within": 1}}
+    assert judge(near, talk) == "pass"
