@@ -156,6 +156,16 @@ def _table(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.select_related("customer", "handler", "handling_department").only(*TABLE_COLUMNS)
 
 
+def _in_order(ids: list[int], qs: QuerySet[Complaint]) -> list[Complaint]:
+    """The complaints ``ids`` in that order.
+
+    A long queue is ordered on its narrow sort key alone and only the page's rows
+    are fetched with their joins: sorting 20,000 joined rows costs ~100 ms at scale.
+    """
+    by_pk = {c.pk: c for c in qs.filter(pk__in=ids)}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def _overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
     late = Case(When(cf.overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
     return qs.annotate(late=late).order_by("-late", "-priority", "step_due_at", "pk")
@@ -194,13 +204,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if only_overdue:
         queue = queue.filter(cf.overdue_q(now))
     known = counters["overdue"] if only_overdue else counters["total"]
-    page = CountedPaginator(_table(_overdue_first(queue, now)), PAGE_SIZE, count=known).get_page(
-        request.GET.get("page")
-    )
+    ordered_ids = _overdue_first(queue, now).values_list("pk", flat=True)
+    page = CountedPaginator(ordered_ids, PAGE_SIZE, count=known).get_page(request.GET.get("page"))
     context = {
         "counters": counters,
         "page_obj": page,
-        "rows": _rows(page, now),
+        "rows": _rows(_in_order(list(page), _table(Complaint.objects.all())), now),
         "only_overdue": only_overdue,
         "can_record": user.can(Cap.COMPLAINT_RECORD),
     }
