@@ -47,6 +47,9 @@ from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
 from kefu.search import services as search_services
 
+# A complaint form may be entered late, but not about a contact from years ago (typo guard).
+MAX_BACKDATE_DAYS = 366
+
 DEFAULT_APPROVAL_LIMITS: dict[str, Decimal | None] = {
     Role.SUPERVISOR: Decimal(500),
     Role.MANAGER: Decimal(5000),
@@ -311,6 +314,8 @@ def complaint_record(
     received = received_at or now
     if received > now + timedelta(minutes=5):
         errors["received_at"] = _("The time cannot be in the future.")
+    elif received < now - timedelta(days=MAX_BACKDATE_DAYS):
+        errors["received_at"] = _("The time cannot be more than a year ago.")
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
 

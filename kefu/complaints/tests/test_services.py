@@ -194,3 +194,11 @@ def test_sla_breach_is_flagged_once(cast):
     c.refresh_from_db()
     assert c.sla_breached
     assert services.complaint_flag_breach(complaint=c, actor=cast["supervisor"], now=later) is False
+
+
+def test_a_receipt_time_in_the_future_or_years_ago_is_refused(cast):
+    for when in (timezone.now() + timedelta(days=1), timezone.now() - timedelta(days=800)):
+        with pytest.raises(InvalidInput) as info:
+            record(cast, received_at=when)
+        assert "received_at" in info.value.errors
+    assert Complaint.objects.count() == 0
