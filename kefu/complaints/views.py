@@ -243,12 +243,12 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     filters = cf.ComplaintFilterForm(request.GET or None)
     qs = filters.apply(visible_complaints(user), now=now)
-    qs = _table(qs).order_by("-received_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ordered_ids = qs.order_by("-received_at", "-pk").values_list("pk", flat=True)
+    page = Paginator(ordered_ids, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters if filters.is_bound else cf.ComplaintFilterForm(),
         "page_obj": page,
-        "rows": _rows(page, now),
+        "rows": _rows(_in_order(list(page), _table(Complaint.objects.all())), now),
         "can_record": user.can(Cap.COMPLAINT_RECORD),
         "casebook": request.GET.get("casebook") == "on",
     }
