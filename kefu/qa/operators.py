@@ -237,10 +237,11 @@ class Regex(Node):
             return NA
         norm = ctx.prep.norm
         hits = ctx.hits
+        search = self.pattern.search
         turns = []
         for t in self.scope.turns(ctx.prep):
             text = norm[t]
-            if not self.pattern.search(text):
+            if not search(text):
                 continue
             if self.exclude_ids and hits[t] & self.exclude_ids:
                 continue

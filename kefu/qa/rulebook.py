@@ -476,9 +476,9 @@ class _Compiler:
         return op.Phrases(self.ids(node["phrases"]), node.get("mode", "any"), int(node.get("n", 1)), self.scope(node))
 
     def regex(self, node: dict[str, Any]) -> op.Node:
-        # Patterns run on normalised text, so normalise their literal parts too.
         exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
-        return op.Regex(re.compile(node["regex"]), self.ids(node.get("exclude", [])), exclude_re, self.scope(node))
+        pattern = re.compile(node["regex"])
+        return op.Regex(pattern, self.ids(node.get("exclude", [])), exclude_re, self.scope(node))
 
     def combine(self, node: dict[str, Any]) -> op.Node:
         if "all_of" in node:
