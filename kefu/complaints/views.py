@@ -545,6 +545,7 @@ def _render_detail(
         "labels": _classification_labels(complaint),
         "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
         "customer_url": _customer_url(complaint),
+        "contact_url": _url_or_blank("contacts:detail", complaint.source_contact_id),
     }
     if request.htmx:
         # htmx swaps only 2xx answers: errors and conflicts come back as 200 with the page body.
@@ -575,10 +576,14 @@ def _approval(proposals: list[Proposal], user: User) -> Approval | None:
 
 def _customer_url(complaint: Complaint) -> str:
     """The customer page, when the customers app routes one."""
-    if complaint.customer_id is None:
+    return _url_or_blank("customers:detail", complaint.customer_id)
+
+
+def _url_or_blank(url_name: str, pk: int | None) -> str:
+    if pk is None:
         return ""
     try:
-        return reverse("customers:detail", args=[complaint.customer_id])
+        return reverse(url_name, args=[pk])
     except NoReverseMatch:
         return ""
 

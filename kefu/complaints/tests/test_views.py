@@ -104,6 +104,9 @@ def test_the_record_form_is_prefilled_from_a_contact_without_showing_the_full_nu
     assert response.status_code == 302
     assert complaint.customer == customer and complaint.source_contact == contact
     assert complaint.complainant_phone == "13812345678"
+    detail = client.get(complaint.get_absolute_url()).content.decode()
+    assert reverse("contacts:detail", args=[contact.pk]) in detail
+    assert reverse("customers:detail", args=[customer.pk]) in detail
 
 
 def test_a_supervisor_sees_the_full_number_of_the_customer_when_prefilling(client, cast, customer):
