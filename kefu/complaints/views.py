@@ -29,7 +29,7 @@ from django.utils.functional import Promise, cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from kefu.accounts.models import Department, User
@@ -187,6 +187,7 @@ class CountedPaginator(Paginator):
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The workbench: the user's own work queue, overdue items first, with counters."""
     user: User = request.user  # type: ignore[assignment]
@@ -236,6 +237,7 @@ def _elsewhere(user: User) -> list[tuple[str | Promise, str]]:
 
 @login_required
 @_handles_not_allowed
+@require_safe
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Every complaint the user may see, filtered (state, channel, flags, department, dates, case book)."""
     user: User = request.user  # type: ignore[assignment]
@@ -468,6 +470,7 @@ def _action_form(spec: ActionSpec, complaint: Complaint, data: Any = None) -> cf
 
 
 @login_required
+@require_safe
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The complaint: form data, classification, progress, SLA, proposals, follow-ups, timeline, actions."""
     complaint = complaint_get_for_user(pk=pk, user=request.user)
