@@ -1,6 +1,6 @@
 """Database-specific parts of the search index: DDL and the candidate condition.
 
-PostgreSQL: a GIN index over the stored column ``terms_tsv``, which PostgreSQL
+PostgreSQL: GIN indexes (one partial index per kind) over the stored column ``terms_tsv``, which PostgreSQL
 generates as ``array_to_tsvector(string_to_array(terms, ' '))`` (migration
 0003): each space-separated n-gram is one lexeme, as-is — no parser, no
 stemming, no stop words — and prefix queries (``'宽':*``) come for free.
@@ -15,20 +15,22 @@ Every other backend falls back to verifying the recent rows without an index
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
+from django.db.models.query import RawQuerySet
 
 from kefu.search.grams import Token
 
-PG_INDEX = "search_document_tsv_gin"
-
-PG_CREATE = [f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON search_document USING gin (terms_tsv)"]
-PG_DROP = [f"DROP INDEX IF EXISTS {PG_INDEX}"]
+PG_KINDS = ("customer", "contact", "complaint")  # one partial GIN index per kind (migration 0004)
+PG_CREATE = [
+    f"CREATE INDEX IF NOT EXISTS search_document_tsv_{kind} ON search_document "
+    f"USING gin (terms_tsv) WHERE kind = '{kind}'"
+    for kind in PG_KINDS
+]
+PG_DROP = [f"DROP INDEX IF EXISTS search_document_tsv_{kind}" for kind in PG_KINDS]
 
 SQLITE_CREATE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
@@ -103,11 +105,7 @@ def _fts5_match(tokens: Iterable[Token]) -> str:
 def match_condition(connection: BaseDatabaseWrapper, tokens: tuple[Token, ...]) -> RawSQL | None:
     """A boolean expression selecting the documents that contain every token (None: no index here)."""
     if connection.vendor == "postgresql":
-        return RawSQL(
-            "search_document.terms_tsv @@ %s::tsquery",
-            [_pg_tsquery(tokens)],
-            output_field=BooleanField(),
-        )
+        return RawSQL("search_document.terms_tsv @@ %s::tsquery", [_pg_tsquery(tokens)], output_field=BooleanField())
     if connection.vendor == "sqlite":
         return RawSQL(
             "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
@@ -117,20 +115,44 @@ def match_condition(connection: BaseDatabaseWrapper, tokens: tuple[Token, ...]) 
     return None
 
 
-@contextmanager
-def index_lookups_only(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """On PostgreSQL, forbid plain index scans so the planner uses the GIN bitmap.
 
-    For a rare word the planner may still prefer walking the recency index and
-    filtering row by row, which reads every row when there are few matches. Its
-    estimate for prefix queries is a guess, so the choice is made here instead.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        try:
-            yield
-        finally:
-            cursor.execute("SET LOCAL enable_indexscan = on")
+# PostgreSQL candidates in two phases with plans that do not depend on estimates (see
+# ``selectors._candidates``). The statistics mix the three kinds in one table and the
+# selectivity of a prefix query is a guess, so any plan left to the planner here goes
+# badly wrong for some word.
+
+# 1. The newest ``probe`` documents of the kind, filtered. The LIMIT inside the subquery
+#    is a fence: the planner must walk the recency index, and stops as soon as the outer
+#    LIMIT is met — after a few rows for a common word, after ``probe`` rows at worst.
+PG_RECENT = """
+SELECT id, object_id, text, at FROM (
+    SELECT id, object_id, text, at, terms_tsv FROM search_document
+    WHERE kind = %s ORDER BY at DESC, id DESC LIMIT %s
+) AS recent
+WHERE terms_tsv @@ %s::tsquery
+ORDER BY at DESC, id DESC LIMIT %s OFFSET %s
+"""
+
+# 2. The older matches, through the kind's GIN index only: the time condition and the sort
+#    are on ``at + 0``, which no btree serves, so a rare word never makes the planner walk
+#    (and read) every older row. The boundary is the ``probe``-th newest document.
+PG_OLDER_IDS = """
+SELECT id FROM search_document
+WHERE kind = %s AND terms_tsv @@ %s::tsquery
+  AND at + interval '0' <= (
+      SELECT at FROM search_document WHERE kind = %s ORDER BY at DESC, id DESC OFFSET %s LIMIT 1)
+ORDER BY at + interval '0' DESC, id DESC LIMIT %s
+"""
+
+
+def pg_recent(kind: str, tokens: tuple[Token, ...], *, probe: int, limit: int, offset: int) -> RawQuerySet:
+    from kefu.search.models import Document
+
+    return Document.objects.raw(PG_RECENT, [kind, probe, _pg_tsquery(tokens), limit, offset])
+
+
+def pg_older_ids(connection: BaseDatabaseWrapper, kind: str, tokens: tuple[Token, ...], *, probe: int,
+                 limit: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(PG_OLDER_IDS, [kind, _pg_tsquery(tokens), kind, probe - 1, limit])
+        return [row[0] for row in cursor.fetchall()]

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
@@ -57,9 +57,9 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
 MIN_PROBE = 2000  # newest documents per kind searched first at least (see _recent_threshold)
-THRESHOLD_TTL = 300.0  # seconds
+PROBE_TTL = 300.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
-RANK_WINDOW = 50  # verified hits ranked together; the rest is only counted as "more"
+RANK_WINDOW = 30  # verified hits ranked together; the rest is only counted as "more"
 SNIPPET_WIDTH = 80
 
 
@@ -94,12 +94,21 @@ class Group:
         return str(Kind(self.kind).label)
 
 
-def _scope(kind: str, user: User, qs: QuerySet[Document]) -> QuerySet[Document]:
-    if kind == Kind.COMPLAINT and not user.can(Cap.COMPLAINT_VIEW_ALL):
-        # A correlated EXISTS, checked per candidate through the primary key, rather than
-        # `object_id IN (visible set)`, which makes the database build the whole visible set first.
-        return qs.filter(Exists(visible_complaints(user).filter(pk=OuterRef("object_id"))))
-    return qs
+def _restricted(kind: str, user: User) -> bool:
+    """True when ``user`` may see only some records of ``kind`` (complaints outside their work)."""
+    return kind == Kind.COMPLAINT and not user.can(Cap.COMPLAINT_VIEW_ALL)
+
+
+def _visible_ids(kind: str, user: User, ids: list[int]) -> set[int]:
+    """The ids among ``ids`` that ``user`` may see — a primary-key lookup, however large the table.
+
+    Filtering candidates in batches like this, rather than joining the index
+    to ``visible_complaints``, spares the database computing the user's whole
+    visible set (a scan of every complaint) on each search.
+    """
+    if not _restricted(kind, user):
+        return set(ids)
+    return set(visible_complaints(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _batched(qs: QuerySet[Document], cap: int) -> Iterator[Document]:
@@ -110,58 +119,57 @@ def _batched(qs: QuerySet[Document], cap: int) -> Iterator[Document]:
             return
 
 
-_thresholds: dict[tuple[str, str], tuple[float, datetime | None]] = {}
+_probes: dict[tuple[str, str], tuple[float, int]] = {}
 
 
-def _recent_threshold(kind: str) -> datetime | None:
-    """The time before which ``_candidates`` switches from the recency walk to the GIN bitmap.
+def _probe(kind: str) -> int:
+    """How many of the newest documents of ``kind`` the first phase of ``_candidates`` filters.
 
-    The newest ``sqrt(documents × RANK_WINDOW)`` documents are walked: that
-    balances the worst case of the walk (a rare word: every walked row read)
-    against the worst case of the bitmap (a word just too rare to fill the
-    window in the walk: all its older matches read). None: too few documents
-    for two phases to matter. Cached per process for a few minutes — a stale
-    value only moves the line between the phases, never what is found.
+    ``sqrt(documents × RANK_WINDOW)`` balances the worst case of the first
+    phase (a rare word: all of them read) against the worst case of the second
+    (a word just too rare to fill the window there: all its older matches read).
+    Cached per process for a few minutes: it only moves the line between the
+    phases, never what is found.
     """
     key = (connection.alias, kind)
     now = time.monotonic()
-    cached = _thresholds.get(key)
-    if cached is not None and now - cached[0] < THRESHOLD_TTL:
-        return cached[1]
-    documents = Document.objects.filter(kind=kind)
-    probe = max(MIN_PROBE, math.isqrt(documents.count() * RANK_WINDOW))
-    value = documents.order_by("-at").values_list("at", flat=True)[probe : probe + 1].first()
-    _thresholds[key] = (now, value)
-    return value
+    cached = _probes.get(key)
+    if cached is None or now - cached[0] > PROBE_TTL:
+        cached = (now, max(MIN_PROBE, math.isqrt(Document.objects.filter(kind=kind).count() * RANK_WINDOW)))
+        _probes[key] = cached
+    return cached[1]
 
 
-def _candidates(kind: str, query: Query, user: User) -> Iterator[Document]:
+def _candidates(kind: str, query: Query) -> Iterator[Document]:
     """Documents of ``kind`` holding all the query's n-grams, newest first.
 
-    Two phases, because no single plan is fast for both common and rare words
-    on PostgreSQL: walking the recency index and filtering is fast when the word
-    is common (the first hundred matches come quickly) and a full walk when it
-    is rare; the GIN bitmap is fast when the word is rare and reads much of the
-    table when it is common. So: first the newest documents (``_recent_threshold``)
-    (bounded either way); if they hold too few matches the word is rare, and
-    the older ones are fetched through the GIN index alone.
+    PostgreSQL: first the newest ``_probe(kind)`` documents are filtered
+    (bounded, and enough for any common word); only if they hold too few
+    matches — the word is rare — are the older ones fetched through the GIN
+    index, ids first and rows a batch at a time (see ``backends.PG_*``).
+    SQLite: FTS5 gives the matching rowids, the recency index the order.
     """
-    qs = _scope(kind, user, Document.objects.filter(kind=kind))
-    condition = backends.match_condition(connection, query.tokens)
-    if condition is not None:
-        qs = qs.filter(condition)
-    qs = qs.order_by("-at", "-id").only("id", "object_id", "text", "at")
-    threshold = _recent_threshold(kind) if connection.vendor == "postgresql" else None
-    if threshold is None:
-        yield from _batched(qs, SCAN_CAP)
+    if connection.vendor != "postgresql":
+        qs = Document.objects.filter(kind=kind).only("id", "object_id", "text", "at")
+        condition = backends.match_condition(connection, query.tokens)
+        if condition is not None:
+            qs = qs.filter(condition)
+        yield from _batched(qs.order_by("-at", "-id"), SCAN_CAP)
         return
-    seen = 0
-    for document in _batched(qs.filter(at__gt=threshold), SCAN_CAP):
-        seen += 1
-        yield document
-    with backends.index_lookups_only(connection):
-        older = list(qs.filter(at__lte=threshold)[: SCAN_CAP - seen])
-    yield from older
+    probe = _probe(kind)
+    seen: set[int] = set()
+    for offset in range(0, SCAN_CAP, BATCH):
+        batch = list(backends.pg_recent(kind, query.tokens, probe=probe, limit=BATCH, offset=offset))
+        seen.update(d.pk for d in batch)
+        yield from batch
+        if len(batch) < BATCH:
+            break
+    older = backends.pg_older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
+    older = [pk for pk in older if pk not in seen]  # ties on the boundary time
+    for start in range(0, len(older), BATCH):
+        ids = older[start : start + BATCH]
+        documents = Document.objects.only("id", "object_id", "text", "at").in_bulk(ids)
+        yield from (documents[pk] for pk in ids if pk in documents)
 
 
 def _rank(document: Document, query: Query) -> tuple[int, int, int]:
@@ -173,14 +181,32 @@ def _rank(document: Document, query: Query) -> tuple[int, int, int]:
 
 
 def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit], bool]:
-    """Up to ``need`` verified hits, ranked within the newest ``RANK_WINDOW``; and whether more exist."""
-    window = max(need + 1, RANK_WINDOW)
+    """Up to ``need`` verified, visible hits, ranked within the newest ``RANK_WINDOW``; and whether more exist.
+
+    A user who sees only some complaints gets the newest ``need`` of those
+    (ranked among themselves): filling a full ranking window from a small
+    visible share would mean scanning many more candidates.
+    """
+    restricted = _restricted(kind, user)
+    window = need + 1 if restricted else max(need + 1, RANK_WINDOW)
     hits: list[Hit] = []
-    for document in _candidates(kind, query, user):
+    pending: list[Hit] = []
+
+    def flush() -> None:
+        visible = _visible_ids(kind, user, [h.object_id for h in pending])
+        hits.extend(h for h in pending if h.object_id in visible)
+        pending.clear()
+
+    for document in _candidates(kind, query):
         if matches(document.text, query):
-            hits.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
-            if len(hits) >= window:
-                break
+            pending.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
+            # Visibility is checked a batch at a time; with nothing to check, stop at the window.
+            if len(pending) >= (BATCH if restricted else window - len(hits)):
+                flush()
+                if len(hits) >= window:
+                    break
+    flush()
+    hits = hits[:window]
     hits.sort(key=lambda h: (h.rank, h.at, h.object_id), reverse=True)
     return hits[:need], len(hits) > need
 

@@ -201,6 +201,6 @@ def test_recent_and_older_matches_are_both_found(client, cast, records, monkeypa
 
     monkeypatch.setattr(selectors, "MIN_PROBE", 1)
     monkeypatch.setattr(selectors, "RANK_WINDOW", 1)  # probe = sqrt(3 documents) = the newest one
-    monkeypatch.setattr(selectors, "_thresholds", {})
+    monkeypatch.setattr(selectors, "_probes", {})
     page = get(client, cast["supervisor"], "宽带").content.decode()
     assert records["broadband"].number in page and records["other"].number in page
