@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -495,3 +496,15 @@ def test_the_workbench_pages_through_htmx_with_only_the_queue(client, cast):
     html = second.content.decode()
     assert '<div id="queue">' in html and "<html" not in html
     assert len(second.context["rows"]) == 5
+
+
+def test_a_refusal_through_htmx_is_a_403_with_the_reason_as_a_message(client, cast):
+    complaint = walk_to(cast, record(cast), State.PENDING_APPROVAL)
+    login(client, cast["agent"])
+    response = client.post(
+        reverse("complaints:act", args=[complaint.pk, "approve"]),
+        {"expected_version": complaint.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 403
+    assert json.loads(response["HX-Trigger"])["kefu:message"]["text"] == "您无权执行此操作。"
