@@ -59,7 +59,7 @@ from kefu.complaints.selectors import (
 )
 from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
-from kefu.customers.selectors import contact_get_for_user, customer_get_for_user
+from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
 from kefu.front.context import safe_reverse
 from kefu.lib.masking import mask_phone
 
@@ -343,18 +343,27 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     source = _source(request)
     form = _record_form(request, source, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        customer = source.customer or _only_owner(form.cleaned_data["complainant_phone"])
         try:
             complaint = services.complaint_record(
-                actor=user, customer=source.customer, source_contact=source.contact, **form.cleaned_data
+                actor=user, customer=customer, source_contact=source.contact, **form.cleaned_data
             )
         except InvalidInput as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Complaint %(number)s recorded.") % {"number": complaint.number})
+            if customer is not None and source.customer is None:
+                messages.info(request, _("Linked to the customer %(name)s by the phone number.") % {"name": customer})
             return redirect(complaint)
     status = 422 if form.is_bound else 200
     context = {"form": form, "source": source, "form_action": reverse("complaints:new") + source.query}
     return render(request, "complaints/new.html", context, status=status)
+
+
+def _only_owner(phone: str) -> Customer | None:
+    """The customer owning this number, when exactly one does (a shared line stays unlinked)."""
+    owners = customers_by_phone(phone, limit=2) if phone else []
+    return owners[0] if len(owners) == 1 else None
 
 
 def _add_errors(form: forms.Form, exc: ComplaintError) -> None:

@@ -508,3 +508,16 @@ def test_a_refusal_through_htmx_is_a_403_with_the_reason_as_a_message(client, ca
     )
     assert response.status_code == 403
     assert json.loads(response["HX-Trigger"])["kefu:message"]["text"] == "您无权执行此操作。"
+
+
+def test_a_complaint_typed_in_is_linked_to_the_customer_owning_the_number(client, cast, customer):
+    login(client, cast["agent"])
+    response = client.post(
+        reverse("complaints:new"),
+        {"complainant_name": "张先生", "complainant_phone": "138 1234 5678", "channel": "hotline",
+         "subject": "网速慢", "content": "晚上网速很慢", "severity": "normal"},
+        follow=True,
+    )
+    complaint = Complaint.objects.get()
+    assert complaint.customer == customer
+    assert "已按电话号码关联客户张伟" in response.content.decode()
