@@ -120,7 +120,10 @@ class TurnForm(forms.Form):
 
 
 class DraftForm(forms.Form):
-    draft = forms.CharField(label=_("Draft reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    # Not required: htmx validates included fields, and the turn form includes this box.
+    draft = forms.CharField(
+        label=_("Draft reply"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 __all__ = ["DraftForm", "EntryForm", "ImportForm", "SessionForm", "TurnForm"]

@@ -234,11 +234,14 @@ def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
         # The panel polls with the draft box's content so a checked draft keeps its warnings.
         draft = request.GET["draft"].strip()[:2000]
         draft_form = DraftForm(initial={"draft": draft})
-    elif request.method == "POST" and "draft" in request.POST:
+    elif request.method == "POST" and "speaker" not in request.POST:
         draft_form = DraftForm(request.POST)
         if draft_form.is_valid():
             draft = draft_form.cleaned_data["draft"]
     elif request.method == "POST":
+        # The turn form posts the draft box too (hx-include is inherited): keep its warnings.
+        draft = request.POST.get("draft", "").strip()[:2000]
+        draft_form = DraftForm(initial={"draft": draft})
         turn_form = TurnForm(request.POST)
         if turn_form.is_valid():
             try:
