@@ -121,6 +121,10 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     # The handler analyses the cause and proposes a remedy; approving is not theirs.
     page = handler.open_from_queue(number)
     handler.open_action("analyse")
+    page.locator('details[data-action="analyse"] button[type=submit]').click()  # nothing filled in yet
+    expect(page.locator('details[data-action="analyse"] .field-errors').first).to_be_visible()
+    expect(page.locator("#id_analyse_cause")).to_be_focused()  # the cursor waits on the first error
+    expect(page.locator("#complaint")).to_have_attribute("data-state", "assigned")
     page.select_option("#id_analyse_cause", "network")
     page.fill("#id_analyse_analysis", "光猫老化导致频繁掉线")
     page.fill("#id_analyse_responsible_person", "装维班组")
