@@ -109,14 +109,22 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     expect(handler.page.locator("#messages")).to_contain_text("投诉已受理")
     assert handler.page.evaluate("window.kefuSamePage") is True  # htmx swapped the page body, no reload
 
-    # The supervisor assigns the responsible department and handler.
+    # Two supervisors open it at once; the first assigns, the second's stale form loses with a clear message.
     supervisor = Person(browser, url, "supervisor")
+    approver = Person(browser, url, "supervisor2")
+    late = approver.open_from_queue(number)
     page = supervisor.open_from_queue(number)
     supervisor.open_action("assign")
     page.select_option("#id_assign_handling_department", label="网络维护部")
     page.select_option("#id_assign_handler", label="李建国 · 网络维护部")
     supervisor.submit("assign", "assigned")
     expect(page.locator("#complaint")).to_contain_text("李建国")
+    approver.open_action("assign")
+    late.select_option("#id_assign_handling_department", label="计费账务部")
+    late.locator('details[data-action="assign"] button[type=submit]').click()
+    expect(late.locator("[data-conflict]")).to_contain_text("陈主管 已于")
+    expect(late.locator("#complaint")).to_have_attribute("data-state", "assigned")
+    expect(late.locator("#complaint")).to_contain_text("网络维护部")
 
     # The handler analyses the cause and proposes a remedy; approving is not theirs.
     page = handler.open_from_queue(number)
@@ -137,9 +145,8 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     assert "approve" not in handler.actions()
     expect(page.locator("tr[data-proposal=pending]")).to_contain_text("上门更换光猫")
 
-    # A second supervisor sees it waiting for approval and approves.
-    approver = Person(browser, url, "supervisor2")
-    expect(approver.page.locator('[data-counter="awaiting_approval"]')).to_have_text("1")
+    # The second supervisor sees it waiting for approval and approves.
+    expect(approver.home().locator('[data-counter="awaiting_approval"]')).to_have_text("1")
     page = approver.open_from_queue(number)
     assert "approve" in approver.actions() and "send_back" in approver.actions()
     approver.open_action("approve")
