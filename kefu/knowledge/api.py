@@ -11,14 +11,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from kefu.accounts.api import caller
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
 from kefu.customers.selectors import customer_get_for_user
 from kefu.knowledge import selectors, services
+from kefu.knowledge.errors import InvalidInput
 from kefu.phrasebook.greeting import CHANNELS as GREETING_CHANNELS
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.loader import parse_entries
@@ -339,7 +341,15 @@ def assist_once(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
 @router.post("/sessions", response={201: SessionOut, **AUTH_ERRORS}, summary="Start a live conversation")
 def session_start(request: HttpRequest, payload: SessionIn) -> Status:
     user = caller(request)
-    customer = customer_get_for_user(pk=payload.customer, user=user) if payload.customer else None
+    customer = None
+    if payload.customer:
+        try:
+            customer = customer_get_for_user(pk=payload.customer, user=user)
+        except Http404:
+            # A reference in a body: a field error, not a 404 of the endpoint.
+            raise InvalidInput(
+                _("Please correct the errors below."), errors={"customer": _("No such record.")}
+            ) from None
     session = services.assist_session_start(
         actor=user, channel=payload.channel, persona=payload.persona, title=payload.title, customer=customer
     )

@@ -135,5 +135,12 @@ def test_a_known_customer_brings_the_observed_persona(cast, customer) -> None:  
     assert turn.json()["assist"]["persona"]["entry"] == "persona.tiger"
 
 
-def test_an_unknown_customer_is_404(cast) -> None:  # type: ignore[no-untyped-def]
-    assert _post(_client(cast["agent"]), f"{BASE}/sessions", {"customer": 999999}).status_code == 404
+def test_an_unknown_customer_is_a_field_error(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _post(_client(cast["agent"]), f"{BASE}/sessions", {"customer": 999999})
+    assert response.status_code == 422 and "customer" in response.json()["errors"]
+
+
+def test_the_openapi_schema_lists_the_knowledge_routes(cast) -> None:  # type: ignore[no-untyped-def]
+    schema = _client(cast["agent"]).get("/api/v1/openapi.json").json()
+    paths = set(schema["paths"])
+    assert {f"{BASE}/entries", f"{BASE}/assist", f"{BASE}/sessions/{{session_id}}/turns"} <= paths
