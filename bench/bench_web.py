@@ -106,6 +106,7 @@ def generate(complaints: int, contacts: int) -> dict[str, Any]:
     started = time.perf_counter()
     log(f"Generating {complaints:,} complaints and {contacts:,} contacts …")
     with transaction.atomic():
+        connection.cursor().execute("SET LOCAL maintenance_work_mem = '256MB'")
         # The generator writes consistent rows: skip the per-row foreign-key triggers
         # (they would otherwise queue a deferred check for every row until COMMIT).
         connection.cursor().execute("SET LOCAL session_replication_role = replica")

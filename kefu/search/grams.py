@@ -46,24 +46,19 @@ def _grams(run: str, n: int) -> list[str]:
     return [run[i : i + n] for i in range(len(run))]
 
 
-def _run_terms(run: str) -> list[str]:
-    if not run.isascii():
-        return _grams(run, CJK_N)
-    if run.isdigit():
-        return _grams(run, DIGIT_N)
-    terms = [run]
-    for digits in _DIGITS.findall(run):
-        terms.extend(_grams(digits, DIGIT_N))
-    return terms
-
-
 def document_terms(text: str) -> str:
     """The space-separated, de-duplicated index terms of a normalised text."""
-    seen: dict[str, None] = {}
+    terms: list[str] = []
     for run in _RUN.findall(text.lower()):
-        for term in _run_terms(run):
-            seen.setdefault(term, None)
-    return " ".join(seen)
+        if not run.isascii():
+            terms += _grams(run, CJK_N)
+        elif run.isdigit():
+            terms += _grams(run, DIGIT_N)
+        else:
+            terms.append(run)
+            for digits in _DIGITS.findall(run):
+                terms += _grams(digits, DIGIT_N)
+    return " ".join(dict.fromkeys(terms))
 
 
 @dataclass(frozen=True)

@@ -41,25 +41,28 @@ def _join(*parts: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _document(kind: str, object_id: int, key: str, body: Iterable[str | None], at: datetime) -> Document:
+Row = tuple[str, int, str, str, datetime]  # kind, object_id, text, terms, at — a Document's columns
+
+
+def _document(kind: str, object_id: int, key: str, body: Iterable[str | None], at: datetime) -> Row:
     # Lines keep fields apart so a term never matches across two fields. Normalised field by
     # field: short fields repeat (names, summaries) and hit normalize()'s cache.
-    text = "\n".join(normalize(part) for part in (key, *(b for b in body if b)))
-    return Document(kind=kind, object_id=object_id, text=text, terms=document_terms(text), at=at)
+    text = "\n".join([normalize(key), *(normalize(b) for b in body if b)])
+    return (kind, object_id, text, document_terms(text), at)
 
 
-def customer_document(row: dict[str, Any], phones: list[str]) -> Document:
+def customer_document(row: dict[str, Any], phones: list[str]) -> Row:
     return _document(
         Kind.CUSTOMER, row["id"], _join(row["name"], *phones), (row["segment"], row["address"], row["note"]),
         row["created_at"],
     )
 
 
-def contact_document(row: dict[str, Any]) -> Document:
+def contact_document(row: dict[str, Any]) -> Row:
     return _document(Kind.CONTACT, row["id"], row["phone"], (row["summary"], row["detail"]), row["occurred_at"])
 
 
-def complaint_document(row: dict[str, Any]) -> Document:
+def complaint_document(row: dict[str, Any]) -> Row:
     return _document(
         Kind.COMPLAINT,
         row["id"],
@@ -69,12 +72,9 @@ def complaint_document(row: dict[str, Any]) -> Document:
     )
 
 
-def _save(document: Document) -> None:
-    Document.objects.update_or_create(
-        kind=document.kind,
-        object_id=document.object_id,
-        defaults={"text": document.text, "terms": document.terms, "at": document.at},
-    )
+def _save(row: Row) -> None:
+    kind, object_id, text, terms, at = row
+    Document.objects.update_or_create(kind=kind, object_id=object_id, defaults={"text": text, "terms": terms, "at": at})
 
 
 def _forget(kind: str, object_id: int) -> None:
@@ -141,7 +141,7 @@ def _chunks(queryset: Any, fields: tuple[str, ...], size: int) -> Iterator[list[
         last = rows[-1]["id"]
 
 
-def _customer_docs(size: int) -> Iterator[list[Document]]:
+def _customer_docs(size: int) -> Iterator[list[Row]]:
     for rows in _chunks(Customer.objects.all(), CUSTOMER_FIELDS, size):
         phones: dict[int, list[str]] = defaultdict(list)
         numbers = PhoneNumber.objects.filter(customer_id__in=[r["id"] for r in rows]).order_by("pk")
@@ -150,37 +150,39 @@ def _customer_docs(size: int) -> Iterator[list[Document]]:
         yield [customer_document(r, phones[r["id"]]) for r in rows]
 
 
-def _contact_docs(size: int) -> Iterator[list[Document]]:
+def _contact_docs(size: int) -> Iterator[list[Row]]:
     for rows in _chunks(Contact.objects.all(), CONTACT_FIELDS, size):
         yield [contact_document(r) for r in rows]
 
 
-def _complaint_docs(size: int) -> Iterator[list[Document]]:
+def _complaint_docs(size: int) -> Iterator[list[Row]]:
     for rows in _chunks(Complaint.objects.all(), COMPLAINT_FIELDS, size):
         yield [complaint_document(r) for r in rows]
 
 
-BUILDERS: dict[str, Callable[[int], Iterator[list[Document]]]] = {
+BUILDERS: dict[str, Callable[[int], Iterator[list[Row]]]] = {
     Kind.CUSTOMER: _customer_docs,
     Kind.CONTACT: _contact_docs,
     Kind.COMPLAINT: _complaint_docs,
 }
 
 
-def _write_pg(documents: list[Document]) -> None:
+def _write_pg(rows: list[Row]) -> None:
     """COPY is several times faster than INSERT for a bulk load."""
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy("COPY search_document (kind, object_id, text, terms, at) FROM STDIN") as copy:
-            for d in documents:
-                copy.write_row((d.kind, d.object_id, d.text, d.terms, d.at))
+            for row in rows:
+                copy.write_row(row)
 
 
-def _write(documents: list[Document]) -> None:
+def _write(rows: list[Row]) -> None:
     if connection.vendor == "postgresql":
-        _write_pg(documents)
+        _write_pg(rows)
     else:
-        Document.objects.bulk_create(documents, batch_size=500)
+        Document.objects.bulk_create(
+            [Document(kind=k, object_id=o, text=t, terms=terms, at=at) for k, o, t, terms, at in rows], batch_size=500
+        )
 
 
 def reindex(
@@ -202,9 +204,9 @@ def reindex(
         for kind in kinds:
             Document.objects.filter(kind=kind).delete()
             counts[kind] = 0
-            for documents in BUILDERS[kind](chunk_size):
-                _write(documents)
-                counts[kind] += len(documents)
+            for rows in BUILDERS[kind](chunk_size):
+                _write(rows)
+                counts[kind] += len(rows)
                 if progress is not None:
                     progress(kind, counts[kind])
         backends.rebuild(connection)
