@@ -2,7 +2,7 @@
 
 1. The query is normalised (Traditional → Simplified, full-width → half-width)
    and split into terms; the index finds the documents holding all their
-   n-grams, most recent first, in batches.
+   n-grams, most recent first, in batches (see ``_candidates``).
 2. Each candidate is verified by substring match on its stored text (n-grams
    carry no positions), until a page's worth of hits — plus one, to know there
    is more — or the scan cap is reached.
@@ -12,8 +12,10 @@
    below a newer plain match that falls outside the window — by design: the
    newest matches are almost always the ones wanted.
 
-Complaints are filtered through ``visible_complaints`` in the same SQL, so a
-user who may see few complaints still gets all of theirs.
+Complaints are filtered through ``visible_complaints``, a batch of candidate
+ids at a time (a primary-key lookup), and again when the hits are shown. A
+user who sees only some complaints gets the newest matches among those within
+the first ``SCAN_CAP`` matching complaints; a more specific query reaches the rest.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
-MIN_PROBE = 2000  # newest documents per kind searched first at least (see _recent_threshold)
+MIN_PROBE = 2000  # newest documents per kind filtered first, at least (see _probe)
 PROBE_TTL = 300.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
 RANK_WINDOW = 30  # verified hits ranked together; the rest is only counted as "more"

@@ -56,3 +56,11 @@ def test_highlight_marks_every_occurrence_and_cuts_a_window_around_the_first():
 def test_highlight_maps_matches_on_the_normalised_text_back_to_the_original():
     pieces = highlight("寬帶斷了", ("宽带",), normalised="宽带断了")
     assert pieces[0] == ("寬帶", True)
+
+
+def test_index_queries_quote_every_token():
+    from kefu.search.backends import _fts5_match, _pg_tsquery
+
+    tokens = (Token("话费"), Token("宽", prefix=True), Token("it's"))
+    assert _pg_tsquery(tokens) == "'话费' & '宽':* & 'it''s'"
+    assert _fts5_match(tokens) == '"话费" AND "宽"* AND "it\'s"'
