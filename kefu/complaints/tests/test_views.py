@@ -521,3 +521,14 @@ def test_a_complaint_typed_in_is_linked_to_the_customer_owning_the_number(client
     complaint = Complaint.objects.get()
     assert complaint.customer == customer
     assert "已按电话号码关联客户张伟" in response.content.decode()
+
+
+def test_a_rejected_complaint_shows_the_explanation_and_skips_to_closed(client, cast):
+    complaint = record(cast)
+    login(client, cast["handler"])
+    act(client, complaint, "reject", explanation="经核实为国际漫游正常计费，已耐心解释")
+    response = client.get(complaint.get_absolute_url())
+    html = response.content.decode()
+    assert [s.status for s in response.context["progress"]] == ["done"] + ["skipped"] * 7 + ["current"]
+    assert "对客户的解释" in html and "国际漫游正常计费" in html and "不成立" in html
+    assert "data-no-actions" in html  # nothing left to do
