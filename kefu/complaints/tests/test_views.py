@@ -527,7 +527,7 @@ def test_a_rejected_complaint_shows_the_explanation_and_skips_to_closed(client, 
     complaint = record(cast)
     login(client, cast["handler"])
     act(client, complaint, "reject", explanation="经核实为国际漫游正常计费，已耐心解释")
-    response = client.get(complaint.get_absolute_url())
+    response = login(client, cast["agent"]).get(complaint.get_absolute_url())  # who recorded it
     html = response.content.decode()
     assert [s.status for s in response.context["progress"]] == ["done"] + ["skipped"] * 7 + ["current"]
     assert "对客户的解释" in html and "国际漫游正常计费" in html and "不成立" in html
