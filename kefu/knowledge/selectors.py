@@ -102,6 +102,10 @@ def entry_row(entry_id: str) -> KnowledgeEntry | None:
     return KnowledgeEntry.objects.filter(entry_id=entry_id).first()
 
 
+def archived_rows() -> QuerySet[KnowledgeEntry]:
+    return KnowledgeEntry.objects.filter(is_active=False).order_by("entry_id")
+
+
 def entry_history(entry_id: str) -> QuerySet[KnowledgeRevision]:
     return (
         KnowledgeRevision.objects.filter(entry__entry_id=entry_id)

@@ -66,6 +66,8 @@ def index(request: HttpRequest) -> HttpResponse:
         context["hits"] = selectors.entry_search(q=q, kinds=[kind] if kind else None, limit=30)
     else:
         context["entries"] = selectors.entries_of_kind(kind or None)
+        if context["can_edit"]:
+            context["archived"] = selectors.archived_rows()
     template = (
         "knowledge/index.html#results"
         if request.htmx and not request.htmx.boosted
@@ -77,8 +79,13 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @login_required
 def detail(request: HttpRequest, entry_id: str) -> HttpResponse:
-    entry = selectors.entry_get(entry_id)
+    user = _user(request)
     row = selectors.entry_row(entry_id)
+    archived = row is not None and not row.is_active
+    if archived and selectors.can_edit(user):
+        entry = selectors.entry_from_row(row) or selectors.entry_get(entry_id)
+    else:
+        entry = selectors.entry_get(entry_id)  # 404 for unknown and (for readers) archived entries
     return render(
         request,
         "knowledge/detail.html",
@@ -86,8 +93,9 @@ def detail(request: HttpRequest, entry_id: str) -> HttpResponse:
             "entry": entry,
             "kind_label": KINDS[entry.kind],
             "row": row,
+            "archived": archived,
             "history": selectors.entry_history(entry_id) if row else [],
-            "can_edit": selectors.can_edit(_user(request)),
+            "can_edit": selectors.can_edit(user),
         },
     )
 
@@ -167,13 +175,12 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message)
         return redirect("knowledge:detail", entry_id=entry_id)
-    messages.success(
-        request, _("Restored.") if active else _("Archived: the entry is hidden from the library.")
-    )
-    return redirect(
-        "knowledge:index" if not active else "knowledge:detail",
-        **({} if not active else {"entry_id": entry_id}),
-    )
+    if active:
+        messages.success(request, _("Restored."))
+    else:
+        messages.success(request, _("Archived: the entry is hidden from the library."))
+    # Editors can still open an archived entry (to restore it); the detail page shows its state.
+    return redirect("knowledge:detail", entry_id=entry_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -108,10 +108,23 @@ def test_a_new_entry_is_searchable_at_once(cast) -> None:  # type: ignore[no-unt
     assert "acme.deposit_refund" in search
 
 
-def test_archiving_hides_an_entry(cast) -> None:  # type: ignore[no-untyped-def]
+def test_archiving_hides_an_entry_and_an_editor_can_restore_it(cast) -> None:  # type: ignore[no-untyped-def]
     client = _client(cast["supervisor"])
+    detail = reverse("knowledge:detail", args=["warm.thanks_trust"])
     assert client.post(reverse("knowledge:archive", args=["warm.thanks_trust"])).status_code == 302
-    assert client.get(reverse("knowledge:detail", args=["warm.thanks_trust"])).status_code == 404
+    assert _client(cast["agent"]).get(detail).status_code == 404
+    assert (
+        "warm.thanks_trust"
+        not in client.get(reverse("knowledge:index"), {"q": "信任和支持"}).content.decode()
+    )
+    assert "warm.thanks_trust" in client.get(reverse("knowledge:index")).content.decode()  # the archived list
+    page = client.get(detail)
+    assert page.status_code == 200 and page.context["archived"]
+    assert (
+        client.post(reverse("knowledge:restore", args=["warm.thanks_trust"]), {"version": "1"}).status_code
+        == 302
+    )
+    assert _client(cast["agent"]).get(detail).status_code == 200
 
 
 def test_import_rejects_a_bad_file_with_its_problems(cast) -> None:  # type: ignore[no-untyped-def]
