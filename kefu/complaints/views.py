@@ -356,7 +356,15 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Linked to the customer %(name)s by the phone number.") % {"name": customer})
             return redirect(complaint)
     status = 422 if form.is_bound else 200
-    context = {"form": form, "source": source, "form_action": reverse("complaints:new") + source.query}
+    context = {
+        "form": form,
+        "source": source,
+        "form_action": reverse("complaints:new") + source.query,
+        # Recording the same contact twice is the usual duplicate: show what it already produced.
+        "already": list(visible_complaints(user).filter(source_contact=source.contact).only("number"))
+        if source.contact is not None
+        else [],
+    }
     return render(request, "complaints/new.html", context, status=status)
 
 

@@ -532,3 +532,13 @@ def test_a_rejected_complaint_shows_the_explanation_and_skips_to_closed(client, 
     assert [s.status for s in response.context["progress"]] == ["done"] + ["skipped"] * 7 + ["current"]
     assert "对客户的解释" in html and "国际漫游正常计费" in html and "不成立" in html
     assert "data-no-actions" in html  # nothing left to do
+
+
+def test_recording_a_contact_twice_warns_about_the_first_complaint(client, cast, customer):
+    contact = Contact.objects.create(
+        customer=customer, phone="13812345678", channel="hotline", category="complaint",
+        summary="宽带断线", agent=cast["agent"],
+    )
+    first = record(cast, customer, source_contact=contact)
+    page = login(client, cast["agent"]).get(reverse("complaints:new") + f"?contact={contact.pk}").content.decode()
+    assert "data-already" in page and first.number in page
