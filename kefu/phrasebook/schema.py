@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kefu.lib.textnorm import to_simplified
-from kefu.phrasebook.norms import NORM_IDS
+from kefu.phrasebook.norms import known_norm_ids
 
 KINDS: dict[str, str] = {
     "script": "话术",
@@ -207,8 +207,9 @@ def validate_entry(
     for name in ("cites", "tags", "situations"):
         if not values.get(name):
             bad(name, "required: a non-empty list")
+    known = known_norm_ids()
     for norm in values.get("cites", ()):
-        if norm not in NORM_IDS:
+        if norm not in known:
             bad("cites", f"unknown norm id {norm!r} (see NORMS.md)")
     for channel in values.get("channels", ()):
         if channel not in CHANNELS:

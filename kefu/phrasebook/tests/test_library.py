@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
-
 from kefu.phrasebook import builtin_library
-from kefu.phrasebook.norms import NORM_IDS, script_or_knowledge_ids
-
-NORMS_MD = Path(__file__).resolve().parents[3].parent / "shared" / "NORMS.md"
+from kefu.phrasebook.norms import known_norm_ids, script_or_knowledge_ids
 
 
 def test_every_script_or_knowledge_norm_is_cited_by_an_entry() -> None:
@@ -38,7 +31,7 @@ def test_the_issue_names_are_entries() -> None:
     assert [name for name in named if library.get(name) is None] == []
     assert len(library.of_kind("phrase")) == 10
     assert len(library.of_kind("complainer")) == 6
-    assert {e.id for e in library.of_kind("fact")} == {n for n in NORM_IDS if n.startswith("reg.")}
+    assert {e.id for e in library.of_kind("fact")} == {n for n in known_norm_ids() if n.startswith("reg.")}
 
 
 def test_every_counter_situation_of_the_seeds_has_a_script() -> None:
@@ -70,10 +63,3 @@ def test_library_content_is_simplified_chinese() -> None:
     for entry in builtin_library():
         assert to_simplified(entry.text) == entry.text, entry.id
         assert to_simplified(entry.example) == entry.example, entry.id
-
-
-@pytest.mark.skipif(not NORMS_MD.exists(), reason="shared/NORMS.md not beside the repository")
-def test_the_frozen_norm_catalogue_matches_norms_md() -> None:
-    text = NORMS_MD.read_text(encoding="utf-8")
-    ids = set(re.findall(r"^\| ([a-z][a-z0-9_.]+) \|", text, flags=re.M)) - {"id"}
-    assert ids == set(NORM_IDS)
