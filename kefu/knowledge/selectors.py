@@ -1,4 +1,4 @@
-"""Reads: the site's library (built-in plus operator entries), search, history and assist sessions.
+"""Reads: the site's library (built-in, drop-in files, database entries), search, history, assist sessions.
 
 The merged library and its search index are built once per process and
 rebuilt only when the database changed: every write adds a revision row, so
@@ -9,8 +9,10 @@ request decides whether the cached index is still good.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -18,8 +20,8 @@ from django.http import Http404
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.knowledge.models import AssistSession, KnowledgeEntry, KnowledgeRevision
-from kefu.phrasebook.loader import Library, builtin_library
-from kefu.phrasebook.schema import Entry, validate_entry
+from kefu.phrasebook.loader import Library, builtin_library, load_file
+from kefu.phrasebook.schema import Entry, PhrasebookError, validate_entry
 from kefu.phrasebook.search import Hit
 
 log = logging.getLogger(__name__)
@@ -47,34 +49,55 @@ def entry_from_row(row: KnowledgeEntry) -> Entry | None:
     return entry
 
 
-def _build_library() -> Library:
+def drop_in_files() -> list[Path]:
+    """Operator YAML files dropped into ``KEFU_PHRASEBOOK_DIR`` (read on every version check)."""
+    folder = os.environ.get("KEFU_PHRASEBOOK_DIR", "")
+    return sorted(Path(folder).glob("*.yaml")) if folder else []
+
+
+def _drop_in_entries(files: list[Path]) -> list[Entry]:
+    entries: list[Entry] = []
+    for path in files:
+        try:
+            entries.extend(load_file(path, origin="operator"))
+        except PhrasebookError as exc:
+            # One broken file must not take the library down; `kefu knowledge check` shows why.
+            log.error("phrasebook file %s skipped:\n%s", path, exc)
+    return entries
+
+
+def _build_library(files: list[Path]) -> Library:
     rows = list(KnowledgeEntry.objects.all())
     hidden = {row.entry_id for row in rows if not row.is_active}
     extra = [e for row in rows if row.is_active and (e := entry_from_row(row)) is not None]
-    merged = builtin_library().merged(extra)
+    # Built-in < dropped-in files < edits made in the UI or API.
+    merged = builtin_library().merged(_drop_in_entries(files)).merged(extra)
     if hidden:
         merged = Library(tuple(e for e in merged if e.id not in hidden))
     return merged
 
 
-def library_version() -> tuple[object, ...]:
-    """The newest revision's id and time: changes with every write in any process.
+def library_version(files: list[Path] | None = None) -> tuple[object, ...]:
+    """The newest revision's id and time, and the drop-in files' names and mtimes.
 
-    The time is part of it because ids can be reused after a rolled-back
-    transaction (SQLite), and a reused id must not look like the cached version.
+    Changes with every write in any process. The time is part of it because
+    ids can be reused after a rolled-back transaction (SQLite), and a reused
+    id must not look like the cached version.
     """
     newest = KnowledgeRevision.objects.order_by("-id").values_list("id", "at").first()
-    return tuple(newest) if newest else (None, None)
+    stamps = tuple((p.name, p.stat().st_mtime_ns) for p in (files or []) if p.exists())
+    return (*(newest or (None, None)), stamps)
 
 
 def site_library() -> Library:
     """Built-in entries, replaced, extended or hidden by the operator's database entries."""
-    stamp = library_version()
+    files = drop_in_files()
+    stamp = library_version(files)
     if _cache.stamp == stamp and _cache.library is not None:
         return _cache.library
     with _lock:
         if _cache.stamp != stamp or _cache.library is None:
-            library = _build_library()
+            library = _build_library(files)
             library.index  # noqa: B018 - build the search index now, not inside the first search
             _cache.library, _cache.stamp = library, stamp
         return _cache.library

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kefu.knowledge import selectors, services
@@ -54,3 +56,17 @@ def test_import_is_all_or_nothing(cast) -> None:  # type: ignore[no-untyped-def]
     assert KnowledgeEntry.objects.count() == 0
     rows = services.entries_import(actor=cast["supervisor"], text=good)
     assert [r.entry_id for r in rows] == [NEW["id"]]
+
+
+def test_yaml_files_dropped_into_the_folder_join_the_library(db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    good = "entries:\n  - " + "\n    ".join(f"{k}: {v}" for k, v in NEW.items())
+    (tmp_path / "ops.yaml").write_text(good, encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("entries:\n  - id: x\n", encoding="utf-8")
+    monkeypatch.setenv("KEFU_PHRASEBOOK_DIR", str(tmp_path))
+    library = selectors.site_library()
+    assert library.get(NEW["id"]).origin == "operator"
+    assert library.get("x") is None  # the broken file is skipped, the site keeps working
+
+    (tmp_path / "ops.yaml").write_text(good.replace("押金退还口径", "押金退还新口径"), encoding="utf-8")
+    os.utime(tmp_path / "ops.yaml", ns=(1, 2_000_000_000_000_000_000))
+    assert selectors.site_library().get(NEW["id"]).title == "押金退还新口径"
