@@ -66,6 +66,7 @@ def _library(files: list[Path]) -> Library:
 
 def _check(files: list[Path]) -> int:
     failed = 0
+    seen: dict[str, Path] = {}
     for path in files:
         try:
             entries = load_file(path)
@@ -74,11 +75,17 @@ def _check(files: list[Path]) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             continue
+        clashes = [e.id for e in entries if e.id in seen]
+        for entry_id in clashes:
+            # Loaded together, the later file would silently win: say so.
+            print(f"{path}: entry {entry_id}: field 'id': also defined in {seen[entry_id]}", file=sys.stderr)
+        failed += bool(clashes)
+        seen.update((e.id, path) for e in entries if e.id not in seen)
         kinds = Counter(e.kind for e in entries)
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         replaces = sum(1 for e in entries if builtin_library().get(e.id) is not None)
         note = f"; replaces {replaces} built-in" if replaces else ""
-        print(f"{path}: OK, {len(entries)} entries ({summary}){note}")
+        print(f"{path}: {'OK' if not clashes else 'CLASH'}, {len(entries)} entries ({summary}){note}")
     return 1 if failed else 0
 
 

@@ -68,3 +68,11 @@ def test_assist_reads_a_conversation_file(tmp_path: Path, capsys: pytest.Capture
 def test_stats_reports_full_norm_coverage(capsys: pytest.CaptureFixture[str]) -> None:
     assert kefu(["knowledge", "stats"]) == 0
     assert "S/K norms cited: 54/54" in capsys.readouterr().out
+
+
+def test_check_flags_an_id_defined_in_two_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(GOOD, encoding="utf-8")
+    second.write_text(GOOD, encoding="utf-8")
+    assert kefu(["knowledge", "check", str(first), str(second)]) == 1
+    assert f"entry acme.deposit_refund: field 'id': also defined in {first}" in capsys.readouterr().err
