@@ -240,7 +240,31 @@ def bench_database_child(label: str) -> bool:
         f"search p50 {p50:.2f} ms  p95 {p95:.2f} ms wall (p95 {percentile(cpu, 95):.2f} ms CPU), "
         f"version query included"
     )
-    return percentile(cpu, 95) < SEARCH_BUDGET_MS
+    search_ok = percentile(cpu, 95) < SEARCH_BUDGET_MS
+
+    # A live conversation as the API runs it: store the turn, then assist over the
+    # conversation so far with this 10k-entry library (and a draft on every turn).
+    from django.contrib.auth import get_user_model
+
+    from kefu.knowledge import services
+
+    agent = get_user_model().objects.create_user(username="bench", password="x", role="agent")
+    turn_ms: list[float] = []
+    turn_cpu: list[float] = []
+    for _round in range(3):
+        session = services.assist_session_start(actor=agent, persona="tiger")
+        for speaker, text in CALL:
+            c0, t0 = time.process_time(), time.perf_counter()
+            services.assist_turn_add(session=session, speaker=speaker, text=text)
+            if speaker == "customer":
+                services.assist_session_result(session=session, draft=DRAFT)
+                turn_ms.append((time.perf_counter() - t0) * 1000)
+                turn_cpu.append((time.process_time() - c0) * 1000)
+    print(
+        f"{label:<10} turn stored + assist: p50 {statistics.median(turn_ms):.2f} ms  "
+        f"p95 {percentile(turn_ms, 95):.2f} ms wall (p95 {percentile(turn_cpu, 95):.2f} ms CPU)"
+    )
+    return search_ok and percentile(turn_cpu, 95) < ASSIST_BUDGET_MS
 
 
 def bench_database() -> bool:

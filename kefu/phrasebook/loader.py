@@ -103,7 +103,7 @@ def load_file(path: str | Path, *, origin: str = "operator") -> list[Entry]:
     return parse_entries(text, source=str(path), origin=origin)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: caches keyed on a library stay O(1)
 class Library:
     """An immutable set of entries with lookup by id and kind, and a lazily built search index."""
 
