@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus as unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,6 +131,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+BY_URL: dict[str, list[float]] = {}
+
+
 def measure(client: Any, urls: list[str], reps: int, warmup: int = 2) -> list[float]:
     for url in urls[:warmup]:
         client.get(url)
@@ -139,6 +143,7 @@ def measure(client: Any, urls: list[str], reps: int, warmup: int = 2) -> list[fl
         t = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - t) * 1000)
+        BY_URL.setdefault(url, []).append(timings[-1])
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
     return timings
@@ -257,10 +262,13 @@ def main() -> int:
         "detail": [reverse("complaints:detail", args=[pk]) for pk in detail_ids],
         "search": [f"{search}?{urlencode({'q': q})}" for q in [*SEARCHES, *numbers]],
     }
-    log(f"\nAs agent {agent.username}, {len(detail_ids)} complaint pages, {len(pages['search'])} searches")
+    log(f"\nAs agent {agent.username}, {len(detail_ids)} complaint pages, {len(pages['search'])} searches"
+        f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: the machine is shared)")
     log("  with Kefu's indexes:")
     fast = run_pages(client, pages, dict.fromkeys(pages, args.reps))
 
+    log("  search, median per query: " + ", ".join(
+        f"{unquote(url.split('q=', 1)[1])} {statistics.median(BY_URL[url]):.0f}" for url in pages["search"]))
     log("  without (secondary indexes and constraints dropped, search by LIKE):")
     with transaction.atomic():
         dropped = drop_indexes()
