@@ -47,9 +47,9 @@ _ALL = frozenset(Cap)
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.AGENT: frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP}),
-    Role.HANDLER: frozenset(
-        {Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_JUDGE, Cap.COMPLAINT_HANDLE, Cap.COMPLAINT_FOLLOW_UP}
-    ),
+    # Handlers do not do the follow-up visit: the service centre checks the department's remedy
+    # independently (complaint.followup), so a handler never grades their own work.
+    Role.HANDLER: frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_JUDGE, Cap.COMPLAINT_HANDLE}),
     Role.SUPERVISOR: frozenset(
         {
             Cap.CONTACT_LOG,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,9 @@ class Complaint(models.Model):  # 投诉
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:detail", args=[self.pk])
+
     @property
     def state_enum(self) -> State:
         return State(self.state)
@@ -160,11 +164,6 @@ class Complaint(models.Model):  # 投诉
     @property
     def is_open(self) -> bool:
         return self.state != State.CLOSED
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("complaints:detail", args=[self.pk])
 
 
 class Proposal(models.Model):  # 处理方案
@@ -191,6 +190,9 @@ class Proposal(models.Model):  # 处理方案
     class Meta:
         ordering = ["proposed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_remedy_display()} {self.amount}"
+
 
 class FollowUp(models.Model):  # 回访
     """A follow-up visit (complaint.followup): was it done, did it help, anything else."""
@@ -207,6 +209,9 @@ class FollowUp(models.Model):  # 回访
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.satisfaction}/5"
 
     @property
     def satisfied(self) -> bool:
@@ -229,6 +234,9 @@ class ComplaintEvent(models.Model):
     class Meta:
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} {self.action}"
 
 
 class SlaPolicy(models.Model):

@@ -9,7 +9,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.complaints import flow
 from kefu.complaints.flow import Action, State
-from kefu.complaints.models import Complaint, Proposal
+from kefu.complaints.models import Complaint, ComplaintEvent, Proposal
 from kefu.customers.models import Customer
 
 
@@ -21,7 +21,9 @@ def visible_complaints(user: User) -> QuerySet[Complaint]:
     # The account manager's customers as a subquery, not a join: OR-ed with a join, PostgreSQL
     # hashes the whole customer table for every count (≈200 ms at 100k customers).
     managed = Customer.objects.filter(account_manager=user).values("pk")
-    scope = Q(created_by=user) | Q(handler=user) | Q(customer_id__in=managed)
+    # Anyone who acted on a complaint keeps sight of it (e.g. after rejecting or reassigning it).
+    acted_on = ComplaintEvent.objects.filter(actor=user).values("complaint_id")
+    scope = Q(created_by=user) | Q(handler=user) | Q(customer_id__in=managed) | Q(pk__in=acted_on)
     if user.department_id and user.can(Cap.COMPLAINT_HANDLE):
         scope |= Q(handling_department_id=user.department_id)
     if user.can(Cap.COMPLAINT_JUDGE):

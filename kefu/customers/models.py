@@ -112,3 +112,6 @@ class RevealLog(models.Model):
         verbose_name = _("reveal log entry")
         verbose_name_plural = _("reveal log")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.customer_id}"

@@ -202,3 +202,18 @@ def test_a_receipt_time_in_the_future_or_years_ago_is_refused(cast):
             record(cast, received_at=when)
         assert "received_at" in info.value.errors
     assert Complaint.objects.count() == 0
+
+
+def test_a_handler_who_reassigned_a_complaint_still_sees_it_but_does_not_follow_up(cast):
+    c = walk_to(cast, record(cast), State.ASSIGNED)
+    c = services.complaint_assign(
+        complaint=c, actor=cast["handler"], handling_department=cast["other_handler"].department,
+        handler=cast["other_handler"], comment="属于计费问题，转计费账务部",
+    )
+    assert c in set(visible_complaints(cast["handler"]))
+    implemented = walk_to(cast, record(cast), State.IMPLEMENTED)
+    assert Action.FOLLOW_UP not in complaint_actions_for(complaint=implemented, user=cast["handler"])
+    with pytest.raises(NotAllowed):
+        services.complaint_follow_up(
+            complaint=implemented, actor=cast["handler"], method="phone", done=True, helped=True, satisfaction=5
+        )

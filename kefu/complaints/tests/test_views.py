@@ -290,7 +290,7 @@ def test_each_role_sees_its_own_queue(client, cast):
         assert response.status_code == 200
         return {row.complaint.pk for row in response.context["rows"]}
 
-    assert queue(cast["handler"]) == {fresh.pk, visit.pk}  # intake desk work, and follow-ups (the role may)
+    assert queue(cast["handler"]) == {fresh.pk}  # intake desk work; follow-ups belong to the service centre
     assert queue(cast["supervisor"]) >= {fresh.pk, approval.pk}
     assert queue(cast["agent"]) == {visit.pk}
     assert queue(cast["qa"]) == set()
@@ -464,14 +464,15 @@ def test_the_pages_speak_english_when_the_user_picks_it(client, cast, settings):
     assert "Cause and person responsible" in detail and "Timeline" in detail
 
 
-def test_after_a_step_that_hands_the_complaint_on_the_user_returns_to_the_workbench(client, cast, django_user_model):
+def test_whoever_takes_a_step_keeps_sight_of_the_complaint(client, cast, django_user_model):
     complaint = walk_to(cast, record(cast), State.IMPLEMENTED)
     colleague = django_user_model.objects.create_user(username="agent2", password="x", role="agent")
-    login(client, colleague)  # may follow up any implemented complaint, sees it only while it waits for that
+    login(client, colleague)  # may follow up any implemented complaint
     response = act(client, complaint, "follow_up", method="phone", done="on", helped="on", satisfaction="4")
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
     assert refreshed(complaint).state == State.FOLLOWED_UP
-    assert "回访已记录" in client.get(reverse("home")).content.decode()
+    page = client.get(complaint.get_absolute_url()).content.decode()
+    assert "回访已记录" in page
 
 
 def test_an_account_manager_sees_the_complaints_of_their_customers_only(client, cast, customer, django_user_model):
