@@ -204,3 +204,13 @@ def test_recent_and_older_matches_are_both_found(client, cast, records, monkeypa
     monkeypatch.setattr(selectors, "_probes", {})
     page = get(client, cast["supervisor"], "宽带").content.decode()
     assert records["broadband"].number in page and records["other"].number in page
+
+
+def test_a_customers_new_phone_number_makes_the_customer_findable(
+    client, cast, records, django_capture_on_commit_callbacks
+):
+    assert 'data-kind="customer"' not in get(client, cast["agent"], "18600001234").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        PhoneNumber.objects.create(customer=records["wang"], number="18600001234")
+    page = get(client, cast["agent"], "0001234").content.decode()
+    assert 'data-kind="customer"' in page and "186****1234" in page
