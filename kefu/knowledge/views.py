@@ -54,10 +54,11 @@ def index(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
     library = selectors.site_library()
+    per_kind = Counter(e.kind for e in library)
     context: dict[str, Any] = {
         "q": q,
         "kind": kind,
-        "kinds": [(k, label, n) for k, label in KINDS.items() if (n := Counter(e.kind for e in library)[k])],
+        "kinds": [(k, label, per_kind[k]) for k, label in KINDS.items() if per_kind[k]],
         "total": len(library),
         "can_edit": selectors.can_edit(_user(request)),
         "greeting": _greeting_for(_user(request)),
