@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,9 @@ from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
 from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, TurnForm
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.schema import KINDS
+
+
+PAGE_SIZE = 50
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -66,7 +70,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if q:
         context["hits"] = selectors.entry_search(q=q, kinds=[kind] if kind else None, limit=30)
     else:
-        context["entries"] = selectors.entries_of_kind(kind or None)
+        page = Paginator(selectors.entries_of_kind(kind or None), PAGE_SIZE).get_page(request.GET.get("page"))
+        context["entries"], context["page_obj"] = page.object_list, page
         if context["can_edit"]:
             context["archived"] = selectors.archived_rows()
     template = (

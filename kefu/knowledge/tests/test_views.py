@@ -164,3 +164,11 @@ def test_the_polling_panel_keeps_the_checked_draft(cast) -> None:  # type: ignor
     body = page.content.decode()
     assert 'id="live"' in body and "<html" not in body
     assert "轻率承诺" in body
+
+
+def test_the_list_is_paged(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["agent"])
+    first = client.get(reverse("knowledge:index"))
+    assert len(first.context["entries"]) == 50 and first.context["page_obj"].has_next()
+    last = client.get(reverse("knowledge:index"), {"page": 3})
+    assert 0 < len(last.context["entries"]) <= 50
