@@ -27,7 +27,6 @@ from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, 
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.schema import KINDS
 
-
 PAGE_SIZE = 50
 
 
