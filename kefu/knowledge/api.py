@@ -24,7 +24,7 @@ from kefu.knowledge.errors import InvalidInput
 from kefu.phrasebook.greeting import CHANNELS as GREETING_CHANNELS
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.loader import parse_entries
-from kefu.phrasebook.schema import KINDS, Entry, PhrasebookError
+from kefu.phrasebook.schema import CHANNELS, KINDS, Entry, PhrasebookError
 
 router = Router(tags=["knowledge"])
 
@@ -56,6 +56,7 @@ class HitOut(Schema):
 class SearchFilters(Schema):
     q: str = Field("", max_length=200)
     kind: str | None = Field(None, pattern="^(" + "|".join(KINDS) + ")$")
+    channel: str | None = Field(None, pattern="^(" + "|".join(CHANNELS) + ")$")
     limit: int = Field(10, ge=1, le=100)
 
 
@@ -185,13 +186,13 @@ def _session_out(session: Any) -> dict[str, Any]:
 @router.get(
     "/entries",
     response={200: list[HitOut], **AUTH_ERRORS},
-    summary="Search (Chinese or pinyin initials) or list",
+    summary="Search (Chinese or pinyin initials) or list, by kind and channel",
 )
 def entry_list(request: HttpRequest, filters: Query[SearchFilters]) -> list[dict[str, Any]]:
     caller(request)
     kinds = [filters.kind] if filters.kind else None
     if filters.q.strip():
-        hits = selectors.entry_search(q=filters.q, kinds=kinds, limit=filters.limit)
+        hits = selectors.entry_search(q=filters.q, kinds=kinds, channel=filters.channel, limit=filters.limit)
         return [
             {
                 "id": h.entry.id,
@@ -202,7 +203,7 @@ def entry_list(request: HttpRequest, filters: Query[SearchFilters]) -> list[dict
             }
             for h in hits
         ]
-    entries = selectors.entries_of_kind(filters.kind)[: filters.limit]
+    entries = selectors.entries_of_kind(filters.kind, filters.channel)[: filters.limit]
     return [
         {"id": e.id, "kind": e.kind, "title": e.title, "score": 0.0, "text": e.text or e.alternative}
         for e in entries

@@ -103,14 +103,25 @@ def site_library() -> Library:
         return _cache.library
 
 
-def entry_search(*, q: str, kinds: list[str] | None = None, limit: int = 20) -> list[Hit]:
-    return site_library().search(q[:MAX_QUERY_LENGTH], limit=limit, kinds=kinds or None)
+def _fits(entry: Entry, channel: str | None) -> bool:
+    # An entry without channels fits every channel (warm phrases, knowledge).
+    return not channel or not entry.channels or channel in entry.channels
 
 
-def entries_of_kind(kind: str | None = None) -> list[Entry]:
+def entry_search(
+    *, q: str, kinds: list[str] | None = None, channel: str | None = None, limit: int = 20
+) -> list[Hit]:
+    # Over-fetch when filtering by channel so the page still fills up.
+    hits = site_library().search(
+        q[:MAX_QUERY_LENGTH], limit=limit * 3 if channel else limit, kinds=kinds or None
+    )
+    return [h for h in hits if _fits(h.entry, channel)][:limit]
+
+
+def entries_of_kind(kind: str | None = None, channel: str | None = None) -> list[Entry]:
     library = site_library()
     entries = list(library) if not kind else library.of_kind(kind)
-    return sorted(entries, key=lambda e: e.id)
+    return sorted((e for e in entries if _fits(e, channel)), key=lambda e: e.id)
 
 
 def entry_get(entry_id: str) -> Entry:

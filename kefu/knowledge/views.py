@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.accounts.models import User
@@ -25,9 +26,16 @@ from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
 from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, TurnForm
 from kefu.phrasebook.greeting import opening
-from kefu.phrasebook.schema import KINDS
+from kefu.phrasebook.schema import CHANNELS, KINDS
 
 PAGE_SIZE = 50
+CHANNEL_LABELS = {
+    "phone": _lazy("Hotline"),
+    "outbound": _lazy("Outbound call"),
+    "counter": _lazy("Counter"),
+    "chat": _lazy("Online chat"),
+    "onsite": _lazy("On-site"),
+}
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -56,20 +64,28 @@ def index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[: selectors.MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
+    channel = request.GET.get("channel", "")
+    channel = channel if channel in CHANNELS else ""
     library = selectors.site_library()
     per_kind = Counter(e.kind for e in library)
     context: dict[str, Any] = {
         "q": q,
         "kind": kind,
+        "channel": channel,
+        "channels": CHANNEL_LABELS,
         "kinds": [(k, label, per_kind[k]) for k, label in KINDS.items() if per_kind[k]],
         "total": len(library),
         "can_edit": selectors.can_edit(_user(request)),
         "greeting": _greeting_for(_user(request)),
     }
     if q:
-        context["hits"] = selectors.entry_search(q=q, kinds=[kind] if kind else None, limit=30)
+        context["hits"] = selectors.entry_search(
+            q=q, kinds=[kind] if kind else None, channel=channel or None, limit=30
+        )
     else:
-        page = Paginator(selectors.entries_of_kind(kind or None), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(selectors.entries_of_kind(kind or None, channel or None), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         context["entries"], context["page_obj"] = page.object_list, page
         if context["can_edit"]:
             context["archived"] = selectors.archived_rows()

@@ -144,3 +144,12 @@ def test_the_openapi_schema_lists_the_knowledge_routes(cast) -> None:  # type: i
     schema = _client(cast["agent"]).get("/api/v1/openapi.json").json()
     paths = set(schema["paths"])
     assert {f"{BASE}/entries", f"{BASE}/assist", f"{BASE}/sessions/{{session_id}}/turns"} <= paths
+
+
+def test_entries_filter_by_channel(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["agent"])
+    counter = client.get(f"{BASE}/entries", {"q": "开场白", "channel": "chat", "limit": 5}).json()
+    assert counter[0]["id"] == "phone.open.chat"
+    listed = client.get(f"{BASE}/entries", {"kind": "script", "channel": "counter", "limit": 100}).json()
+    assert "counter.form_error" in {e["id"] for e in listed}
+    assert "phone.open.chat" not in {e["id"] for e in listed}
