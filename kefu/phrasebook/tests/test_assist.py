@@ -157,3 +157,8 @@ def test_the_agents_last_sent_turn_is_checked_too() -> None:
     result = assist(turns)
     assert result.warnings == ()
     assert "deflect" in {w.risk for w in result.sent_warnings}
+
+
+@pytest.mark.parametrize("text", ["送个女朋友的鞋子，便宜好看", "广告层一点就跳出美女陪护"])
+def test_merely_mentioning_a_girlfriend_or_beauty_is_not_harassment(text: str) -> None:
+    assert classify_caller([text]) != "harassment"
