@@ -180,7 +180,7 @@ def naive_matching() -> Callable[[], None]:
     original = backends.match_condition
     current: dict[str, Any] = {}
 
-    def like(connection: Any, tokens: Any) -> RawSQL:
+    def like(connection: Any, kind: str, tokens: Any) -> RawSQL:
         terms = current["query"].terms
         sql = " AND ".join(["search_document.text LIKE %s"] * len(terms))
         return RawSQL(sql, [f"%{t}%" for t in terms], output_field=BooleanField())
@@ -191,11 +191,14 @@ def naive_matching() -> Callable[[], None]:
         current["query"] = original_parse(raw)
         return current["query"]
 
+    original_phases = backends.has_phases
     backends.match_condition = like
+    backends.has_phases = lambda connection: False
     selectors.parse = parse
 
     def undo() -> None:
         backends.match_condition = original
+        backends.has_phases = original_phases
         selectors.parse = original_parse
 
     return undo

@@ -1,9 +1,9 @@
 """The search index: one row per searchable record (客户 customer, 接触 contact, 投诉 complaint).
 
 ``terms`` holds the record's n-gram terms (see ``kefu.search.grams``) and is
-what the database indexes — with a GIN index over ``to_tsvector('simple',
-terms)`` on PostgreSQL and an external-content FTS5 table ``search_fts`` kept in
-step by triggers on SQLite (both created in migration 0002, outside the ORM).
+what the database indexes — on PostgreSQL through a generated tsvector column
+with one partial GIN index per kind, on SQLite through one external-content
+FTS5 table per kind kept in step by triggers (migrations 0002–0005, outside the ORM).
 ``text`` is the normalised text the candidates are verified against.
 
 Note for future migrations of this model on SQLite: Django rebuilds a table

@@ -145,15 +145,15 @@ def _probe(kind: str) -> int:
 def _candidates(kind: str, query: Query) -> Iterator[Document]:
     """Documents of ``kind`` holding all the query's n-grams, newest first.
 
-    PostgreSQL: first the newest ``_probe(kind)`` documents are filtered
-    (bounded, and enough for any common word); only if they hold too few
-    matches — the word is rare — are the older ones fetched through the GIN
-    index, ids first and rows a batch at a time (see ``backends.PG_*``).
-    SQLite: FTS5 gives the matching rowids, the recency index the order.
+    In two phases (plans pinned in ``backends``): first the newest
+    ``_probe(kind)`` documents are filtered — bounded, and enough for any common
+    word; only if they hold too few matches (the word is rare) are the older
+    ones fetched through the full-text index, ids first and rows a batch at a
+    time, as far as the caller reads.
     """
-    if connection.vendor != "postgresql":
+    if not backends.has_phases(connection):  # one query, the plan left to the database
         qs = Document.objects.filter(kind=kind).only("id", "object_id", "text", "at")
-        condition = backends.match_condition(connection, query.tokens)
+        condition = backends.match_condition(connection, kind, query.tokens)
         if condition is not None:
             qs = qs.filter(condition)
         yield from _batched(qs.order_by("-at", "-id"), SCAN_CAP)
@@ -161,12 +161,12 @@ def _candidates(kind: str, query: Query) -> Iterator[Document]:
     probe = _probe(kind)
     seen: set[int] = set()
     for offset in range(0, SCAN_CAP, BATCH):
-        batch = list(backends.pg_recent(kind, query.tokens, probe=probe, limit=BATCH, offset=offset))
+        batch = list(backends.recent(connection, kind, query.tokens, probe=probe, limit=BATCH, offset=offset))
         seen.update(d.pk for d in batch)
         yield from batch
         if len(batch) < BATCH:
             break
-    older = backends.pg_older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
+    older = backends.older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
     older = [pk for pk in older if pk not in seen]  # ties on the boundary time
     for start in range(0, len(older), BATCH):
         ids = older[start : start + BATCH]
