@@ -38,7 +38,8 @@ DIGIT_N = 4
 _RUN = re.compile(r"[a-z0-9]+|[^\W_a-z0-9]+", re.UNICODE)
 _DIGITS = re.compile(r"[0-9]+")
 # A query made only of digits and phone punctuation is one phone number: 138-1234-5678.
-_PHONE_LIKE = re.compile(r"^[0-9][0-9\s\-+()]*$")
+_PHONE_LIKE = re.compile(r"^[+0-9][0-9\s\-+()]*$")
+_COUNTRY_PREFIX = re.compile(r"^(?:0086|86)(1[0-9]{10})$")
 
 
 def _grams(run: str, n: int) -> list[str]:
@@ -109,11 +110,17 @@ class Query:
         return "".join(self.terms)
 
 
+def _national(digits: str) -> str:
+    """A mobile number without its +86 / 0086 country prefix, as numbers are stored."""
+    match = _COUNTRY_PREFIX.match(digits)
+    return match.group(1) if match else digits
+
+
 def parse_query(normalised: str) -> Query:
     """Split a normalised query into AND-ed terms (by spaces and punctuation) and their tokens."""
     text = normalised.strip().lower()
-    if _PHONE_LIKE.match(text) and any(ch in text for ch in " -+()"):
-        digits = re.sub(r"\D", "", text)
+    if _PHONE_LIKE.match(text) and (any(ch in text for ch in " -+()") or _COUNTRY_PREFIX.match(text)):
+        digits = _national(re.sub(r"\D", "", text))
         return Query(raw=text, terms=(digits,), tokens=tuple(_cover(digits, DIGIT_N)), is_phone=True)
     terms: list[str] = []
     for term in _RUN.findall(text):

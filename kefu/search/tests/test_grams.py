@@ -64,3 +64,9 @@ def test_index_queries_quote_every_token():
     tokens = (Token("话费"), Token("宽", prefix=True), Token("it's"))
     assert _pg_tsquery(tokens) == "'话费' & '宽':* & 'it''s'"
     assert _fts5_match(tokens) == '"话费" AND "宽"* AND "it\'s"'
+
+
+def test_a_mobile_number_with_the_country_prefix_is_searched_as_stored():
+    assert parse_query("+86 138 1234 5678").terms == ("13812345678",)
+    assert parse_query("008613812345678").terms == ("13812345678",)
+    assert parse_query("8613812345678").terms == ("13812345678",)
