@@ -5,7 +5,13 @@
     kefu qa rulebooks
     kefu qa check-rulebook PATH
     kefu qa coverage
-    kefu qa eval DIALOGUES.jsonl [--rulebook NAME]
+    kefu qa eval DIALOGUES.jsonl [--rulebook NAME|PATH]
+
+Without ``--rulebook`` each conversation is scored by its channel's rulebook
+plus the complaint-handling rules, which apply when a complaint is detected
+(``"rulebook": "hotline+complaint"``, ``"complaint_detected": true``); with
+it, by exactly the rulebook named (``hotline+complaint`` names the
+composition too).
     kefu qa eval-emotion SENTENCES.jsonl
     kefu qa check-draft TEXT [--rulebook NAME]
 
@@ -28,7 +34,7 @@ from typing import Any, TextIO
 
 from kefu.qa.model import ConversationError, parse_conversation
 from kefu.qa.norms import coverage
-from kefu.qa.rulebook import RulebookError, builtin_names, check_rulebook, load_rulebook
+from kefu.qa.rulebook import RulebookError, builtin_names, check_rulebook, default_rulebooks, load_rulebook
 
 PROGRESS_MIN_LINES = 200
 
@@ -82,8 +88,7 @@ def _results(
     if rulebook is not None:
         load_rulebook(rulebook)
     else:
-        for name in builtin_names():
-            load_rulebook(name)
+        default_rulebooks()
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook, per_turn)) as pool:
         yield from pool.imap(_score_line, items, chunksize=16)
@@ -120,10 +125,10 @@ def _table_row(card: dict[str, Any]) -> str:
     failed = [h["rule"] for h in card["hits"] if h["outcome"] == "fail"]
     mark = "PASS" if card["passed"] else "FAIL"
     crit = ",".join(card["critical"]) or "-"
-    return f"{card['id'][:28]:<28} {card['rulebook']:<11} {card['score']:>5} {mark:<4}  {crit:<24} {', '.join(failed)}"
+    return f"{card['id'][:28]:<28} {card['rulebook']:<17} {card['score']:>5} {mark:<4}  {crit:<24} {', '.join(failed)}"
 
 
-TABLE_HEADER = f"{'id':<28} {'rulebook':<11} {'score':>5} {'':<4}  {'critical':<24} failed rules"
+TABLE_HEADER = f"{'id':<28} {'rulebook':<17} {'score':>5} {'':<4}  {'critical':<24} failed rules"
 
 
 def _html_card(card: dict[str, Any]) -> str:
@@ -213,6 +218,8 @@ def cmd_rulebooks(args: argparse.Namespace) -> int:
         cited |= book.cites
         channels = ",".join(book.channels) or "-"
         print(f"{name:<12} {len(book.rules):>3} rules  channels: {channels:<40} {book.title}")
+        if book.compose_into:
+            print(f"{'':<12} added by default to {', '.join(book.compose_into)} when it applies ({book.compose_weight}% of the score)")
     ratio, covered, missing = coverage(cited)
     print(f"\nR-marked norms cited: {len(covered)}/{len(covered) + len(missing)} ({ratio:.0%})")
     return 0
@@ -255,7 +262,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = _eval_path(args.path)
     if path is None:
         return 2
-    report = evaluate_dialogues(path, args.rulebook)
+    try:
+        report = evaluate_dialogues(path, args.rulebook)
+    except RulebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print("\n".join(report.lines()))
     return 0
 
@@ -304,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="agreement with human scores on labelled dialogues")
     ev.add_argument("path")
-    ev.add_argument("--rulebook", default="chat")
+    ev.add_argument("--rulebook", help="built-in name or YAML path (default: as `score` does, by channel)")
     ev.set_defaults(func=cmd_eval)
 
     emo = sub.add_parser("eval-emotion", help="emotion model accuracy and speed on labelled sentences")

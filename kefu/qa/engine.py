@@ -11,7 +11,7 @@ from kefu.lib.textnorm import normalize
 from kefu.qa import operators as op
 from kefu.qa.emotion import EmotionModel, default_model
 from kefu.qa.model import SEP, Conversation, Prepared, Turn, parse_conversation
-from kefu.qa.rulebook import Rule, Rulebook, load_rulebook, rulebook_for_channel
+from kefu.qa.rulebook import Rule, Rulebook, default_rulebook, load_rulebook
 
 EVIDENCE_TURNS = 3
 EVIDENCE_CHARS = 200
@@ -50,6 +50,9 @@ class Scorecard:
     hits: list[Hit]
     emotion: dict[str, Any] = field(default_factory=dict)
     applicable: bool = True
+    # Whether the customer complained (the ``complaint`` definition); None
+    # for a rulebook that does not define it.
+    complaint_detected: bool | None = None
 
     def hit(self, rule_id: str) -> Hit:
         return next(h for h in self.hits if h.rule == rule_id)
@@ -61,7 +64,7 @@ class Scorecard:
         return {
             "id": self.id, "rulebook": self.rulebook, "score": self.score, "passed": self.passed,
             "critical": self.critical, "categories": self.categories, "hits": [h.to_dict() for h in self.hits],
-            "emotion": self.emotion,
+            "emotion": self.emotion, "complaint_detected": self.complaint_detected,
         }
 
 
@@ -117,8 +120,39 @@ def emotion_summary(prep: Prepared, ctx: op.Context, per_turn: bool = False) -> 
     return summary
 
 
+def _holds(match: op.Match) -> bool:
+    return match.hit and not match.na
+
+
+def complaint_detected(book: Rulebook, ctx: op.Context) -> bool | None:
+    for part in book.parts:
+        if part.name == "complaint":
+            return _holds(ctx.ref(part.gate))
+    if ("complaint", False) in book.defs:
+        return _holds(ctx.ref("complaint"))
+    return None
+
+
+def _weighted_score(book: Rulebook, by_part: dict[str, list[int]]) -> int:
+    """A composed rulebook's score: each added part that applied carries its
+    weight (percent), the channel's rules the rest; a part with nothing
+    judged carries none."""
+    weights: dict[str, float] = {}
+    for part in book.parts:
+        if by_part.get(part.name, (0, 0))[1]:
+            weights[part.name] = part.weight
+    if by_part.get("", (0, 0))[1]:
+        weights[""] = max(0, 100 - sum(weights.values()))
+    total = sum(weights.values())
+    if not total:
+        return 100
+    return round(sum(w * 100 * by_part[name][0] / by_part[name][1] for name, w in weights.items()) / total)
+
+
 class Engine:
-    """Scores conversations against one rulebook, or the channel's default.
+    """Scores conversations against one rulebook, or by default the channel's
+    rulebook plus the complaint-handling rules, applied when a complaint is
+    detected (:func:`kefu.qa.rulebook.default_rulebook`).
 
     Compiled rulebooks are cached, so building an Engine is cheap; one Engine
     is safe to reuse for any number of conversations (it keeps no per-call
@@ -139,7 +173,7 @@ class Engine:
         return self._emotion
 
     def book_for(self, conv: Conversation) -> Rulebook:
-        return self.rulebook or rulebook_for_channel(conv.channel)
+        return self.rulebook or default_rulebook(conv.channel)
 
     def score(self, conversation: Conversation | dict[str, Any]) -> Scorecard:
         conv = conversation if isinstance(conversation, Conversation) else parse_conversation(conversation)
@@ -156,17 +190,25 @@ class Engine:
         hits: list[Hit] = []
         earned = possible = 0
         by_cat: dict[str, list[int]] = {}
+        by_part: dict[str, list[int]] = {}
         critical: list[str] = []
         for rule in book.rules:
             outcome, match = judge(rule, ctx) if applicable else ("na", op.NA)
             points = 0
-            if outcome != "na":
+            detail = match.detail
+            if outcome != "na" and rule.counted_in:
+                # The same fault as a channel rule: shown, but counted there.
+                detail = f"counted in {rule.counted_in}" + (f"; {detail}" if detail else "")
+            elif outcome != "na":
                 cat = by_cat.setdefault(rule.category, [0, 0])
+                part = by_part.setdefault(rule.part, [0, 0])
                 cat[1] += rule.points
+                part[1] += rule.points
                 possible += rule.points
                 if outcome == "pass":
                     points = rule.points
                     cat[0] += rule.points
+                    part[0] += rule.points
                     earned += rule.points
                 else:
                     points = -rule.points
@@ -174,16 +216,19 @@ class Engine:
                         critical.append(rule.id)
             hits.append(
                 Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
-                    _evidence(prep, match.turns) if outcome != "na" else (), match.detail)
+                    _evidence(prep, match.turns) if outcome != "na" else (), detail)
             )
-        score = round(100 * earned / possible) if possible else 100
+        if book.parts:
+            score = _weighted_score(book, by_part)
+        else:
+            score = round(100 * earned / possible) if possible else 100
         if critical:
             score = 0  # a veto rule failed: the conversation fails whatever else went well
         categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
         return Scorecard(
             id=prep.conv.id, rulebook=book.name, score=score, passed=not critical and score >= book.pass_score,
             critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx, self.emotion_per_turn),
-            applicable=applicable,
+            applicable=applicable, complaint_detected=complaint_detected(book, ctx),
         )
 
 
@@ -209,8 +254,9 @@ class Alert:
 
 def _live_rules(book: Rulebook) -> tuple[Rule, ...]:
     # Only prohibitions can be judged before the call ends: "never say X" is
-    # broken the moment X is said, "always close with Y" cannot be yet.
-    return tuple(rule for rule in book.rules if rule.expect == "absent")
+    # broken the moment X is said, "always close with Y" cannot be yet. A rule
+    # counted in another would only repeat that one's alert.
+    return tuple(rule for rule in book.rules if rule.expect == "absent" and not rule.counted_in)
 
 
 class LiveSession:
@@ -219,10 +265,18 @@ class LiveSession:
     Each turn is normalised and scanned once when it arrives; earlier turns'
     phrase hits and emotions are kept, so a turn costs one short scan plus the
     prohibition rules' set operations.
+
+    Without a rulebook it checks against what batch scoring uses for
+    ``channel`` (hotline: ``hotline+complaint``), so the complaint-handling
+    prohibitions start alerting once the customer complains, and
+    :meth:`scorecard` equals :meth:`Engine.score` of the same turns.
     """
 
-    def __init__(self, rulebook: Rulebook | str = "hotline", conv_id: str = "live", channel: str = "hotline") -> None:
-        self.book = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
+    def __init__(self, rulebook: Rulebook | str | None = None, conv_id: str = "live", channel: str = "hotline") -> None:
+        if rulebook is None:
+            self.book = default_rulebook(channel)
+        else:
+            self.book = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
         self.rules = _live_rules(self.book)
         self.model = default_model() if self.book.uses_emotion else None
         self.conv_id = conv_id
@@ -285,7 +339,7 @@ def check_draft(
     index = len(turns) - 1
     alerts = []
     for rule in book.rules:
-        if not rule.draft:
+        if not rule.draft or rule.counted_in:
             continue
         outcome, match = judge(rule, ctx)
         if outcome == "fail" and (index in match.turns or not match.turns):

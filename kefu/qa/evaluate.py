@@ -64,9 +64,11 @@ class DialogueReport:
     recall: float
     f1: float
     support: int
+    rulebooks: tuple[str, ...] = ()
+    complaints: int = 0
 
     def lines(self) -> list[str]:
-        out = [f"dialogues: {self.n}"]
+        out = [f"dialogues: {self.n}  (rulebook {', '.join(self.rulebooks)}; complaint detected in {self.complaints})"]
         for key in ("A", "S", "E"):
             out.append(f"Spearman rho(score, {key}) = {self.rho[key]:+.3f}")
         out.append(
@@ -76,14 +78,20 @@ class DialogueReport:
         return out
 
 
-def evaluate_dialogues(path: Path, rulebook: str = "chat") -> DialogueReport:
+def evaluate_dialogues(path: Path, rulebook: str | None = None) -> DialogueReport:
+    """Scores by the default rulebook (the dialogues have no channel: chat plus
+    the complaint-handling rules), or by ``rulebook``."""
     engine = Engine(rulebook)
+    books: dict[str, None] = {}
+    complaints = 0
     scores: list[float] = []
     human: dict[str, list[float]] = {"A": [], "S": [], "E": []}
     tp = fp = fn = 0
     for record in _read_jsonl(path):
         conv = parse_conversation({"id": record["id"], "turns": record["turns"]})
         card = engine.score(conv)
+        books[card.rulebook] = None
+        complaints += bool(card.complaint_detected)
         scores.append(card.score)
         for key in human:
             human[key].append(record["labels"]["quality"][key]["mean"])
@@ -96,7 +104,7 @@ def evaluate_dialogues(path: Path, rulebook: str = "chat") -> DialogueReport:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     rho = {key: spearman(scores, values) for key, values in human.items()}
-    return DialogueReport(len(scores), rho, precision, recall, f1, tp + fn)
+    return DialogueReport(len(scores), rho, precision, recall, f1, tp + fn, tuple(books), complaints)
 
 
 @dataclass

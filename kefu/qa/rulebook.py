@@ -7,6 +7,7 @@ A rulebook file::
     channels: [hotline, phone]   # channels it is the default for (optional)
     pass_score: 80               # optional, default 80
     applies_when: <node>         # optional: the whole rulebook is n/a otherwise
+    compose: {into: [hotline, chat], weight: 25}   # optional, see "Composition"
     phrase_sets: {apology: [抱歉, 对不起]}     # reusable lists, "@apology" in phrases
     defs: {complaint: <node>}    # reusable conditions, {ref: complaint}
     rules:
@@ -56,13 +57,30 @@ A node that lacks what it needs (no timestamps, no anchor) is *n/a*, and so
 is the rule: it neither earns nor loses points. :func:`check_rulebook` returns every error with the
 path of the offending field; :func:`load_rulebook` raises
 :class:`RulebookError` carrying the same list.
+
+Composition
+-----------
+
+A rulebook with an ``applies_when`` (the complaint-handling rulebook) can be
+*added* to a channel's rulebook: ``load_rulebook("hotline+complaint")``
+compiles both into one rulebook (one automaton, one pass) whose added rules
+are gated on the added rulebook's ``applies_when`` — n/a when no complaint
+is detected. The added rulebook's ``compose.into`` names the channel
+rulebooks that default scoring (:func:`default_rulebook`) composes it into,
+and ``compose.weight`` the share (percent) of the 0–100 score its rules carry
+when the gate holds; the channel's own rules carry the rest. So a complaint
+call is judged 75 % on the channel's checklist and 25 % on complaint
+handling, and a plain consultation exactly as by the channel rulebook alone.
+An added rule whose detection is the same as one of the channel's (arguing,
+deflection) is still reported but its points and veto count once, under the
+channel's rule (its hit's ``detail`` names it): one fault, one deduction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +100,7 @@ RULE_KEYS = {
 }
 RULEBOOK_KEYS = {
     "name", "title", "description", "version", "channels", "pass_score", "applies_when", "phrase_sets", "defs", "rules",
-    "include",
+    "include", "compose",
 }
 CATEGORIES = ("opening", "attitude", "skill", "process", "closing", "substance", "timing", "emotion", "complaint")
 _ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -328,6 +346,8 @@ class _Checker:
         self._ref_cycles(defs)
         if "applies_when" in data:
             self.node(data["applies_when"], "applies_when")
+        if "compose" in data:
+            self._compose(data["compose"], "applies_when" in data)
         rules = data.get("rules")
         if not isinstance(rules, list) or not rules:
             self.err("rules", "is required: a non-empty list of rules")
@@ -335,6 +355,20 @@ class _Checker:
         seen: set[str] = set()
         for i, rule in enumerate(rules):
             self.rule(rule, f"rules[{i}]", seen)
+
+    def _compose(self, spec: Any, gated: bool) -> None:
+        if not isinstance(spec, dict):
+            self.err("compose", "must be a mapping with into (rulebook names) and weight (percent)")
+            return
+        self._unknown(spec, {"into", "weight"}, "compose")
+        into = spec.get("into")
+        if not isinstance(into, list) or not into or not all(isinstance(n, str) and n for n in into):
+            self.err("compose.into", "is required: a non-empty list of rulebook names such as hotline, chat")
+        weight = spec.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 < weight < 100:
+            self.err("compose.weight", f"is required: the percent of the score (1…99) its rules carry, got {weight!r}")
+        if not gated:
+            self.err("compose", "needs a rulebook-level applies_when: the condition under which its rules are added")
 
     def _ref_cycles(self, defs: dict[str, Any]) -> None:
         def refs(node: Any) -> set[str]:
@@ -421,6 +455,17 @@ class Rule:
     applies_when: op.Node | None = None
     suggest: str = ""
     draft: bool = False
+    part: str = ""  # in a composed rulebook: the added rulebook this rule comes from
+    counted_in: str = ""  # the same detection as this channel rule: reported, counted there
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A rulebook added to a channel's: its rules apply when ``gate`` holds."""
+
+    name: str
+    weight: int  # percent of the score its rules carry when they apply
+    gate: str  # the name of the gate's definition in the composed rulebook's defs
 
 
 @dataclass
@@ -436,6 +481,9 @@ class Rulebook:
     source: str = ""
     phrases: tuple[str, ...] = field(default=(), repr=False)
     uses_emotion: bool = False
+    parts: tuple[Part, ...] = ()  # the added rulebooks of a composition
+    compose_into: tuple[str, ...] = ()
+    compose_weight: int = 0
 
     @property
     def cites(self) -> set[str]:
@@ -634,6 +682,8 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
         name=data["name"], title=data.get("title", data["name"]), rules=tuple(rules), automaton=comp.automaton(),
         defs=defs, pass_score=int(data.get("pass_score", 80)), channels=tuple(data.get("channels", ())),
         applies_when=applies, source=source, phrases=tuple(comp.phrase_ids), uses_emotion=comp.uses_emotion,
+        compose_into=tuple((data.get("compose") or {}).get("into", ())),
+        compose_weight=int((data.get("compose") or {}).get("weight", 0)),
     )
 
 
@@ -674,19 +724,99 @@ def _resolve_includes(data: Any, base: Path) -> Any:
     return merged
 
 
+def _rulebook_path(key: str) -> Path:
+    path = Path(key)
+    if not path.suffix and key in builtin_names():
+        return BUILTIN_DIR / f"{key}.yaml"
+    if not path.exists():
+        raise RulebookError(key, [f"(file) no such rulebook: not a built-in ({', '.join(builtin_names())}) nor a file"])
+    return path
+
+
+def _rulebook_data(key: str) -> tuple[Any, Path]:
+    path = _rulebook_path(key)
+    return _resolve_includes(_read_yaml(path), path), path
+
+
 def load_rulebook(name_or_path: str | Path) -> Rulebook:
-    """A built-in rulebook by name, or an operator's YAML file by path; cached."""
+    """A built-in rulebook by name, or an operator's YAML file by path; cached.
+
+    ``"hotline+complaint"`` composes rulebooks (see *Composition* above).
+    """
     key = str(name_or_path)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    path = Path(key)
-    if not path.suffix and key in builtin_names():
-        path = BUILTIN_DIR / f"{key}.yaml"
-    elif not path.exists():
-        raise RulebookError(key, [f"(file) no such rulebook: not a built-in ({', '.join(builtin_names())}) nor a file"])
-    book = compile_rulebook(_resolve_includes(_read_yaml(path), path), str(path))
+    if "+" in key and not Path(key).exists():
+        base, *added = key.split("+")
+        book = compose_rulebooks(base, added)
+    else:
+        data, path = _rulebook_data(key)
+        book = compile_rulebook(data, str(path))
     _CACHE[key] = book
+    return book
+
+
+def _merge_named(into: dict[str, Any], more: dict[str, Any], what: str, source: str) -> None:
+    for name, value in more.items():
+        if name in into and into[name] != value:
+            raise RulebookError(source, [f"{what}.{name}: defined differently in the rulebooks being composed"])
+        into[name] = value
+
+
+def compose_rulebooks(base: str, added: list[str]) -> Rulebook:
+    """``base`` (a channel's rulebook) plus the rules of each ``added`` rulebook,
+    gated on its ``applies_when`` and carrying its ``compose.weight`` percent of
+    the score, compiled once into one rulebook named ``base+added…``."""
+    base_data, base_path = _rulebook_data(base)
+    errors = check_rulebook_data(base_data)
+    if errors:
+        raise RulebookError(str(base_path), errors)
+    data = {k: v for k, v in base_data.items() if k not in ("include", "compose")}
+    data["phrase_sets"] = dict(base_data.get("phrase_sets") or {})
+    data["defs"] = dict(base_data.get("defs") or {})
+    data["rules"] = list(base_data["rules"])
+    sources = [str(base_path)]
+    parts: list[tuple[str, int, str, int]] = []  # name, weight, gate def, first rule index
+    for name in added:
+        extra, path = _rulebook_data(name)
+        errors = check_rulebook_data(extra)
+        if errors:
+            raise RulebookError(str(path), errors)
+        if "applies_when" not in extra:
+            raise RulebookError(str(path), ["applies_when: a rulebook added to another needs one (when do its rules apply?)"])
+        _merge_named(data["phrase_sets"], extra.get("phrase_sets") or {}, "phrase_sets", str(path))
+        _merge_named(data["defs"], extra.get("defs") or {}, "defs", str(path))
+        gate = f"applies.{extra['name']}"
+        data["defs"][gate] = extra["applies_when"]
+        parts.append((extra["name"], int((extra.get("compose") or {}).get("weight", 25)), gate, len(data["rules"])))
+        for rule in extra["rules"]:
+            own = rule.get("applies_when") if isinstance(rule, dict) else None
+            gated = {"ref": gate} if own is None else {"all_of": [{"ref": gate}, own]}
+            data["rules"].append({**rule, "applies_when": gated} if isinstance(rule, dict) else rule)
+        sources.append(str(path))
+    source = " + ".join(sources)
+    book = compile_rulebook(data, source)
+    rules = list(book.rules)
+    channel_rules = rules[: parts[0][3]] if parts else rules
+    for i, (name, _weight, gate, first) in enumerate(parts):
+        end = parts[i + 1][3] if i + 1 < len(parts) else len(rules)
+        gated = op.Ref(gate)
+        # Counted in a channel rule: the same detection, judged whenever this
+        # one is (no condition of its own; the channel rule's none or the gate).
+        judged_alike = (None, gated, book.defs[(gate, False)])
+        for r in range(first, end):
+            rule = rules[r]
+            same = next(
+                (c for c in channel_rules
+                 if c.detect == rule.detect and c.expect == rule.expect and rule.applies_when == gated
+                 and c.applies_when in judged_alike),
+                None,
+            )
+            rules[r] = replace(rule, part=name, counted_in=same.id if same else "")
+    book.rules = tuple(rules)
+    book.name = "+".join([book.name, *(p[0] for p in parts)])
+    book.parts = tuple(Part(name, weight, gate) for name, weight, gate, _ in parts)
     return book
 
 
@@ -697,3 +827,25 @@ def rulebook_for_channel(channel: str) -> Rulebook:
         if channel in book.channels:
             return book
     return load_rulebook("chat")
+
+
+_DEFAULTS: dict[str, Rulebook] = {}
+
+
+def default_rulebook(channel: str) -> Rulebook:
+    """What default scoring uses for ``channel``: the channel's rulebook plus
+    every built-in rulebook that names it under ``compose.into`` (the
+    complaint-handling rules, applied when a complaint is detected)."""
+    book = _DEFAULTS.get(channel)
+    if book is None:
+        base = rulebook_for_channel(channel)
+        added = [n for n in builtin_names() if base.name in load_rulebook(n).compose_into]
+        book = load_rulebook("+".join([base.name, *added])) if added else base
+        _DEFAULTS[channel] = book
+    return book
+
+
+def default_rulebooks() -> list[Rulebook]:
+    """Every rulebook default scoring can pick (to build before forking workers)."""
+    names = {ch for name in builtin_names() for ch in load_rulebook(name).channels}
+    return list({id(b): b for b in map(default_rulebook, sorted(names | {"chat"}))}.values())

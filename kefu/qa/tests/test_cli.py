@@ -24,7 +24,18 @@ def test_score_prints_one_scorecard_per_line_in_input_order(calls: Path, capsys:
     assert main(["score", str(calls)]) == 0
     cards = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [c["id"] for c in cards] == [f"call-{i:05d}" for i in range(6)]
+    assert all(c["rulebook"] == "hotline+complaint" for c in cards)
+    assert all(isinstance(c["complaint_detected"], bool) for c in cards)
+
+
+def test_an_explicit_rulebook_is_used_alone(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(calls), "--rulebook", "hotline"]) == 0
+    cards = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all(c["rulebook"] == "hotline" for c in cards)
+    assert not any(h["rule"].startswith(("complaint.", "technique.")) for c in cards for h in c["hits"])
+    assert main(["score", str(calls), "--rulebook", "hotline+complaint"]) == 0
+    cards = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(c["rulebook"] == "hotline+complaint" for c in cards)
 
 
 def test_two_workers_give_the_same_output_in_the_same_order(calls: Path, tmp_path: Path) -> None:
@@ -65,6 +76,7 @@ def test_rulebooks_lists_builtins_and_coverage(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     for name in ("hotline", "chat", "complaint", "appointment"):
         assert name in out
+    assert "added by default to hotline, chat" in out
     assert "R-marked norms cited" in out
 
 

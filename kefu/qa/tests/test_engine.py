@@ -35,14 +35,16 @@ def test_parse_errors_name_the_field(raw: Any, path: str) -> None:
 
 def test_conversation_without_channel_is_chat_and_uses_the_chat_rulebook() -> None:
     card = Engine().score({"id": "a", "turns": [{"speaker": "agent", "text": "您好"}]})
-    assert card.rulebook == "chat"
+    assert card.rulebook == "chat+complaint"
     card = Engine().score({"id": "a", "channel": "hotline", "turns": [{"speaker": "agent", "text": "您好"}]})
-    assert card.rulebook == "hotline"
+    assert card.rulebook == "hotline+complaint"
+    card = Engine().score({"id": "a", "channel": "counter", "turns": [{"speaker": "agent", "text": "您好"}]})
+    assert card.rulebook == "counter"
 
 
 def test_scorecard_json_has_the_documented_shape() -> None:
     card = Engine("hotline").score(conv("A:您好，请问有什么可以帮您？", "C:谢谢", channel="hotline")).to_dict()
-    assert set(card) == {"id", "rulebook", "score", "passed", "critical", "categories", "hits", "emotion"}
+    assert set(card) == {"id", "rulebook", "score", "passed", "critical", "categories", "hits", "emotion", "complaint_detected"}
     assert 0 <= card["score"] <= 100
     hit = card["hits"][0]
     assert set(hit) >= {"rule", "cites", "outcome", "points", "evidence"}
