@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -83,6 +84,7 @@ class Hit:
     snippet: list[tuple[str, bool]] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # masked
     phone_matched: bool = False
+    labels: dict[str, Any] = field(default_factory=dict)  # display labels of the record's choice fields
 
 
 @dataclass
@@ -235,6 +237,16 @@ def _snippet(query: Query, *texts: str) -> list[tuple[str, bool]]:
     return highlight(candidates[0], (), width=SNIPPET_WIDTH) if candidates else []
 
 
+@cache
+def _choice_labels(model: type, field_name: str) -> dict[str, Any]:
+    # get_FOO_display() rebuilds this dict on every call — noticeable on a page of thirty hits.
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def _labels(obj: Any, *field_names: str) -> dict[str, Any]:
+    return {name: _choice_labels(type(obj), name).get(getattr(obj, name), getattr(obj, name)) for name in field_names}
+
+
 def _marked(query: Query, text: str) -> list[tuple[str, bool]]:
     return highlight(text, query.terms, normalised=normalize(text))
 
@@ -272,6 +284,7 @@ def _present_contacts(hits: list[Hit], query: Query) -> None:
         hit.phones = [mask_phone(contact.phone)] if contact.phone else []
         hit.phone_matched = _phone_matched(query, contact.phone)
         hit.snippet = _snippet(query, contact.detail)
+        hit.labels = _labels(contact, "channel", "category")
 
 
 def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
@@ -287,6 +300,7 @@ def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
         hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
         hit.phone_matched = _phone_matched(query, complaint.complainant_phone)
         hit.snippet = _snippet(query, complaint.content, complaint.demands)
+        hit.labels = _labels(complaint, "state")
 
 
 def _present(kind: str, hits: list[Hit], query: Query, user: User) -> list[Hit]:
