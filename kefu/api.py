@@ -30,8 +30,8 @@ from kefu.accounts.api import (
 )
 from kefu.accounts.api import router as accounts_router
 from kefu.complaints.api import router as complaints_router
-from kefu.complaints.errors import ComplaintError, InvalidInput
 from kefu.customers.api import contacts_router, customers_router
+from kefu.lib.errors import InvalidInput, ServiceError
 
 api = NinjaAPI(
     title="Kefu API",
@@ -110,8 +110,8 @@ def schema_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
-@api.exception_handler(ComplaintError)
-def service_error(request: HttpRequest, exc: ComplaintError) -> HttpResponse:
+@api.exception_handler(ServiceError)
+def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, InvalidInput):
         body["errors"] = exc.errors

@@ -20,7 +20,6 @@ from kefu.accounts.api import caller
 from kefu.accounts.models import Department, User
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page
 from kefu.complaints import services
-from kefu.complaints.errors import InvalidInput
 from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint
 from kefu.complaints.schemas import (
@@ -48,6 +47,7 @@ from kefu.complaints.selectors import (
     with_pending_proposer,
 )
 from kefu.customers.models import Contact, Customer
+from kefu.lib.errors import InvalidInput
 
 router = Router(tags=["complaints"])
 

@@ -38,11 +38,11 @@ from kefu.complaints.choices import (
     Remedy,
     Severity,
 )
-from kefu.complaints.errors import Conflict, InvalidInput, NotAllowed
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
 from kefu.search import services as search_services

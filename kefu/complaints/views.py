@@ -48,7 +48,6 @@ from kefu.complaints.choices import (
     Remedy,
     Severity,
 )
-from kefu.complaints.errors import ComplaintError, Conflict, InvalidInput, NotAllowed
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent, Proposal
 from kefu.complaints.selectors import (
@@ -61,6 +60,7 @@ from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
 from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
 from kefu.front.context import safe_reverse
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from kefu.lib.masking import mask_phone
 
 PAGE_SIZE = 25
@@ -374,7 +374,7 @@ def _only_owner(phone: str) -> Customer | None:
     return owners[0] if len(owners) == 1 else None
 
 
-def _add_errors(form: forms.Form, exc: ComplaintError) -> None:
+def _add_errors(form: forms.Form, exc: ServiceError) -> None:
     """Put a service's field errors on the form's fields (unknown fields go to the top)."""
     if not exc.errors:
         form.add_error(None, exc.message)

@@ -18,11 +18,11 @@ from kefu.accounts.api import caller
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page, UserRef
-from kefu.complaints.errors import InvalidInput, NotAllowed
 from kefu.customers import selectors, services
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, RevealLog
 from kefu.customers.personas import advice_for
+from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import mask_id_number, mask_phone
 
 customers_router = Router(tags=["customers"])

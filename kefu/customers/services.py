@@ -5,7 +5,7 @@ actor's capability first (``NotAllowed``), then the input (``InvalidInput``
 with a field → message dict), and writes nothing when either fails. Text is
 normalised to Simplified Chinese on the way in (data may arrive Traditional).
 
-The error classes are the complaint services' (``kefu.complaints.errors``) so
+The error classes are the shared service errors (``kefu.lib.errors``), so
 views and the API turn every service error into a 4xx the same way.
 """
 
@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
-from kefu.complaints.errors import InvalidInput, NotAllowed
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
+from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.textnorm import to_simplified
 
 MAX_DURATION_SECONDS = 24 * 3600

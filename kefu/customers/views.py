@@ -24,12 +24,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
-from kefu.complaints.errors import ComplaintError
 from kefu.customers import selectors, services
 from kefu.customers.choices import CallerCategory
 from kefu.customers.forms import ContactFilterForm, ContactForm, CustomerFilterForm, CustomerForm
 from kefu.customers.models import Contact, Customer
 from kefu.customers.personas import advice_for
+from kefu.lib.errors import ServiceError
 from kefu.lib.masking import digits_only, mask_id_number, mask_phone
 
 CUSTOMERS_PER_PAGE = 25
@@ -70,7 +70,7 @@ def _routed(url_name: str, *args: Any) -> bool:
     return True
 
 
-def _apply_errors(form: Form, exc: ComplaintError) -> None:
+def _apply_errors(form: Form, exc: ServiceError) -> None:
     """Put a service's field errors on the form (unknown fields become non-field errors)."""
     for field, message in exc.errors.items():
         form.add_error(field if field in form.fields else None, message)
@@ -154,7 +154,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 phones=form.phone_list(),
             )
-        except ComplaintError as exc:
+        except ServiceError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Customer created."))
@@ -187,7 +187,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 add_phones=form.phone_list(),
                 remove_phone_ids=[p.pk for p in data["remove_phones"]],
             )
-        except ComplaintError as exc:
+        except ServiceError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Profile saved."))
@@ -345,7 +345,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
                 customer=data["customer"],
                 duration_seconds=data["duration"],
             )
-        except ComplaintError as exc:
+        except ServiceError as exc:
             _apply_errors(form, exc)
         else:
             return _after_logging(request, contact)

@@ -1,13 +1,9 @@
-"""Errors raised by knowledge services.
-
-They subclass the complaint errors because ``kefu.api`` already turns those
-into JSON 403/409/422 answers; one handler serves every app.
-"""
+"""Errors raised by knowledge services: the shared service errors (``kefu.lib.errors``)."""
 
 from __future__ import annotations
 
-from kefu.complaints.errors import ComplaintError, Conflict, InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 
 __all__ = ["Conflict", "InvalidInput", "KnowledgeError", "NotAllowed"]
 
-KnowledgeError = ComplaintError
+KnowledgeError = ServiceError

@@ -1,9 +1,12 @@
-"""Errors raised by complaint services; views and the API turn them into 4xx answers."""
+"""Errors raised by every app's services; views and the API turn them into 4xx answers.
+
+Django-free, so any service module can raise them and one API handler serves every app.
+"""
 
 from __future__ import annotations
 
 
-class ComplaintError(Exception):
+class ServiceError(Exception):
     """Base class: ``message`` is shown to the user."""
 
     status = 400
@@ -14,15 +17,15 @@ class ComplaintError(Exception):
         self.errors = errors or {}
 
 
-class InvalidInput(ComplaintError):
+class InvalidInput(ServiceError):
     status = 422
 
 
-class NotAllowed(ComplaintError):
+class NotAllowed(ServiceError):
     status = 403
 
 
-class Conflict(ComplaintError):
+class Conflict(ServiceError):
     """Someone else changed the complaint first; reload and try again."""
 
     status = 409

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 
 from kefu.complaints import services
-from kefu.complaints.errors import Conflict
 from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint, ComplaintEvent
 from kefu.complaints.tests.test_services import record, walk_to
+from kefu.lib.errors import Conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

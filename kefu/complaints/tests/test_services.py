@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from kefu.complaints import services
-from kefu.complaints.errors import Conflict, InvalidInput, NotAllowed
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import complaint_actions_for, queue_for, visible_complaints
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 
 pytestmark = pytest.mark.django_db
 

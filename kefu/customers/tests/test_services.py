@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.complaints.errors import InvalidInput, NotAllowed
 from kefu.customers import services
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
+from kefu.lib.errors import InvalidInput, NotAllowed
 
 pytestmark = pytest.mark.django_db
 

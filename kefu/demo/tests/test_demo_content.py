@@ -14,12 +14,12 @@ from django.utils import timezone
 from kefu.accounts.models import User
 from kefu.accounts.roles import Role
 from kefu.complaints import services
-from kefu.complaints.errors import NotAllowed
 from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint, Proposal
 from kefu.customers.choices import REGULATOR_CHANNELS, CallerCategory, Channel, Tier
 from kefu.customers.models import Contact, Customer, RevealLog
 from kefu.demo import content, identity
+from kefu.lib.errors import NotAllowed
 
 SMALL = ["--customers", "12", "--contacts", "60", "--complaints", "30"]
 
