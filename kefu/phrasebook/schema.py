@@ -98,6 +98,11 @@ class Entry:
     keywords: tuple[str, ...] = ()
     origin: str = field(default="builtin", compare=False)
 
+    @property
+    def kind_label(self) -> str:
+        """The kind's Chinese name, for display (话术, 技巧, …)."""
+        return KINDS.get(self.kind, self.kind)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with only the fields that are set (for YAML/JSON output)."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind, "title": self.title}

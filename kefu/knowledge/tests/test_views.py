@@ -172,3 +172,9 @@ def test_the_list_is_paged(cast) -> None:  # type: ignore[no-untyped-def]
     assert len(first.context["entries"]) == 50 and first.context["page_obj"].has_next()
     last = client.get(reverse("knowledge:index"), {"page": 3})
     assert 0 < len(last.context["entries"]) <= 50
+
+
+def test_the_library_shows_kinds_by_their_chinese_names(client, cast):
+    client.force_login(cast["agent"])
+    page = client.get(reverse("knowledge:index")).content.decode()
+    assert ">话术</span>" in page and ">script</span>" not in page
