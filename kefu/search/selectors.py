@@ -59,6 +59,7 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
+RESTRICTED_BATCH = 400  # … when most candidates will be dropped as not visible: fewer round trips
 MIN_PROBE = 2000  # newest documents per kind filtered first, at least (see _probe)
 PROBE_TTL = 300.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
@@ -115,11 +116,11 @@ def _visible_ids(kind: str, user: User, ids: list[int]) -> set[int]:
     return set(visible_complaints(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _batched(qs: QuerySet[Document], cap: int) -> Iterator[Document]:
-    for offset in range(0, cap, BATCH):
-        batch = list(qs[offset : offset + BATCH])
+def _batched(qs: QuerySet[Document], cap: int, size: int) -> Iterator[Document]:
+    for offset in range(0, cap, size):
+        batch = list(qs[offset : offset + size])
         yield from batch
-        if len(batch) < BATCH:
+        if len(batch) < size:
             return
 
 
@@ -144,7 +145,7 @@ def _probe(kind: str) -> int:
     return cached[1]
 
 
-def _candidates(kind: str, query: Query) -> Iterator[Document]:
+def _candidates(kind: str, query: Query, size: int = BATCH) -> Iterator[Document]:
     """Documents of ``kind`` holding all the query's n-grams, newest first.
 
     In two phases (plans pinned in ``backends``): first the newest
@@ -158,20 +159,20 @@ def _candidates(kind: str, query: Query) -> Iterator[Document]:
         condition = backends.match_condition(connection, kind, query.tokens)
         if condition is not None:
             qs = qs.filter(condition)
-        yield from _batched(qs.order_by("-at", "-id"), SCAN_CAP)
+        yield from _batched(qs.order_by("-at", "-id"), SCAN_CAP, size)
         return
     probe = _probe(kind)
     seen: set[int] = set()
-    for offset in range(0, SCAN_CAP, BATCH):
-        batch = list(backends.recent(connection, kind, query.tokens, probe=probe, limit=BATCH, offset=offset))
+    for offset in range(0, SCAN_CAP, size):
+        batch = list(backends.recent(connection, kind, query.tokens, probe=probe, limit=size, offset=offset))
         seen.update(d.pk for d in batch)
         yield from batch
-        if len(batch) < BATCH:
+        if len(batch) < size:
             break
     older = backends.older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
     older = [pk for pk in older if pk not in seen]  # ties on the boundary time
-    for start in range(0, len(older), BATCH):
-        ids = older[start : start + BATCH]
+    for start in range(0, len(older), size):
+        ids = older[start : start + size]
         documents = Document.objects.only("id", "object_id", "text", "at").in_bulk(ids)
         yield from (documents[pk] for pk in ids if pk in documents)
 
@@ -201,11 +202,12 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
         hits.extend(h for h in pending if h.object_id in visible)
         pending.clear()
 
-    for document in _candidates(kind, query):
+    size = RESTRICTED_BATCH if restricted else BATCH
+    for document in _candidates(kind, query, size):
         if matches(document.text, query):
             pending.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
             # Visibility is checked a batch at a time; with nothing to check, stop at the window.
-            if len(pending) >= (BATCH if restricted else window - len(hits)):
+            if len(pending) >= (size if restricted else window - len(hits)):
                 flush()
                 if len(hits) >= window:
                     break
