@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
 from kefu.accounts.models import Department, User
@@ -50,3 +54,37 @@ def customer(db):  # type: ignore[no-untyped-def]
     c = Customer.objects.create(name="张伟", tier=Tier.VIP_GOLD, id_number="110101198001011234", persona="tiger")
     PhoneNumber.objects.create(customer=c, number="13812345678", is_primary=True)
     return c
+
+
+# ---------------------------------------------------------------- browser tests
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture
+def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright, closed after the test."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (make chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Callable[..., Any]:
+    """Open a page in a fresh context (own cookies/session), Chinese locale, laptop viewport."""
+
+    def make(*, timeout_ms: int = 10_000, width: int = 1366, height: int = 900) -> Any:
+        context = chromium.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+        context.set_default_timeout(timeout_ms)
+        return context.new_page()
+
+    return make

@@ -6,38 +6,14 @@ context (own session). Debian's chromium is used, never a downloaded one.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Person:
@@ -79,11 +55,11 @@ class Person:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser, cast, customer):
+def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, chromium, cast, customer):
     url = live_server.url
 
     # The agent records the complaint from the keyboard: autofocus on the name, Ctrl+Enter saves.
-    agent = Person(browser, url, "agent")
+    agent = Person(chromium, url, "agent")
     page = agent.page
     page.click("text=登记投诉")
     expect(page.locator("#id_complainant_name")).to_be_focused()
@@ -101,7 +77,7 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     expect(page.locator("#complaint")).to_contain_text("138****5678")
 
     # The intake desk (a handler) judges it valid.
-    handler = Person(browser, url, "handler")
+    handler = Person(chromium, url, "handler")
     handler.open_from_queue(number)
     assert "accept" in handler.actions() and "reject" in handler.actions()
     handler.page.evaluate("window.kefuSamePage = true")
@@ -110,8 +86,8 @@ def test_a_complaint_goes_from_intake_to_closed_by_clicking(live_server, browser
     assert handler.page.evaluate("window.kefuSamePage") is True  # htmx swapped the page body, no reload
 
     # Two supervisors open it at once; the first assigns, the second's stale form loses with a clear message.
-    supervisor = Person(browser, url, "supervisor")
-    approver = Person(browser, url, "supervisor2")
+    supervisor = Person(chromium, url, "supervisor")
+    approver = Person(chromium, url, "supervisor2")
     late = approver.open_from_queue(number)
     page = supervisor.open_from_queue(number)
     supervisor.open_action("assign")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,6 @@ from django.contrib.staticfiles import finders
 pytestmark = [pytest.mark.browser, pytest.mark.urls("kefu.front.tests.urls")]
 
 STATIC_DIR = Path(django_settings.BASE_DIR) / "kefu" / "static"
-CHROMIUM = os.environ.get("KEFU_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
@@ -37,19 +34,11 @@ def agent(django_user_model):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def browser_page(agent, live_server, served_static):  # type: ignore[no-untyped-def]
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (make chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page, live_server.url, errors
-        browser.close()
+def browser_page(agent, live_server, served_static, new_page):  # type: ignore[no-untyped-def]
+    page = new_page(width=1280, height=800)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, live_server.url, errors
 
 
 def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium is not installed"),
 ]
 
 
 @pytest.fixture
-def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-        # The first assist in a process loads the emotion model and the QA rules.
-        context.set_default_timeout(30_000)
-        try:
-            yield context.new_page()
-        finally:
-            browser.close()
+def page(new_page, live_server):  # type: ignore[no-untyped-def]
+    # The first assist in a process loads the emotion model and the QA rules.
+    return new_page(timeout_ms=30_000)
 
 
 def test_an_agent_follows_a_call_in_the_assist_panel(page, live_server, cast) -> None:  # type: ignore[no-untyped-def]
