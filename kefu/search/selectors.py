@@ -59,7 +59,6 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
-RESTRICTED_BATCH = 400  # … when most candidates will be dropped as not visible: fewer round trips
 MIN_PROBE = 2000  # newest documents per kind filtered first, at least (see _probe)
 PROBE_TTL = 300.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
@@ -202,12 +201,11 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
         hits.extend(h for h in pending if h.object_id in visible)
         pending.clear()
 
-    size = RESTRICTED_BATCH if restricted else BATCH
-    for document in _candidates(kind, query, size):
+    for document in _candidates(kind, query):
         if matches(document.text, query):
             pending.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
             # Visibility is checked a batch at a time; with nothing to check, stop at the window.
-            if len(pending) >= (size if restricted else window - len(hits)):
+            if len(pending) >= (BATCH if restricted else window - len(hits)):
                 flush()
                 if len(hits) >= window:
                     break
