@@ -168,6 +168,8 @@ def _candidates(kind: str, query: Query, size: int = BATCH) -> Iterator[Document
         yield from batch
         if len(batch) < size:
             break
+    if len(seen) >= SCAN_CAP:
+        return
     older = backends.older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
     older = [pk for pk in older if pk not in seen]  # ties on the boundary time
     for start in range(0, len(older), size):
