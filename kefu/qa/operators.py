@@ -13,6 +13,9 @@ phrase ids. That is what makes a 40-rule rulebook cost about one pass.
 from __future__ import annotations
 
 import re
+import re._compiler as _sre_compiler
+import re._constants as _sre_constants
+import re._parser as _sre_parser
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,8 +99,12 @@ class Context:
         key = (name, exhaustive)
         memo = self._memo.get(key)
         if memo is None:
-            memo = self.defs[key].eval(self)
+            node = self.defs[key]
+            memo = node.eval(self)
             self._memo[key] = memo
+            other = (name, not exhaustive)
+            if self.defs.get(other) is node:  # no any_of inside: one verdict serves both
+                self._memo[other] = memo
         return memo
 
     def emotion(self, turn: int) -> float:
@@ -222,6 +229,124 @@ class Phrases(Node):
         return Match(ok, turns)
 
 
+PREFIX_LEN = 3
+PREFIX_MAX = 400
+
+# A pattern item's possible starts: (text, complete) — complete when the text
+# is the whole of what the item matched, so what follows may extend it.
+_Starts = set[tuple[str, bool]]
+
+
+def _seq_starts(seq: Any) -> _Starts | None:
+    out: _Starts = {("", True)}
+    for code, av in seq:
+        growing = {s for s, complete in out if complete and len(s) < PREFIX_LEN}
+        if not growing:
+            break
+        item = _item_starts(code, av)
+        if item is None:  # cannot look further: what we have is a prefix only
+            return {(s, complete and s not in growing) for s, complete in out}
+        grown = {((s + t)[:PREFIX_LEN], complete and len(s + t) < PREFIX_LEN) for s in growing for t, complete in item}
+        out = {(s, c) for s, c in out if s not in growing or not c} | grown
+        if len(out) > PREFIX_MAX:
+            return None
+    return out
+
+
+def _item_starts(code: Any, av: Any) -> _Starts | None:
+    c = _sre_constants
+    if code is c.LITERAL:
+        return {(chr(av), True)}
+    if code is c.IN:
+        chars: set[str] = set()
+        for item, arg in av:
+            if item is c.LITERAL:
+                chars.add(chr(arg))
+            elif item is c.RANGE and arg[1] - arg[0] < 64:
+                chars.update(map(chr, range(arg[0], arg[1] + 1)))
+            else:  # NEGATE, CATEGORY (\d, \w), wide ranges
+                return None
+        return {(ch, True) for ch in chars}
+    if code is c.SUBPATTERN:
+        return _seq_starts(av[-1])
+    if code is c.BRANCH:
+        out: _Starts = set()
+        for branch in av[1]:
+            starts = _seq_starts(branch)
+            if starts is None:
+                return None
+            out |= starts
+        return out
+    if code in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, body = av
+        starts = _seq_starts(body)
+        if starts is None:
+            return None
+        once = starts if low == high == 1 else {(s, False) for s, _ in starts}  # more repeats may follow
+        return once | {("", True)} if low == 0 else once
+    if code is c.AT:  # ^ $ \b: zero-width
+        return {("", True)}
+    return None  # any character, lookarounds, group references
+
+
+def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings (up to three characters) one of which every match of
+    ``pattern`` starts with; None when there is no such small set (a match
+    may be empty, or start with any character).
+
+    These go into the rulebook's Aho-Corasick automaton, so :class:`Regex`
+    runs a pattern only on the turns where one of them occurs — the classic
+    literal prefilter: the same verdicts, without running e.g. the concrete-
+    time pattern over every agent turn of every call.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        starts = _seq_starts(_sre_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # re's private parser changed: do without the prefilter
+        return None
+    if not starts or any(not s for s, _ in starts):
+        return None
+    return frozenset(s for s, _ in starts)
+
+
+def _first_chars(seq: Any) -> set[str] | None:
+    """The characters every match of a parsed pattern starts with; None when
+    unknown or when it can match the empty string."""
+    starts = _seq_starts(seq)
+    if starts is None or any(not s for s, _ in starts):
+        return None
+    return {s[0] for s, _ in starts}
+
+
+def fast_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The same pattern, led by a lookahead on its possible first characters,
+    when Python's ``re`` cannot skip ahead by itself; None when it can.
+
+    ``re`` skips to candidate positions only for a pattern that starts with a
+    literal or an alternation of single literals; one such as
+    ``([0-9]+|一|两)(个)?(小时|天)|今天|明天`` is tried branch by branch at
+    every position. ``(?=[0-9一两今明])(?:…)`` matches exactly the same text
+    but rejects most positions with one character-class test: about 2.5×
+    faster on such patterns.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        if _sre_compiler._get_literal_prefix(parsed, pattern.flags)[0] or _sre_compiler._get_charset_prefix(parsed, pattern.flags):
+            return None  # re already skips ahead
+        if parsed.data and parsed.data[0][0] is _sre_constants.AT:
+            return None  # anchored: re tries few positions anyway
+        chars = _first_chars(parsed.data)
+        if not chars:
+            return None
+        lead = "".join(re.escape(ch) for ch in sorted(chars))
+        return re.compile(f"(?=[{lead}])(?:{pattern.pattern})", pattern.flags)
+    except Exception:  # re's private helpers changed, or inline flags: do without
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Regex(Node):
     """Regular expression on normalised turn text; a turn is dropped when an
@@ -231,15 +356,25 @@ class Regex(Node):
     exclude_ids: frozenset[int]
     exclude_re: re.Pattern[str] | None
     scope: Scope
+    # Phrase ids of literal_prefixes(pattern): a turn with none cannot match.
+    need_ids: frozenset[int] | None = None
+    fast: re.Pattern[str] | None = None  # fast_pattern(pattern)
 
-    def eval(self, ctx: Context) -> Match:
+    def eval(self, ctx: Context, skip: set[int] | None = None) -> Match:
+        """``skip``: turns already known to hold for an enclosing exhaustive
+        any_of, which need not be searched again."""
         if self.scope.within_seconds is not None and not ctx.prep.has_times:
             return NA
         norm = ctx.prep.norm
         hits = ctx.hits
-        search = self.pattern.search
+        search = (self.fast or self.pattern).search
+        need = self.need_ids
         turns = []
         for t in self.scope.turns(ctx.prep):
+            if need is not None and need.isdisjoint(hits[t]):
+                continue
+            if skip and t in skip:
+                continue
             text = norm[t]
             if not search(text):
                 continue
@@ -294,14 +429,18 @@ class AnyOf(Node):
     def eval(self, ctx: Context) -> Match:
         judged = []
         hits = []
+        covered: set[int] = set()  # exhaustive: turns already in the union
         for child in self.children:
-            m = child.eval(ctx)
+            # A regex need not search the turns already covered: once a child
+            # holds, the result is the union of the turns of those that hold.
+            m = child.eval(ctx, covered) if covered and type(child) is Regex else child.eval(ctx)
             if m.na:
                 continue
             if m.hit:
                 if not self.exhaustive:
                     return Match(True, m.turns)
                 hits.append(m)
+                covered.update(m.turns)
             judged.append(m)
         if not judged:
             return NA

@@ -526,7 +526,18 @@ class _Compiler:
     def regex(self, node: dict[str, Any]) -> op.Node:
         exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
         pattern = re.compile(node["regex"])
-        return op.Regex(pattern, self.ids(node.get("exclude", [])), exclude_re, self.scope(node))
+        return op.Regex(
+            pattern, self.ids(node.get("exclude", [])), exclude_re, self.scope(node), self.prefilter(pattern),
+            op.fast_pattern(pattern),
+        )
+
+    def prefilter(self, pattern: re.Pattern[str]) -> frozenset[int] | None:
+        """Phrase ids of the literals every match starts with (see
+        :func:`kefu.qa.operators.literal_prefixes`), found by the automaton."""
+        literals = op.literal_prefixes(pattern)
+        if literals is None or any(normalize(lit) != lit for lit in literals):
+            return None  # the automaton sees normalised phrases: only exact ones
+        return frozenset(self.phrase_ids.setdefault(lit, len(self.phrase_ids)) for lit in literals)
 
     def combine(self, node: dict[str, Any]) -> op.Node:
         if "all_of" in node:
@@ -665,7 +676,9 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
     defs: dict[tuple[str, bool], op.Node] = {}
     for name, node in (data.get("defs") or {}).items():
         defs[(name, False)] = comp.node(node)
-        defs[(name, True)] = comp.turn_sensitive(node)
+        exhaustive = comp.turn_sensitive(node)
+        # The same node when nothing in it short-circuits: one memo serves both.
+        defs[(name, True)] = defs[(name, False)] if exhaustive == defs[(name, False)] else exhaustive
     rules = []
     for raw in data["rules"]:
         rules.append(
