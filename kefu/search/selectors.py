@@ -60,7 +60,7 @@ KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
 MIN_PROBE = 2000  # newest documents per kind filtered first, at least (see _probe)
-PROBE_TTL = 300.0  # seconds
+PROBE_TTL = 600.0  # seconds
 SCAN_CAP = 2000  # candidates verified at most per kind and request
 RANK_WINDOW = 30  # verified hits ranked together; the rest is only counted as "more"
 SNIPPET_WIDTH = 80
@@ -139,7 +139,10 @@ def _probe(kind: str) -> int:
     now = time.monotonic()
     cached = _probes.get(key)
     if cached is None or now - cached[0] > PROBE_TTL:
-        cached = (now, max(MIN_PROBE, math.isqrt(Document.objects.filter(kind=kind).count() * RANK_WINDOW)))
+        documents = backends.estimated_count(connection, kind)
+        if documents is None:
+            documents = Document.objects.filter(kind=kind).count()
+        cached = (now, max(MIN_PROBE, math.isqrt(documents * RANK_WINDOW)))
         _probes[key] = cached
     return cached[1]
 
