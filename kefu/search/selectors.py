@@ -61,6 +61,8 @@ MAX_QUERY_LENGTH = 100
 BATCH = 100  # candidates fetched per round trip
 MIN_PROBE = 2000  # newest documents per kind filtered first, at least (see _probe)
 PROBE_TTL = 600.0  # seconds
+DENSE = 0.02  # share of matches in the first phase above which it is widened …
+WIDEN = 4  # … to this many times the documents, before the second phase
 SCAN_CAP = 2000  # candidates verified at most per kind and request
 RANK_WINDOW = 30  # verified hits ranked together; the rest is only counted as "more"
 SNIPPET_WIDTH = 80
@@ -173,6 +175,19 @@ def _candidates(kind: str, query: Query, size: int = BATCH) -> Iterator[Document
             break
     if len(seen) >= SCAN_CAP:
         return
+    if len(seen) >= probe * DENSE:
+        # Still reading, though the word is common: the caller drops most hits (a user who
+        # sees few complaints). The second phase would read every older match; walking
+        # further first is cheaper. Same order, so the first matches are the ones seen.
+        probe, wider = probe * WIDEN, list(seen)
+        for offset in range(len(wider), SCAN_CAP, size):
+            batch = list(backends.recent(connection, kind, query.tokens, probe=probe, limit=size, offset=offset))
+            seen.update(d.pk for d in batch)
+            yield from batch
+            if len(batch) < size:
+                break
+        if len(seen) >= SCAN_CAP:
+            return
     older = backends.older_ids(connection, kind, query.tokens, probe=probe, limit=SCAN_CAP - len(seen))
     older = [pk for pk in older if pk not in seen]  # ties on the boundary time
     for start in range(0, len(older), size):
