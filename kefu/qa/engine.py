@@ -68,11 +68,29 @@ class Scorecard:
         }
 
 
-def _evidence(prep: Prepared, turns: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
+def _evidence(
+    prep: Prepared, turns: tuple[int, ...], cache: dict[int, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], ...]:
+    """The first EVIDENCE_TURNS turns of a match (a match may name dozens).
+
+    With ``cache`` (one per scorecard) a turn's entry is built once and
+    shared by every hit that cites it: treat evidence as read-only.
+    """
     out = []
-    for t in [t for t in turns if 0 <= t < len(prep.turns)][:EVIDENCE_TURNS]:
-        turn = prep.turns[t]
-        out.append({"turn": t, "start": turn.start, "end": turn.end, "text": turn.text[:EVIDENCE_CHARS]})
+    all_turns = prep.turns
+    n = len(all_turns)
+    for t in turns:
+        entry = cache.get(t) if cache is not None else None
+        if entry is None:
+            if not 0 <= t < n:
+                continue
+            turn = all_turns[t]
+            entry = {"turn": t, "start": turn.start, "end": turn.end, "text": turn.text[:EVIDENCE_CHARS]}
+            if cache is not None:
+                cache[t] = entry
+        out.append(entry)
+        if len(out) == EVIDENCE_TURNS:
+            break
     return tuple(out)
 
 
@@ -191,6 +209,7 @@ class Engine:
         earned = possible = 0
         by_cat: dict[str, list[int]] = {}
         by_part: dict[str, list[int]] = {}
+        evidence: dict[int, dict[str, Any]] = {}
         critical: list[str] = []
         for rule in book.rules:
             outcome, match = judge(rule, ctx) if applicable else ("na", op.NA)
@@ -216,7 +235,7 @@ class Engine:
                         critical.append(rule.id)
             hits.append(
                 Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
-                    _evidence(prep, match.turns) if outcome != "na" else (), detail)
+                    _evidence(prep, match.turns, evidence) if outcome != "na" else (), detail)
             )
         if book.parts:
             score = _weighted_score(book, by_part)

@@ -45,7 +45,7 @@ NA = Match(False, _EMPTY, True)
 class Context:
     """Per-conversation state shared by all nodes of one rulebook."""
 
-    __slots__ = ("_emotions", "_index", "_memo", "automaton", "defs", "hits", "model", "prep")
+    __slots__ = ("_emotions", "_index", "_memo", "_scopes", "automaton", "defs", "hits", "model", "prep")
 
     def __init__(
         self,
@@ -64,6 +64,7 @@ class Context:
         self._emotions: list[float | None] = list(emotions) if emotions is not None else [None] * len(prep.norm)
         self.hits = hits if hits is not None else self._scan()
         self._index: tuple[dict[int, int], dict[str, int]] | None = None
+        self._scopes: dict[Scope, int] = {}
 
     def _scan(self) -> list[set[int]]:
         return scan(self.automaton, self.prep)
@@ -94,6 +95,18 @@ class Context:
         if self._index is None:
             self._build_masks()
         return self._index[1][speaker]  # type: ignore[index]
+
+    def scope_mask(self, scope: Scope) -> int:
+        """Bitmask of the turns in ``scope``, computed once per conversation."""
+        if scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None:
+            return self.speaker_mask(scope.speaker)
+        mask = self._scopes.get(scope)
+        if mask is None:
+            mask = 0
+            for t in scope.turns(self.prep):
+                mask |= 1 << t
+            self._scopes[scope] = mask
+        return mask
 
     def ref(self, name: str, exhaustive: bool = False) -> Match:
         key = (name, exhaustive)
@@ -198,20 +211,20 @@ class Phrases(Node):
     scope: Scope
 
     def eval(self, ctx: Context) -> Match:
-        if self.scope.within_seconds is not None and not ctx.prep.has_times:
-            return NA
         scope = self.scope
-        plain = scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None
-        if plain:
+        if scope.within_seconds is not None and not ctx.prep.has_times:
+            return NA
+        if scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None:
             allowed = ctx.speaker_mask(scope.speaker)
         else:
-            allowed = 0
-            for t in scope.turns(ctx.prep):
-                allowed |= 1 << t
+            allowed = ctx.scope_mask(scope)
         masks = ctx.masks
         hit_mask = 0
         found = 0
-        for pid in self.ids.intersection(masks):
+        ids = self.ids
+        # keys() & ids looks each id up in the dict; ids.intersection(dict)
+        # walks the dict instead — slower unless the phrase set is large.
+        for pid in (masks.keys() & ids) if len(ids) <= 100 else ids.intersection(masks):
             m = masks[pid] & allowed
             if m:
                 hit_mask |= m
@@ -310,6 +323,83 @@ def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(s for s, _ in starts)
 
 
+EXPAND_MAX = 1000
+
+
+def _expand_seq(seq: Any, leading: bool) -> set[str] | None:
+    out = {""}
+    for i, (code, av) in enumerate(seq):
+        item = _expand_item(code, av, leading and i == 0)
+        if item is None:
+            return None
+        out = {a + b for a in out for b in item}
+        if len(out) > EXPAND_MAX:
+            return None
+    return out
+
+
+def _expand_item(code: Any, av: Any, leading: bool) -> set[str] | None:
+    c = _sre_constants
+    if code is c.LITERAL:
+        return {chr(av)}
+    if code is c.IN:
+        starts = _item_starts(code, av)
+        return None if starts is None else {s for s, _ in starts}
+    if code is c.SUBPATTERN:
+        return _expand_seq(av[-1], leading)
+    if code is c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            strings = _expand_seq(branch, leading)
+            if strings is None:
+                return None
+            out |= strings
+        return out
+    if code in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, body = av
+        if high is c.MAXREPEAT:
+            # Only at the start of the match, where "B+ R occurs" is the same
+            # as "B R occurs" (the last B of the run and what follows).
+            if not leading or low < 1:
+                return None
+            high = low
+        if high > 6 or high - low > 3:
+            return None
+        once = _expand_seq(body, leading)
+        if once is None:
+            return None
+        out, layer = set(), {""}
+        for n in range(high + 1):
+            if n >= low:
+                out |= layer
+            if n < high:
+                layer = {a + b for a in layer for b in once}
+                if len(layer) > EXPAND_MAX:
+                    return None
+        return out
+    return None  # anchors, any character, negated classes, lookarounds
+
+
+def finite_strings(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The strings of which one occurs in a text exactly when ``pattern``
+    occurs in it — when there are few (≤ 1,000) and none is empty; else None.
+
+    Most rulebook patterns are alternations of literals, and a leading
+    ``[0-9]+`` occurs exactly where one digit followed by the rest does, so
+    such a pattern becomes a set of phrases for the rulebook's one
+    Aho-Corasick pass, and :class:`Regex` need not run it at all.
+    """
+    if pattern.flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE):
+        return None
+    try:
+        strings = _expand_seq(_sre_parser.parse(pattern.pattern, pattern.flags).data, True)
+    except Exception:  # re's private parser changed: do without
+        return None
+    if not strings or "" in strings:
+        return None
+    return frozenset(strings)
+
+
 def _first_chars(seq: Any) -> set[str] | None:
     """The characters every match of a parsed pattern starts with; None when
     unknown or when it can match the empty string."""
@@ -356,9 +446,11 @@ class Regex(Node):
     exclude_ids: frozenset[int]
     exclude_re: re.Pattern[str] | None
     scope: Scope
-    # Phrase ids of literal_prefixes(pattern): a turn with none cannot match.
+    # Phrase ids of literal_prefixes(pattern): a turn with none cannot match;
+    # with ``exact``, of finite_strings(pattern): a turn with one matches.
     need_ids: frozenset[int] | None = None
     fast: re.Pattern[str] | None = None  # fast_pattern(pattern)
+    exact: bool = False
 
     def eval(self, ctx: Context, skip: set[int] | None = None) -> Match:
         """``skip``: turns already known to hold for an enclosing exhaustive
@@ -369,14 +461,25 @@ class Regex(Node):
         hits = ctx.hits
         search = (self.fast or self.pattern).search
         need = self.need_ids
+        exact = self.exact
+        candidates: Sequence[int]
+        if exact:  # the turns holding one of the strings, from the phrase masks
+            masks = ctx.masks
+            mask = 0
+            for pid in masks.keys() & need:  # type: ignore[operator]
+                mask |= masks[pid]
+            candidates = _bits(mask & ctx.scope_mask(self.scope)) if mask else _EMPTY
+            need = None
+        else:
+            candidates = self.scope.turns(ctx.prep)
         turns = []
-        for t in self.scope.turns(ctx.prep):
+        for t in candidates:
             if need is not None and need.isdisjoint(hits[t]):
                 continue
             if skip and t in skip:
                 continue
             text = norm[t]
-            if not search(text):
+            if not exact and not search(text):
                 continue
             if self.exclude_ids and hits[t] & self.exclude_ids:
                 continue
@@ -504,12 +607,23 @@ class Near(Node):
         if target.na:
             return NA
         targets = sorted(target.turns)
-        satisfied = [a for a in anchor.turns if self._first_close(a, targets) is not None]
+        # For each anchor, the first target within its window (a bisection).
+        n = len(targets)
+        low_off, high_off = self._offsets()
+        close: dict[int, int] = {}  # satisfied anchor → its first close target
+        for a in anchor.turns:
+            i = bisect_left(targets, a + low_off)
+            if i < n and targets[i] <= a + high_off:
+                close[a] = targets[i]
         if self.every:
-            missing = tuple(a for a in anchor.turns if a not in satisfied)
-            return Match(not missing, missing or tuple(satisfied))
-        evidence = tuple(sorted({t for a in satisfied if (t := self._first_close(a, targets)) is not None}))
-        return Match(bool(satisfied), evidence or anchor.turns)
+            missing = tuple(a for a in anchor.turns if a not in close)
+            return Match(not missing, missing or tuple(close))
+        evidence = tuple(sorted(set(close.values())))
+        return Match(bool(close), evidence or anchor.turns)
+
+    def _offsets(self) -> tuple[int, int]:
+        low, high = self._window(0)
+        return low, high
 
     def _window(self, a: int) -> tuple[int, int]:
         if self.relation == "after":
@@ -518,10 +632,6 @@ class Near(Node):
             return a - self.within, a
         return a - self.within, a + self.within
 
-    def _first_close(self, a: int, targets: list[int]) -> int | None:
-        low, high = self._window(a)
-        i = bisect_left(targets, low)
-        return targets[i] if i < len(targets) and targets[i] <= high else None
 
 
 # --- timing ---------------------------------------------------------------------------

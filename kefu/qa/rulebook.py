@@ -526,15 +526,16 @@ class _Compiler:
     def regex(self, node: dict[str, Any]) -> op.Node:
         exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
         pattern = re.compile(node["regex"])
-        return op.Regex(
-            pattern, self.ids(node.get("exclude", [])), exclude_re, self.scope(node), self.prefilter(pattern),
-            op.fast_pattern(pattern),
-        )
+        exclude = self.ids(node.get("exclude", []))
+        exact = self.literal_ids(op.finite_strings(pattern))
+        if exact is not None:  # a set of phrases: the automaton does the work
+            return op.Regex(pattern, exclude, exclude_re, self.scope(node), exact, None, True)
+        prefixes = self.literal_ids(op.literal_prefixes(pattern))
+        return op.Regex(pattern, exclude, exclude_re, self.scope(node), prefixes, op.fast_pattern(pattern))
 
-    def prefilter(self, pattern: re.Pattern[str]) -> frozenset[int] | None:
-        """Phrase ids of the literals every match starts with (see
-        :func:`kefu.qa.operators.literal_prefixes`), found by the automaton."""
-        literals = op.literal_prefixes(pattern)
+    def literal_ids(self, literals: frozenset[str] | None) -> frozenset[int] | None:
+        """Phrase ids for literals a pattern's matches start with or consist
+        of, found by the automaton (see :class:`kefu.qa.operators.Regex`)."""
         if literals is None or any(normalize(lit) != lit for lit in literals):
             return None  # the automaton sees normalised phrases: only exact ones
         return frozenset(self.phrase_ids.setdefault(lit, len(self.phrase_ids)) for lit in literals)
