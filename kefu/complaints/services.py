@@ -112,6 +112,23 @@ def _choices(values: list[str] | None, choices: type, *, field: str) -> list[str
     return result
 
 
+def _validated(checks: dict[str, Callable[[], Any]], *, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run every check and return the cleaned values, or raise one InvalidInput naming every bad field.
+
+    ``errors`` carries field errors found by checks that are not simple callables.
+    """
+    found = dict(errors or {})
+    values: dict[str, Any] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except InvalidInput as exc:
+            found.update(exc.errors)
+    if found:
+        raise InvalidInput(_("Please correct the errors below."), errors=found)
+    return values
+
+
 def _priority(*, severity: str, regulator: bool, repeat: bool, customer: Customer | None) -> int:
     """Higher is handled first: regulator and repeat complaints, severity, VIP tier."""
     tier = TIER_RANK.get(customer.tier, 0) if customer is not None else 0
@@ -288,25 +305,6 @@ def complaint_record(
     """Record the complaint form (complaint.process.record) and start its SLA clocks."""
     _check_cap(actor, Cap.COMPLAINT_RECORD)
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    for field, value, required, max_length in (
-        ("complainant_name", complainant_name, True, 60),
-        ("subject", subject, True, 120),
-        ("content", content, True, None),
-        ("demands", demands, False, None),
-    ):
-        try:
-            values[field] = _text(value, field=field, required=required, max_length=max_length)
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-    try:
-        values["channel"] = _choice(channel, Channel, field="channel", blank=False)
-        values["severity"] = _choice(severity or Severity.NORMAL, Severity, field="severity", blank=False)
-        values["cause"] = _choice(cause, Cause, field="cause")
-        values["hotspot"] = _choice(hotspot, Hotspot, field="hotspot")
-        values["needs"] = _choices(needs, Need, field="needs")
-    except InvalidInput as exc:
-        errors.update(exc.errors)
     phone = digits_only(complainant_phone or "")
     if complainant_phone and not 5 <= len(phone) <= 20:
         errors["complainant_phone"] = _("Enter a valid phone number.")
@@ -316,8 +314,20 @@ def complaint_record(
         errors["received_at"] = _("The time cannot be in the future.")
     elif received < now - timedelta(days=MAX_BACKDATE_DAYS):
         errors["received_at"] = _("The time cannot be more than a year ago.")
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    values = _validated(
+        {
+            "complainant_name": lambda: _text(complainant_name, field="complainant_name", required=True, max_length=60),
+            "subject": lambda: _text(subject, field="subject", required=True, max_length=120),
+            "content": lambda: _text(content, field="content", required=True),
+            "demands": lambda: _text(demands, field="demands"),
+            "channel": lambda: _choice(channel, Channel, field="channel", blank=False),
+            "severity": lambda: _choice(severity or Severity.NORMAL, Severity, field="severity", blank=False),
+            "cause": lambda: _choice(cause, Cause, field="cause"),
+            "hotspot": lambda: _choice(hotspot, Hotspot, field="hotspot"),
+            "needs": lambda: _choices(needs, Need, field="needs"),
+        },
+        errors=errors,
+    )
 
     regulator = values["channel"] in REGULATOR_CHANNELS
     complaint = Complaint(
@@ -450,23 +460,15 @@ def complaint_analyse(
 ) -> Complaint:
     """Record the cause and the person responsible (complaint.process.cause)."""
     _check_handler(complaint, actor)
-    errors: dict[str, str] = {}
-    try:
-        analysis = _text(analysis, field="analysis", required=True)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-    try:
-        cause = _choice(cause, Cause, field="cause", blank=False)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
-    changes: dict[str, Any] = {
-        "cause_analysis": analysis,
-        "cause": cause,
-        "cause_category": CAUSE_CATEGORY[Cause(cause)],
-        "responsible_person": _text(responsible_person, field="responsible_person", max_length=60),
-    }
+    changes: dict[str, Any] = _validated(
+        {
+            "cause_analysis": lambda: _text(analysis, field="analysis", required=True),
+            "cause": lambda: _choice(cause, Cause, field="cause", blank=False),
+            "responsible_person": lambda: _text(responsible_person, field="responsible_person", max_length=60),
+        }
+    )
+    cause = changes["cause"]
+    changes["cause_category"] = CAUSE_CATEGORY[Cause(cause)]
     if responsible_department is not None:
         changes["responsible_department"] = responsible_department
     earlier = None if complaint.is_repeat else _find_earlier(complaint=complaint, cause=cause, now=timezone.now())
@@ -502,28 +504,21 @@ def complaint_propose(
 ) -> Complaint:
     """Propose a remedy for approval (complaint.process.proposal, complaint.remedies)."""
     _check_handler(complaint, actor)
-    errors: dict[str, str] = {}
-    for check in (
-        lambda: _choice(remedy, Remedy, field="remedy", blank=False),
-        lambda: _text(plan, field="plan", required=True),
-        lambda: _amount(amount),
-    ):
-        try:
-            check()
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
-    value = _amount(amount)
-    clean_plan = _text(plan, field="plan", required=True)
+    proposal = _validated(
+        {
+            "remedy": lambda: _choice(remedy, Remedy, field="remedy", blank=False),
+            "plan": lambda: _text(plan, field="plan", required=True),
+            "amount": lambda: _amount(amount),
+        }
+    )
     complaint = _transition(
         complaint=complaint,
         action=Action.PROPOSE,
         actor=actor,
         expected_version=expected_version,
-        data={"remedy": remedy, "amount": str(value), "plan": clean_plan},
+        data={**proposal, "amount": str(proposal["amount"])},
     )
-    Proposal.objects.create(complaint=complaint, remedy=remedy, amount=value, plan=clean_plan, proposed_by=actor)
+    Proposal.objects.create(complaint=complaint, proposed_by=actor, **proposal)
     return complaint
 
 
@@ -617,29 +612,20 @@ def complaint_implement(
 ) -> Complaint:
     """Record the implementation, how the customer was told, any penalty and their feedback."""
     _check_handler(complaint, actor)
-    errors: dict[str, str] = {}
-    try:
-        what_was_done = _text(what_was_done, field="what_was_done", required=True)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-    try:
-        notified_via = _choice(notified_via, ContactMethod, field="notified_via", blank=False)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    changes = _validated(
+        {
+            "implementation_note": lambda: _text(what_was_done, field="what_was_done", required=True),
+            "notified_via": lambda: _choice(notified_via, ContactMethod, field="notified_via", blank=False),
+            "penalty": lambda: _text(penalty, field="penalty", max_length=200),
+            "customer_feedback": lambda: _text(customer_feedback, field="customer_feedback"),
+        }
+    )
     return _transition(
         complaint=complaint,
         action=Action.IMPLEMENT,
         actor=actor,
         expected_version=expected_version,
-        changes={
-            "implementation_note": what_was_done,
-            "notified_via": notified_via,
-            "notified_at": timezone.now(),
-            "penalty": _text(penalty, field="penalty", max_length=200),
-            "customer_feedback": _text(customer_feedback, field="customer_feedback"),
-        },
+        changes={**changes, "notified_at": timezone.now()},
     )
 
 
@@ -661,25 +647,25 @@ def complaint_follow_up(
 ) -> Complaint:
     """Record the follow-up visit. A dissatisfied customer reopens the complaint as a repeat."""
     errors: dict[str, str] = {}
-    try:
-        method = _choice(method, ContactMethod, field="method", blank=False)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         errors["satisfaction"] = _("Choose a satisfaction from 1 to 5.")
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    values = _validated(
+        {
+            "method": lambda: _choice(method, ContactMethod, field="method", blank=False),
+            "anything_else": lambda: _text(anything_else, field="anything_else"),
+            "note": lambda: _text(note, field="note"),
+        },
+        errors=errors,
+    )
     follow_up = FollowUp(
         complaint=complaint,
-        method=method,
         done=bool(done),
         helped=bool(helped),
         satisfaction=satisfaction,
-        anything_else=_text(anything_else, field="anything_else"),
-        note=_text(note, field="note"),
         by=actor,
+        **values,
     )
-    data = {"method": method, "done": follow_up.done, "helped": follow_up.helped, "satisfaction": satisfaction}
+    data = {"method": follow_up.method, "done": follow_up.done, "helped": follow_up.helped, "satisfaction": satisfaction}
     if follow_up.satisfied:
         complaint = _transition(
             complaint=complaint, action=Action.FOLLOW_UP, actor=actor, expected_version=expected_version, data=data,
@@ -757,15 +743,7 @@ def complaint_classify(
     unknown = set(fields) - set(validators)
     if unknown:
         raise InvalidInput(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    errors: dict[str, str] = {}
-    changes: dict[str, Any] = {}
-    for name, value in fields.items():
-        try:
-            changes[name] = validators[name](value)
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    changes = _validated({name: functools.partial(validators[name], value) for name, value in fields.items()})
     if "severity" in changes:
         changes["priority"] = _priority(
             severity=changes["severity"], regulator=complaint.is_regulator, repeat=complaint.is_repeat,

@@ -68,8 +68,8 @@ def test_recording_numbers_the_complaint_normalises_text_and_starts_the_clocks(c
 
 def test_recording_rejects_missing_fields_with_messages_and_writes_nothing(cast):
     with pytest.raises(InvalidInput) as info:
-        record(cast, subject="  ", channel="carrier-pigeon")
-    assert set(info.value.errors) == {"subject", "channel"}
+        record(cast, subject="  ", channel="carrier-pigeon", severity="apocalyptic", complainant_phone="12")
+    assert set(info.value.errors) == {"subject", "channel", "severity", "complainant_phone"}
     assert Complaint.objects.count() == 0
 
 
