@@ -211,8 +211,18 @@ class Engine:
         by_part: dict[str, list[int]] = {}
         evidence: dict[int, dict[str, Any]] = {}
         critical: list[str] = []
+        judged: dict[str, tuple[str, op.Match]] = {}
         for rule in book.rules:
-            outcome, match = judge(rule, ctx) if applicable else ("na", op.NA)
+            if not applicable:
+                outcome, match = "na", op.NA
+            elif rule.counted_in in judged:
+                # The same detection as a channel rule judged whenever this
+                # one applies (see compose_rulebooks): its verdict, not a rerun.
+                cond = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
+                outcome, match = ("na", op.NA) if cond is not None and (cond.na or not cond.hit) else judged[rule.counted_in]
+            else:
+                outcome, match = judge(rule, ctx)
+                judged[rule.id] = (outcome, match)
             points = 0
             detail = match.detail
             if outcome != "na" and rule.counted_in:

@@ -64,7 +64,7 @@ class Context:
         self._emotions: list[float | None] = list(emotions) if emotions is not None else [None] * len(prep.norm)
         self.hits = hits if hits is not None else self._scan()
         self._index: tuple[dict[int, int], dict[str, int]] | None = None
-        self._scopes: dict[Scope, int] = {}
+        self._scopes: dict[int, int] = {}  # id(scope) → turn mask
 
     def _scan(self) -> list[set[int]]:
         return scan(self.automaton, self.prep)
@@ -97,15 +97,17 @@ class Context:
         return self._index[1][speaker]  # type: ignore[index]
 
     def scope_mask(self, scope: Scope) -> int:
-        """Bitmask of the turns in ``scope``, computed once per conversation."""
-        if scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None:
-            return self.speaker_mask(scope.speaker)
-        mask = self._scopes.get(scope)
+        """Bitmask of the turns in ``scope``, computed once per conversation
+        (keyed by identity: a compiled rulebook's scopes live as long as it)."""
+        mask = self._scopes.get(id(scope))
         if mask is None:
-            mask = 0
-            for t in scope.turns(self.prep):
-                mask |= 1 << t
-            self._scopes[scope] = mask
+            if scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None:
+                mask = self.speaker_mask(scope.speaker)
+            else:
+                mask = 0
+                for t in scope.turns(self.prep):
+                    mask |= 1 << t
+            self._scopes[id(scope)] = mask
         return mask
 
     def ref(self, name: str, exhaustive: bool = False) -> Match:
@@ -214,10 +216,7 @@ class Phrases(Node):
         scope = self.scope
         if scope.within_seconds is not None and not ctx.prep.has_times:
             return NA
-        if scope.first is None and scope.last is None and scope.within_seconds is None and scope.after_turn is None:
-            allowed = ctx.speaker_mask(scope.speaker)
-        else:
-            allowed = ctx.scope_mask(scope)
+        allowed = ctx.scope_mask(scope)
         masks = ctx.masks
         hit_mask = 0
         found = 0

@@ -530,8 +530,10 @@ class _Compiler:
         exact = self.literal_ids(op.finite_strings(pattern))
         if exact is not None:  # a set of phrases: the automaton does the work
             return op.Regex(pattern, exclude, exclude_re, self.scope(node), exact, None, True)
-        prefixes = self.literal_ids(op.literal_prefixes(pattern))
-        return op.Regex(pattern, exclude, exclude_re, self.scope(node), prefixes, op.fast_pattern(pattern))
+        prefixes = op.literal_prefixes(pattern)
+        if prefixes is not None and min(map(len, prefixes)) < 2:
+            prefixes = None  # single characters (digits) would match everywhere: not worth a phrase
+        return op.Regex(pattern, exclude, exclude_re, self.scope(node), self.literal_ids(prefixes), op.fast_pattern(pattern))
 
     def literal_ids(self, literals: frozenset[str] | None) -> frozenset[int] | None:
         """Phrase ids for literals a pattern's matches start with or consist
