@@ -3,13 +3,22 @@
 Batch scoring::
 
     from kefu.qa import Engine
-    card = Engine("hotline").score(conversation_dict)   # or Engine() to pick by channel
-    card.score, card.passed, card.critical, card.to_dict()
+    card = Engine().score(conversation_dict)   # by channel: hotline+complaint, chat+complaint, …
+    card.score, card.passed, card.critical, card.complaint_detected, card.to_dict()
+    Engine("hotline").score(conversation_dict) # exactly the rulebook named
+
+Default scoring uses the conversation's channel rulebook *plus* the
+complaint-handling rules (six steps, 化解怒气, 十种错误, 道歉不等于认错,
+technique.*), which apply only when a complaint is detected: compiled once
+into one rulebook (``card.rulebook == "hotline+complaint"``), they then carry
+25 % of the 0–100 score and the channel's rules 75 % (a plain consultation is
+scored exactly as by the channel rulebook alone); a fault both rulebooks
+check is deducted once. See "Composition" in :mod:`kefu.qa.rulebook`.
 
 Live, turn-by-turn checking (agent assist), well under 2 ms per turn::
 
     from kefu.qa import LiveSession
-    session = LiveSession("hotline")
+    session = LiveSession()                  # what Engine() uses for hotline calls
     for turn in stream:                      # {"speaker", "text", "start"?, "end"?}
         for alert in session.add_turn(turn): # prohibitions broken by this turn
             show(alert.title, alert.suggest)
