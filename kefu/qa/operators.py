@@ -45,7 +45,7 @@ NA = Match(False, _EMPTY, True)
 class Context:
     """Per-conversation state shared by all nodes of one rulebook."""
 
-    __slots__ = ("_emotions", "_index", "_memo", "_scopes", "automaton", "defs", "hits", "model", "prep")
+    __slots__ = ("_emotions", "_gaps", "_index", "_memo", "_scopes", "automaton", "defs", "hits", "model", "prep")
 
     def __init__(
         self,
@@ -65,6 +65,7 @@ class Context:
         self.hits = hits if hits is not None else self._scan()
         self._index: tuple[dict[int, int], dict[str, int]] | None = None
         self._scopes: dict[int, int] = {}  # id(scope) → turn mask
+        self._gaps: list[tuple[float, float, int]] | None = None
 
     def _scan(self) -> list[set[int]]:
         return scan(self.automaton, self.prep)
@@ -136,8 +137,37 @@ class Context:
             self._emotions[turn] = value
         return value
 
+    def gaps(self) -> list[tuple[float, float, int]]:
+        """Every pause between turns and every hold, as (length in seconds,
+        start time, index of the turn after it): turn gaps in turn order, then
+        holds. Found once per conversation, since a rulebook has several
+        silence checks that differ only in the length that counts."""
+        if self._gaps is None:
+            self._gaps = _all_gaps(self.prep)
+        return self._gaps
+
     def known_emotions(self) -> dict[int, float]:
         return {t: v for t, v in enumerate(self._emotions) if v is not None}
+
+
+def _all_gaps(prep: Prepared) -> list[tuple[float, float, int]]:
+    gaps: list[tuple[float, float, int]] = []
+    last_end: float | None = None
+    for i, turn in enumerate(prep.turns):
+        if turn.start is not None and last_end is not None:
+            gaps.append((turn.start - last_end, last_end, i))
+        end = turn.end if turn.end is not None else turn.start
+        if end is not None:
+            last_end = end if last_end is None else max(last_end, end)
+    hold_start: float | None = None
+    for event in prep.conv.events:
+        if event.type == "hold_start":
+            hold_start = event.at
+        elif event.type == "hold_end" and hold_start is not None:
+            after = next((i for i, t in enumerate(prep.turns) if t.start is not None and t.start >= event.at), len(prep.turns) - 1)
+            gaps.append((event.at - hold_start, hold_start, after))
+            hold_start = None
+    return gaps
 
 
 def scan(automaton: Any, prep: Prepared) -> list[set[int]]:
@@ -686,25 +716,10 @@ class Silence(Node):
     lookback: int = 1
 
     def _gaps(self, ctx: Context) -> list[tuple[float, int]]:
-        prep = ctx.prep
-        gaps: list[tuple[float, int]] = []  # (gap start time, index of turn after the gap)
-        last_end: float | None = None
-        for i, turn in enumerate(prep.turns):
-            if turn.start is not None and last_end is not None and turn.start - last_end >= self.min_seconds:
-                gaps.append((last_end, i))
-            end = turn.end if turn.end is not None else turn.start
-            if end is not None:
-                last_end = end if last_end is None else max(last_end, end)
-        hold_start: float | None = None
-        for event in prep.conv.events:
-            if event.type == "hold_start":
-                hold_start = event.at
-            elif event.type == "hold_end" and hold_start is not None:
-                if event.at - hold_start >= self.min_seconds:
-                    after = next((i for i, t in enumerate(prep.turns) if t.start is not None and t.start >= event.at), len(prep.turns) - 1)
-                    gaps.append((hold_start, after))
-                hold_start = None
-        return gaps
+        """(gap start time, index of turn after the gap) of the gaps at least
+        ``min_seconds`` long."""
+        low = self.min_seconds
+        return [(start, after) for length, start, after in ctx.gaps() if length >= low]
 
     def _announced(self, ctx: Context, gap_start: float, after: int) -> bool:
         prep = ctx.prep
