@@ -723,8 +723,21 @@ class Silence(Node):
 
     def _announced(self, ctx: Context, gap_start: float, after: int) -> bool:
         prep = ctx.prep
-        before = [i for i in prep.by_speaker["agent"] if i < after and (prep.turns[i].start or 0.0) <= gap_start]
-        return any(ctx.hits[i] & self.announce_ids for i in before[-self.lookback :])
+        turns = prep.turns
+        agent = prep.by_speaker["agent"]
+        lookback = self.lookback
+        if lookback < 1:  # [-0:] is every earlier agent turn
+            before = [i for i in agent if i < after and (turns[i].start or 0.0) <= gap_start]
+        else:
+            # The last ``lookback`` agent turns before the gap, found from the
+            # end: a gap late in a long call need not filter the whole call.
+            before = []
+            for i in reversed(agent):
+                if i < after and (turns[i].start or 0.0) <= gap_start:
+                    before.append(i)
+                    if len(before) == lookback:
+                        break
+        return any(ctx.hits[i] & self.announce_ids for i in before)
 
     def eval(self, ctx: Context) -> Match:
         if not ctx.prep.has_times and not ctx.prep.conv.events:
