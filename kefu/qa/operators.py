@@ -259,23 +259,26 @@ class Phrases(Node):
             return NA
         allowed = ctx.scope_mask(scope)
         masks = ctx.masks
-        hit_mask = 0
-        found = 0
         ids = self.ids
         # keys() & ids looks each id up in the dict; ids.intersection(dict)
         # walks the dict instead — slower unless the phrase set is large.
-        for pid in (masks.keys() & ids) if len(ids) <= 100 else ids.intersection(masks):
+        present = (masks.keys() & ids) if len(ids) <= 100 else ids.intersection(masks)
+        mode = self.mode
+        hit_mask = 0
+        if mode == "any" or mode == "none":
+            # Only the union matters: scope it once, not phrase by phrase.
+            for pid in present:
+                hit_mask |= masks[pid]
+            turns = _bits(hit_mask & allowed)
+            return Match(bool(turns) if mode == "any" else not turns, turns)
+        found = 0
+        for pid in present:
             m = masks[pid] & allowed
             if m:
                 hit_mask |= m
                 found += 1
         turns = _bits(hit_mask)
-        mode = self.mode
-        if mode == "any":
-            ok = bool(turns)
-        elif mode == "none":
-            ok = not turns
-        elif mode == "all":
+        if mode == "all":
             ok = found == len(self.ids)
         else:
             ok = found >= self.n
@@ -649,7 +652,14 @@ class Near(Node):
         targets = sorted(target.turns)
         # For each anchor, the first target within its window (a bisection).
         n = len(targets)
-        low_off, high_off = self._offsets()
+        within = self.within
+        relation = self.relation
+        if relation == "after":
+            low_off, high_off = 0, within
+        elif relation == "before":
+            low_off, high_off = -within, 0
+        else:
+            low_off, high_off = -within, within
         close: dict[int, int] = {}  # satisfied anchor → its first close target
         for a in anchor.turns:
             i = bisect_left(targets, a + low_off)
@@ -660,17 +670,6 @@ class Near(Node):
             return Match(not missing, missing or tuple(close))
         evidence = tuple(sorted(set(close.values())))
         return Match(bool(close), evidence or anchor.turns)
-
-    def _offsets(self) -> tuple[int, int]:
-        low, high = self._window(0)
-        return low, high
-
-    def _window(self, a: int) -> tuple[int, int]:
-        if self.relation == "after":
-            return a, a + self.within
-        if self.relation == "before":
-            return a - self.within, a
-        return a - self.within, a + self.within
 
 
 
