@@ -151,6 +151,49 @@ def complaint_detected(book: Rulebook, ctx: op.Context) -> bool | None:
     return None
 
 
+_NO_RULES: frozenset[int] = frozenset()
+# Per composed rulebook (keyed by its rules tuple, kept alive alongside): for
+# each added part, the gate's name and the indexes of the rules that part's
+# gate guards.
+_GATED: dict[int, tuple[tuple[Rule, ...], tuple[tuple[str, frozenset[int]], ...]]] = {}
+
+
+def _gated_rules(book: Rulebook) -> tuple[tuple[str, frozenset[int]], ...]:
+    cached = _GATED.get(id(book.rules))
+    if cached is not None and cached[0] is book.rules:
+        return cached[1]
+    out = []
+    for part in book.parts:
+        gate = op.Ref(part.gate)
+        out.append((part.gate, frozenset(i for i, rule in enumerate(book.rules) if _guarded_by(rule, gate))))
+    result = tuple(out)
+    _GATED[id(book.rules)] = (book.rules, result)
+    return result
+
+
+def _guarded_by(rule: Rule, gate: op.Ref) -> bool:
+    # compose_rulebooks gives an added rule ``ref: gate`` or
+    # ``all_of: [ref: gate, its own]``: either is n/a whenever the gate does
+    # not hold (all_of stops at its first child).
+    cond = rule.applies_when
+    if cond == gate:
+        return True
+    return isinstance(cond, op.AllOf) and bool(cond.children) and cond.children[0] == gate
+
+
+def _closed_rules(book: Rulebook, ctx: op.Context) -> frozenset[int]:
+    """Indexes of the rules of added parts whose gate does not hold (no
+    complaint): n/a without evaluating each rule's condition. The gate is
+    judged here once; complaint_detected reads the same memoised verdict."""
+    if not book.parts:
+        return _NO_RULES
+    closed: set[int] = set()
+    for gate, rules in _gated_rules(book):
+        if not _holds(ctx.ref(gate)):
+            closed |= rules
+    return frozenset(closed)
+
+
 def _weighted_score(book: Rulebook, by_part: dict[str, list[int]]) -> int:
     """A composed rulebook's score: each added part that applied carries its
     weight (percent), the channel's rules the rest; a part with nothing
@@ -212,8 +255,9 @@ class Engine:
         evidence: dict[int, dict[str, Any]] = {}
         critical: list[str] = []
         judged: dict[str, tuple[str, op.Match]] = {}
-        for rule in book.rules:
-            if not applicable:
+        closed = _closed_rules(book, ctx) if applicable else _NO_RULES
+        for i, rule in enumerate(book.rules):
+            if not applicable or i in closed:
                 outcome, match = "na", op.NA
             elif rule.counted_in in judged:
                 # The same detection as a channel rule judged whenever this
