@@ -88,6 +88,7 @@ class CustomerForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, customer: Customer | None = None, **kwargs: Any) -> None:
         if customer is not None:
@@ -102,6 +103,7 @@ class CustomerForm(forms.Form):
                     "account_manager": customer.account_manager_id,
                     "address": customer.address,
                     "note": customer.note,
+                    "version": customer.version,
                 },
             )
         super().__init__(*args, **kwargs)
@@ -109,6 +111,7 @@ class CustomerForm(forms.Form):
         self.fields["account_manager"].queryset = _staff_with_role(Role.ACCOUNT_MANAGER, Role.MANAGER)
         if customer is None:
             del self.fields["remove_phones"]
+            del self.fields["version"]
             return
         self.fields["add_phones"].label = _("Add phone numbers")
         self.fields["id_number"].label = _("New ID number")
@@ -149,6 +152,8 @@ class ContactForm(forms.Form):
                 # Typing the number shows who is calling (the page still works without htmx).
                 "hx-get": reverse_lazy("contacts:lookup"),
                 "hx-trigger": "input changed delay:250ms",
+                # A slow answer for a half-typed number must never overwrite the full number's.
+                "hx-sync": "this:replace",
                 "hx-target": "#caller",
                 "hx-swap": "outerHTML",
             }

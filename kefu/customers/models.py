@@ -28,6 +28,7 @@ class Customer(models.Model):  # 客户
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)  # optimistic concurrency for profile edits
 
     class Meta:
         verbose_name = _("customer")

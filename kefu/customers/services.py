@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from kefu.accounts.roles import Cap
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
-from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.textnorm import to_simplified
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -136,8 +137,9 @@ def customer_update(
     new_id_number: str = "",
     add_phones: Iterable[str] = (),
     remove_phone_ids: Iterable[int] = (),
+    expected_version: int | None = None,
 ) -> Customer:
-    """Update the profile.
+    """Update the profile; a stale ``expected_version`` (someone saved in between) is a ``Conflict``.
 
     The ID number and the phone numbers are write-only here, so that editing a
     profile never shows them in full: ``new_id_number`` replaces the ID number
@@ -159,6 +161,11 @@ def customer_update(
     numbers = _clean_phones(add_phones, errors, "add_phones")
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    version = customer.version if expected_version is None else expected_version
+    # Claim the edit with a conditional bump (one winner), then save normally so receivers still run.
+    if not Customer.objects.filter(pk=customer.pk, version=version).update(version=F("version") + 1):
+        raise Conflict(_("Someone else saved this profile in the meantime. Reload to see their changes."))
+    customer.version = version + 1
     customer.name = name
     customer.tier = tier
     customer.segment = _clean_text(segment, max_length=40)

@@ -186,6 +186,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 new_id_number=data["id_number"],
                 add_phones=form.phone_list(),
                 remove_phone_ids=[p.pk for p in data["remove_phones"]],
+                expected_version=data["version"],
             )
         except ServiceError as exc:
             _apply_errors(form, exc)

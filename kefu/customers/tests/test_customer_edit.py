@@ -22,6 +22,7 @@ def _form(customer, **changes):
         "note": "",
         "id_number": "",
         "add_phones": "",
+        "version": customer.version,
     }
     data.update(changes)
     return data
@@ -111,3 +112,16 @@ def test_an_account_manager_creates_a_customer(client, account_manager):
     assert response["Location"] == reverse("customers:detail", args=[customer.pk])
     assert customer.phones.get().is_primary
     assert customer.id_number == "110101199001011234"
+
+
+def test_two_people_saving_the_same_profile_get_one_winner_and_a_clear_message(client, cast, customer):
+    seen = _form(customer, name="张伟（先）")
+    stale = _form(customer, name="张伟（后）", tier="vip_diamond")
+    client.force_login(cast["supervisor"])
+    assert client.post(reverse("customers:edit", args=[customer.pk]), seen).status_code == 302
+    client.force_login(cast["manager"])
+    page = client.post(reverse("customers:edit", args=[customer.pk]), stale)
+    assert page.status_code == 200
+    assert "其他人已在您编辑期间保存了该客户资料" in page.content.decode()
+    customer.refresh_from_db()
+    assert (customer.name, customer.tier, customer.version) == ("张伟（先）", "vip_gold", 2)
