@@ -76,11 +76,14 @@ def _evidence(
     With ``cache`` (one per scorecard) a turn's entry is built once and
     shared by every hit that cites it: treat evidence as read-only.
     """
+    if not turns:
+        return ()
     out = []
     all_turns = prep.turns
     n = len(all_turns)
+    cached = cache.get if cache is not None else {}.get
     for t in turns:
-        entry = cache.get(t) if cache is not None else None
+        entry = cached(t)
         if entry is None:
             if not 0 <= t < n:
                 continue
@@ -273,8 +276,8 @@ class Engine:
                 # The same fault as a channel rule: shown, but counted there.
                 detail = f"counted in {rule.counted_in}" + (f"; {detail}" if detail else "")
             elif outcome != "na":
-                cat = by_cat.setdefault(rule.category, [0, 0])
-                part = by_part.setdefault(rule.part, [0, 0])
+                cat = by_cat.get(rule.category) or by_cat.setdefault(rule.category, [0, 0])
+                part = by_part.get(rule.part) or by_part.setdefault(rule.part, [0, 0])
                 cat[1] += rule.points
                 part[1] += rule.points
                 possible += rule.points
