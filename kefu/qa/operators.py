@@ -781,9 +781,10 @@ class SpeechRate(Node):
             if turn.start is None or turn.end is None:
                 continue
             seconds = turn.end - turn.start
-            text = prep.norm[i]
-            chars = _spoken_chars(text)
-            if chars < self.min_chars or seconds < self.min_seconds:
+            if seconds < self.min_seconds:  # too short to judge: no need to count
+                continue
+            chars = _spoken_chars(prep.norm[i])
+            if chars < self.min_chars:
                 continue
             total_chars += chars
             total_secs += seconds
