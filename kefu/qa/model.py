@@ -146,7 +146,9 @@ class Prepared:
         self.conv = conv
         self.turns = conv.turns
         if norm is None:
-            raw = SEP.join(t.text.replace(SEP, " ") for t in conv.turns)
+            raw = SEP.join([t.text for t in conv.turns])
+            if raw.count(SEP) >= len(conv.turns):  # a turn holds the separator itself: blank it
+                raw = SEP.join(t.text.replace(SEP, " ") for t in conv.turns)
             self.joined = normalize(raw)
             norm = self.joined.split(SEP) if conv.turns else []
             if len(norm) != len(conv.turns):  # pragma: no cover - defensive
