@@ -88,3 +88,68 @@ def new_page(chromium: Any) -> Callable[..., Any]:
         return context.new_page()
 
     return make
+
+
+# ---------------------------------------------------------------- API fuzzing
+
+
+@pytest.fixture
+def api_fuzz(db: None) -> Iterator[Callable[..., list[str]]]:
+    """Run schemathesis over the /api/v1 operations under some path prefixes, as one user.
+
+    Returns the failures (documented answers only, never a 5xx), one line each, so a
+    single run reports every broken operation. The real WSGI app is used, kept inside
+    the test's transaction as Django's test client does.
+    """
+    schemathesis = pytest.importorskip("schemathesis")
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from kefu.accounts.services import token_create
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+    def fuzz(*, user: User, prefixes: tuple[str, ...], max_examples: int = 10) -> list[str]:
+        _, key = token_create(user=user, name="fuzz")
+        headers = {"Authorization": f"Bearer {key}"}
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+        failures: list[str] = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if not operation.path.removeprefix("/api/v1").startswith(prefixes):
+                continue
+
+            @settings(
+                max_examples=max_examples,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy())
+            def run(case: Any) -> None:
+                response = case.call(headers=headers)
+                try:
+                    case.validate_response(response, checks=checks)
+                except (Exception, BaseExceptionGroup) as exc:  # collect every broken operation
+                    failures.append(f"{case.method} {case.formatted_path}: {exc}"[:1500])
+
+            run()
+        return failures
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield fuzz
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
