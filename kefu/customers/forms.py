@@ -119,6 +119,12 @@ class CustomerForm(forms.Form):
         self.fields["remove_phones"].queryset = customer.phones.order_by("-is_primary", "pk")
         self.fields["remove_phones"].label_from_instance = lambda p: mask_phone(p.number)  # type: ignore[attr-defined]
 
+    PROFILE_FIELDS = ("name", "tier", "segment", "persona", "customer_since", "address", "account_manager", "note")
+
+    def profile(self) -> dict[str, Any]:
+        """The cleaned profile fields, as the create and update services take them."""
+        return {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
+
     def phone_list(self) -> list[str]:
         return split_numbers(self.cleaned_data.get("add_phones", ""))
 

@@ -142,17 +142,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             customer = services.customer_create(
-                actor=user,
-                name=data["name"],
-                tier=data["tier"],
-                segment=data["segment"],
-                persona=data["persona"],
-                id_number=data["id_number"],
-                customer_since=data["customer_since"],
-                address=data["address"],
-                account_manager=data["account_manager"],
-                note=data["note"],
-                phones=form.phone_list(),
+                actor=user, **form.profile(), id_number=data["id_number"], phones=form.phone_list()
             )
         except ServiceError as exc:
             _apply_errors(form, exc)
@@ -175,14 +165,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.customer_update(
                 customer=customer,
                 actor=user,
-                name=data["name"],
-                tier=data["tier"],
-                segment=data["segment"],
-                persona=data["persona"],
-                customer_since=data["customer_since"],
-                address=data["address"],
-                account_manager=data["account_manager"],
-                note=data["note"],
+                **form.profile(),
                 new_id_number=data["id_number"],
                 add_phones=form.phone_list(),
                 remove_phone_ids=[p.pk for p in data["remove_phones"]],
