@@ -72,20 +72,14 @@ TEMPLATES = [
     }
 ]
 
-_database_url = env_str("DATABASE_URL", "")
-if _database_url:
-    DATABASES = {"default": parse_database_url(_database_url)}
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "kefu.sqlite3"),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
-            # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
-            # Per process, so two test runs on one machine never share a file.
-            "TEST": {"NAME": str(VAR_DIR / f"test_kefu_{os.getpid()}.sqlite3")},
-        }
-    }
+_database_url = env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'kefu.sqlite3'}"
+# Seconds a PostgreSQL connection is reused; 0 (close after each request) unless the server's
+# workers suit persistent connections (gunicorn: set KEFU_DB_CONN_MAX_AGE=60).
+DATABASES = {"default": parse_database_url(_database_url, conn_max_age=env_int("KEFU_DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
+    # Per process, so two test runs on one machine never share a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_kefu_{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -117,11 +111,31 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default access
 X_FRAME_OPTIONS = "DENY"
 
+# Every handler masks phone and ID numbers (query strings carry searched numbers), the
+# development server's access log included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_pii": {"()": "kefu.lib.logmask.MaskPersonalNumbers"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["mask_pii"]},
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+
+CACHES = {
+    # Counters for rate limits and login throttling. One process: memory; several (gunicorn
+    # workers, several machines): set REDIS_URL so every process counts against one limit.
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kefu"}
+    )
 }
 
 # Kefu's own knobs (defaults; the admin-editable policies live in the database).

@@ -50,8 +50,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_database_url(url: str) -> dict[str, object]:
-    """Turn ``postgres://user:pw@host:port/name?opt=v`` or ``sqlite:///path`` into a Django DATABASES entry."""
+def sqlite_database(path: str) -> dict[str, object]:
+    """The one SQLite configuration, however the database is named (default path or ``DATABASE_URL``).
+
+    IMMEDIATE transactions take the write lock at BEGIN, so two writers queue on
+    the busy timeout instead of one failing with "database is locked" when it
+    upgrades a read lock; WAL lets readers run while one writes.
+    """
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+    }
+
+
+def parse_database_url(url: str, *, conn_max_age: int = 0) -> dict[str, object]:
+    """Turn ``postgres://user:pw@host:port/name?opt=v`` or ``sqlite:///path`` into a Django DATABASES entry.
+
+    ``conn_max_age`` keeps PostgreSQL connections open between requests. Only a
+    server whose workers are long-lived processes or a fixed thread pool
+    (gunicorn) should set it: Django keeps one connection per thread, and a
+    server that starts a thread per request (the development server) would
+    leave one idle connection behind per thread until the server refuses more.
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in {"postgres", "postgresql", "pgsql"}:
@@ -62,8 +83,8 @@ def parse_database_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_MAX_AGE": conn_max_age,
+            "CONN_HEALTH_CHECKS": conn_max_age > 0,
         }
         options = dict(parse_qsl(parts.query))
         if options:
@@ -75,5 +96,5 @@ def parse_database_url(url: str) -> dict[str, object]:
             path = path[1:]
         elif path.startswith("/") and not parts.netloc:
             path = path[1:] if path[1:2] != "/" else path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
+        return sqlite_database(path or ":memory:")
     raise EnvError(f"DATABASE_URL scheme {scheme!r} is not supported (use postgres:// or sqlite:///)")

@@ -28,3 +28,62 @@ def mask_id_number(number: str) -> str:
 
 def digits_only(value: str) -> str:
     return _DIGITS.sub("", value)
+
+
+# A run of digits, optionally split by one space, dash, dot or plus (or a URL-encoded space),
+# holding 7 or more digits: a phone or an ID number as people and URLs write them. Never part of
+# a word, so a complaint number such as ts20261122000001 stays readable.
+_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:(?:%20|[\s\-+.])?\d){6,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
+
+
+def _compact(value: str) -> str:
+    """The digits of a written number (and an ID number's final X), separators and %20 dropped."""
+    value = value.replace("%20", "")
+    check = "X" if value[-1:] in ("X", "x") else ""
+    return _DIGITS.sub("", value) + check
+
+
+def mask_number(value: str) -> str:
+    """Any personal number by its kind: an 18/15-character ID number or a phone number."""
+    compact = _compact(value)
+    if compact[-1:] == "X" or len(compact) in (15, 18):
+        return mask_id_number(compact)
+    return mask_phone(compact)
+
+
+def mask_numbers_in(text: str, *, keep: frozenset[str] = frozenset()) -> str:
+    """``text`` with every phone or ID number masked, except the exact numbers in ``keep``.
+
+    Used where free text may hold numbers a reader must not see whole: log lines
+    (query strings carry searched numbers) and the identifiers a search matches
+    for someone who may not reveal them (the number they typed in full is kept:
+    they know it already).
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(0)
+        if _compact(value) in keep or value in keep:
+            return value
+        return mask_number(value)
+
+    return _NUMBER_RUN.sub(mask, text)
+
+
+# The administrative part of a Chinese address: province/region, city, district/county, each optional.
+_ADDRESS_HEAD = re.compile(
+    r"^(?:[^省市区县]{2,7}?(?:省|自治区|特别行政区))?"
+    r"(?:[^省市区县]{2,7}?(?:市|自治州|地区|盟))?"
+    r"(?:[^省市区县]{1,7}?(?:区|县|市|旗))?"
+)
+
+
+def mask_address(address: str) -> str:
+    """浙江省杭州市西湖区文三路 90 号… → 浙江省杭州市西湖区****: the district stays, the rest is hidden."""
+    raw = address.strip()
+    if not raw:
+        return ""
+    head = _ADDRESS_HEAD.match(raw)
+    kept = head.group(0) if head else ""
+    if len(kept) >= len(raw):  # nothing below the district: hide the last part anyway
+        kept = ""
+    return kept + "****"
