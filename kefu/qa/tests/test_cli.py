@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,11 @@ from kefu.qa.tests.helpers import conv
 def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(params=["1", "2"], ids=["1-worker", "2-workers"])
+def workers(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
@@ -143,3 +152,170 @@ def test_progress_bar_only_on_a_terminal_and_for_long_inputs() -> None:
     bar = _Progress(3, short)  # type: ignore[arg-type]
     bar.step()
     assert short.text == ""
+
+
+# --- bad input: one line's problem costs only that line -----------------------------------
+
+GOOD = json.dumps(conv("A:您好", "C:谢谢"), ensure_ascii=False)
+NESTED_ARRAYS = "[" * 100_000 + "]" * 100_000
+NESTED_OBJECTS = '{"a":' * 5_000 + "1" + "}" * 5_000
+GBK_PREFIX = '{"id": "客服", "turns": [{"speaker": "customer", "text": "'
+GBK_LINE = GBK_PREFIX.encode("utf-8") + "你好".encode("gbk") + b'"}]}'  # 你 is C4 E3 in GBK
+
+
+def write_bytes(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_a_deeply_nested_line_is_one_reason_and_the_lines_around_it_are_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    src = write_lines(tmp_path / "in.jsonl", [GOOD, NESTED_ARRAYS, GOOD, NESTED_OBJECTS, GOOD])
+    assert main(["score", str(src), "--workers", workers]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 3
+    assert f"{src}: line 2: invalid JSON: nested too deeply" in err
+    assert f"{src}: line 4: invalid JSON: nested too deeply" in err
+    assert "2 of 5 lines could not be scored" in err
+    assert "Traceback" not in err
+
+
+def test_a_line_that_is_not_utf8_is_named_with_its_first_bad_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    src = write_bytes(tmp_path / "in.jsonl", [GOOD.encode(), GOOD.encode(), GBK_LINE, GOOD.encode()])
+    assert main(["score", str(src), "--workers", workers]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 3
+    column = len(GBK_PREFIX) + 1  # counted in characters, as JSON errors are
+    assert f"{src}: line 3: not UTF-8 (byte 0xc4 at column {column}); save the file as UTF-8" in err
+    assert "1 of 4 lines could not be scored" in err
+
+
+def test_reasons_come_in_line_order_whatever_went_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_bytes(tmp_path / "in.jsonl", [GBK_LINE, b"{not json", GBK_LINE, GOOD.encode()])
+    assert main(["score", str(src), "--workers", "2"]) == 1
+    reasons = [line.split(":")[1] for line in capsys.readouterr().err.splitlines()[:-1]]
+    assert reasons == [" line 1", " line 2", " line 3"]
+
+
+def test_a_leading_bom_is_ignored_and_the_output_is_unchanged(calls: Path, tmp_path: Path) -> None:
+    with_bom = tmp_path / "bom.jsonl"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + calls.read_bytes())
+    plain, bommed = tmp_path / "plain.jsonl", tmp_path / "bommed.jsonl"
+    assert main(["score", str(calls), "--output", str(plain)]) == 0
+    assert main(["score", str(with_bom), "--output", str(bommed)]) == 0
+    assert bommed.read_bytes() == plain.read_bytes()
+
+
+def test_windows_line_ends_give_the_same_output(calls: Path, tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes(calls.read_bytes().replace(b"\n", b"\r\n"))
+    plain, windows = tmp_path / "plain.jsonl", tmp_path / "windows.jsonl"
+    assert main(["score", str(calls), "--output", str(plain)]) == 0
+    assert main(["score", str(crlf), "--output", str(windows)]) == 0
+    assert windows.read_bytes() == plain.read_bytes()
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n\r\n", b"\xef\xbb\xbf"], ids=["empty", "blank-lines", "bom-only"])
+def test_an_input_without_conversations_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(content)
+    assert main(["score", str(src)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: no conversations in {src}\n"
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-directory"])
+def test_an_unwritable_output_is_a_usage_error_before_scoring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    src = write_lines(tmp_path / "in.jsonl", [GOOD])
+    output = tmp_path if where == "directory" else tmp_path / "no" / "such" / "out.jsonl"
+    assert main(["score", str(src), "--output", str(output)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: cannot write {output}: ") and err.count("\n") == 1
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write to a read-only file")
+def test_a_read_only_output_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_lines(tmp_path / "in.jsonl", [GOOD])
+    output = tmp_path / "out.jsonl"
+    output.write_text("", encoding="utf-8")
+    output.chmod(0o444)
+    assert main(["score", str(src), "--output", str(output)]) == 2
+    assert capsys.readouterr().err == f"error: cannot write {output}: Permission denied\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_reported_in_one_line(calls: Path, capsys: pytest.CaptureFixture[str], workers: str) -> None:
+    assert main(["score", str(calls), "--output", "/dev/full", "--workers", workers]) == 2
+    assert capsys.readouterr().err == "error: cannot write /dev/full: No space left on device\n"
+
+
+def test_stdin_follows_the_same_rules(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    data = b"\xef\xbb\xbf" + b"\n".join([GOOD.encode(), NESTED_ARRAYS.encode(), GBK_LINE, GOOD.encode()]) + b"\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["score", "-"]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 2
+    assert "<stdin>: line 2: invalid JSON: nested too deeply" in err
+    assert "<stdin>: line 3: not UTF-8 (byte 0xc4" in err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main(["score", "-"]) == 1
+    assert capsys.readouterr().err == "error: no conversations in <stdin>\n"
+
+
+def test_json_that_python_cannot_hold_is_a_reason_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    huge_number = '{"id": "n", "turns": [], "meta": {"x": ' + "1" * 5_000 + "}}"
+    lone_surrogate = '{"id": "s", "turns": [{"speaker": "customer", "text": "我要投诉\\ud800"}]}'
+    src = write_lines(tmp_path / "in.jsonl", [huge_number, lone_surrogate, GOOD])
+    assert main(["score", str(src)]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1
+    assert "line 1: invalid JSON: Exceeds the limit" in err
+    assert "line 2: invalid conversation: turns[0].text: holds a lone surrogate '\\ud800'" in err
+
+
+def test_the_console_script_prints_no_traceback_for_bad_lines(tmp_path: Path) -> None:
+    src = write_bytes(tmp_path / "in.jsonl", [GOOD.encode(), NESTED_ARRAYS.encode(), GBK_LINE, GOOD.encode()])
+    run = subprocess.run(
+        [sys.executable, "-m", "kefu.cli", "qa", "score", str(src), "--workers", "2"],
+        capture_output=True, timeout=60, cwd=Path(__file__).resolve().parents[3],
+    )
+    assert run.returncode == 1
+    assert len(run.stdout.splitlines()) == 2
+    assert b"Traceback" not in run.stderr
+    assert run.stderr.decode().splitlines()[-1] == "2 of 4 lines could not be scored"
+
+
+@pytest.mark.parametrize("command", ["eval", "eval-emotion"])
+def test_eval_commands_name_bad_lines_and_evaluate_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    src = write_bytes(tmp_path / "in.jsonl", [GOOD.encode(), NESTED_ARRAYS.encode(), GBK_LINE])
+    assert main([command, str(src)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{src}: line 2: invalid JSON: nested too deeply" in err
+    assert f"{src}: line 3: not UTF-8 (byte 0xc4" in err
+    assert "2 of 3 lines are malformed; nothing evaluated" in err
+
+
+@pytest.mark.parametrize("command", ["eval", "eval-emotion"])
+def test_eval_commands_reject_empty_input_and_records_without_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n")
+    assert main([command, str(empty)]) == 1
+    assert capsys.readouterr().err == f"error: no records in {empty}\n"
+    unlabelled = write_lines(tmp_path / "unlabelled.jsonl", [GOOD])
+    assert main([command, str(unlabelled)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: cannot evaluate {unlabelled}: KeyError: ")
+    assert main([command, str(tmp_path / "missing.jsonl")]) == 2
