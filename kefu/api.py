@@ -31,7 +31,7 @@ from kefu.accounts.api import (
 from kefu.accounts.api import router as accounts_router
 from kefu.complaints.api import router as complaints_router
 from kefu.customers.api import contacts_router, customers_router
-from kefu.lib.errors import InvalidInput, ServiceError
+from kefu.lib.errors import InvalidInput, RateLimited, ServiceError
 
 api = NinjaAPI(
     title="Kefu API",
@@ -115,7 +115,10 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, InvalidInput):
         body["errors"] = exc.errors
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(DjangoValidationError)

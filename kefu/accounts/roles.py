@@ -35,7 +35,8 @@ class Cap(StrEnum):
     COMPLAINT_FOLLOW_UP = "complaint_follow_up"
     COMPLAINT_REVIEW = "complaint_review"
     COMPLAINT_VIEW_ALL = "complaint_view_all"
-    PII_REVEAL = "pii_reveal"  # see full phone/ID numbers (every reveal logged)
+    PII_REVEAL = "pii_reveal"  # see full phone/ID numbers and addresses of any customer (every reveal logged)
+    PII_REVEAL_MANAGED = "pii_reveal_managed"  # the same, for the customers one manages only
     CUSTOMER_EDIT = "customer_edit"
     QA_INSPECT = "qa_inspect"
     TRAIN = "train"
@@ -84,7 +85,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.QA: frozenset({Cap.QA_INSPECT, Cap.COMPLAINT_VIEW_ALL, Cap.COMPLAINT_REVIEW}),
     Role.TRAINER: frozenset({Cap.TRAIN, Cap.KNOWLEDGE_EDIT}),
     Role.ACCOUNT_MANAGER: frozenset(
-        {Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP, Cap.PII_REVEAL, Cap.CUSTOMER_EDIT}
+        {Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP, Cap.PII_REVEAL_MANAGED, Cap.CUSTOMER_EDIT}
     ),
     Role.ADMIN: _ALL,
 }

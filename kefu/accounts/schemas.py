@@ -19,7 +19,7 @@ class DepartmentRef(Schema):
 
 
 class ErrorOut(Schema):
-    """401, 403, 404 and 409 answers: one message a person can read."""
+    """400, 401, 403, 404, 409, 413 and 429 answers: one message a person can read."""
 
     detail: str
 
@@ -32,7 +32,11 @@ class InvalidOut(Schema):
 
 
 # Every authenticated operation can answer these; operations add their own 200/201.
-AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 422: InvalidOut}
+# Every endpoint may answer: 400 (a body that is not usable JSON: malformed, nested too deep,
+# invalid text), 413 (a body over the size limit), 429 (too many attempts: bad tokens, searches by number).
+AUTH_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: InvalidOut, 429: ErrorOut,
+}
 OBJECT_ERRORS: dict[int, type[Schema]] = {**AUTH_ERRORS, 404: ErrorOut}
 ACTION_ERRORS: dict[int, type[Schema]] = {**OBJECT_ERRORS, 409: ErrorOut}
 

@@ -1,29 +1,30 @@
 """Customers and contacts over the API.
 
-Phone and ID numbers leave the server masked (PIPL); ``POST /customers/{id}/reveal``
-is the one way to a full number, for callers with the reveal capability, and
-every call writes a ``RevealLog`` row.
+Phone and ID numbers and addresses leave the server masked (PIPL);
+``POST /customers/{id}/reveal`` is the one way to a full value, for callers
+allowed to reveal that customer's data, with a reason, and every call writes a
+``RevealLog`` row.
 """
 
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kefu.accounts.api import caller
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap
 from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page, UserRef
-from kefu.customers import selectors, services
+from kefu.customers import privacy, selectors, services
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, RevealLog
 from kefu.customers.personas import advice_for
-from kefu.lib.errors import InvalidInput, NotAllowed
-from kefu.lib.masking import mask_id_number, mask_phone
+from kefu.customers.privacy import REVEAL_REASONS
+from kefu.lib.errors import InvalidInput
+from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 
 customers_router = Router(tags=["customers"])
 contacts_router = Router(tags=["contacts"])
@@ -86,10 +87,14 @@ class CustomerOut(Schema):
 
 
 class CustomerDetailOut(CustomerOut):
-    address: str
+    address: str = Field(description="Masked below the district; the full address only via a logged reveal.")
     note: str
     created_at: datetime
     persona_advice: PersonaAdviceOut | None = Field(description="How to talk to this type of customer.")
+
+    @staticmethod
+    def resolve_address(obj: Customer) -> str:
+        return mask_address(obj.address)
 
     @staticmethod
     def resolve_persona_advice(obj: Customer) -> dict[str, str] | None:
@@ -107,7 +112,13 @@ class CustomerFilters(Schema):
 
 class RevealIn(Schema):
     field: RevealLog.Field
-    reason: str = Field("", max_length=200)
+    reason: str = Field(
+        max_length=200,
+        description="Why the full value is needed (logged): free text, or one of "
+        + ", ".join(code for code, _label in REVEAL_REASONS)
+        + " — `other` needs `reason_text`.",
+    )
+    reason_text: str = Field("", max_length=200, description="Details; required when `reason` is `other`.")
     phone_id: int | None = Field(None, ge=1, le=MAX_ID, description="Which number; the primary one if omitted.")
 
 
@@ -181,13 +192,19 @@ def customer_detail(request: HttpRequest, customer_id: ObjectId) -> Customer:
     response={200: RevealOut, **OBJECT_ERRORS},
     summary="Reveal one full phone or ID number; needs the reveal capability, and is logged",
 )
-def customer_reveal(request: HttpRequest, customer_id: ObjectId, payload: RevealIn) -> dict[str, Any]:
+def customer_reveal(
+    request: HttpRequest, response: HttpResponse, customer_id: ObjectId, payload: RevealIn
+) -> dict[str, Any]:
     user = caller(request)
     customer = selectors.customer_get_for_user(pk=customer_id, user=user)
-    if not user.can(Cap.PII_REVEAL):  # before anything about the numbers is said
-        raise NotAllowed(_("You are not allowed to do this."))
+    privacy.check_can_reveal(user, customer)  # before anything about the numbers is said
+    response["Cache-Control"] = "no-store"  # the full value must not stay in any cache
+    reason = privacy.reveal_reason(payload.reason, payload.reason_text)
     if payload.field == RevealLog.Field.ID_NUMBER:
-        value = services.id_number_reveal(actor=user, customer=customer, reason=payload.reason)
+        value = services.id_number_reveal(actor=user, customer=customer, reason=reason)
+        return {"field": payload.field, "value": value}
+    if payload.field == RevealLog.Field.ADDRESS:
+        value = services.address_reveal(actor=user, customer=customer, reason=reason)
         return {"field": payload.field, "value": value}
     if payload.phone_id is not None:
         phone = selectors.phone_get_for_user(customer=customer, pk=payload.phone_id, user=user)
@@ -195,7 +212,7 @@ def customer_reveal(request: HttpRequest, customer_id: ObjectId, payload: Reveal
         phone = next(iter(customer.phones.all()), None)  # primary first (prefetch order)
         if phone is None:
             raise InvalidInput(_("This customer has no phone number."), errors={"phone_id": _("No such record.")})
-    value = services.phone_reveal(actor=user, phone=phone, reason=payload.reason)
+    value = services.phone_reveal(actor=user, phone=phone, reason=reason)
     return {"field": payload.field, "value": value, "phone_id": phone.pk}
 
 

@@ -14,7 +14,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Cap, Role, caps_for
 from kefu.customers.choices import CATEGORY_NEEDS, CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Customer, PhoneNumber
-from kefu.lib.masking import mask_phone
+from kefu.lib.masking import mask_address, mask_phone
 
 # Commas and line breaks separate numbers; spaces and dashes may group the digits of one number.
 _SPLIT = re.compile(r"[\n,;，；、]+")
@@ -101,7 +101,6 @@ class CustomerForm(forms.Form):
                     "persona": customer.persona,
                     "customer_since": customer.customer_since,
                     "account_manager": customer.account_manager_id,
-                    "address": customer.address,
                     "note": customer.note,
                     "version": customer.version,
                 },
@@ -116,6 +115,12 @@ class CustomerForm(forms.Form):
         self.fields["add_phones"].label = _("Add phone numbers")
         self.fields["id_number"].label = _("New ID number")
         self.fields["id_number"].help_text = _("Leave blank to keep the current one.")
+        # The address is personal data masked like the numbers: the form never holds the old one.
+        if customer.address:
+            self.fields["address"].label = _("New address")
+            self.fields["address"].help_text = _("Now: %(masked)s. Leave blank to keep it.") % {
+                "masked": mask_address(customer.address)
+            }
         self.fields["remove_phones"].queryset = customer.phones.order_by("-is_primary", "pk")
         self.fields["remove_phones"].label_from_instance = lambda p: mask_phone(p.number)  # type: ignore[attr-defined]
 
@@ -123,7 +128,10 @@ class CustomerForm(forms.Form):
 
     def profile(self) -> dict[str, Any]:
         """The cleaned profile fields, as the create and update services take them."""
-        return {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
+        profile = {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
+        if self.customer is not None and not profile["address"]:
+            profile["address"] = self.customer.address  # blank keeps the current address
+        return profile
 
     def phone_list(self) -> list[str]:
         return split_numbers(self.cleaned_data.get("add_phones", ""))

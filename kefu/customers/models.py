@@ -102,12 +102,17 @@ class RevealLog(models.Model):
     class Field(models.TextChoices):
         PHONE = "phone", _("Phone number")
         ID_NUMBER = "id_number", _("ID number")
+        ADDRESS = "address", _("Address")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reveals")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reveals")
-    field = models.CharField(max_length=20, choices=Field.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="reveals"
+    )
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="reveals")
+    field = models.CharField(_("revealed"), max_length=20, choices=Field.choices)
+    # Which value, masked (one customer may have several numbers): 138****5678.
+    target = models.CharField(_("which"), max_length=40, blank=True, default="")
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         verbose_name = _("reveal log entry")

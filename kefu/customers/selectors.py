@@ -23,6 +23,7 @@ from django.utils import timezone
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.customers.models import Contact, Customer, PhoneNumber
+from kefu.lib import ratelimit
 from kefu.lib.masking import digits_only, mask_phone
 from kefu.lib.textnorm import to_simplified
 
@@ -102,6 +103,7 @@ def customer_list(
     query = query.strip()
     if query:
         if _PHONE_QUERY.fullmatch(query):
+            ratelimit.check_number_search(user.pk, query, whole=True)
             qs = qs.filter(phones__number=phone_digits(query)).distinct()
         else:
             qs = qs.filter(name__startswith=to_simplified(query))
@@ -112,11 +114,16 @@ def customer_list(
     return qs.order_by("-created_at", "-pk")
 
 
-def customers_by_phone(number: str, *, limit: int = 5) -> list[Customer]:
-    """Customers owning exactly this number (normally one; a shared family line may give more)."""
+def customers_by_phone(number: str, *, limit: int = 5, user: User | None = None) -> list[Customer]:
+    """Customers owning exactly this number (normally one; a shared family line may give more).
+
+    With ``user``, the lookup counts as one of their number searches (``RateLimited`` past the limit).
+    """
     digits = phone_digits(number)
     if len(digits) < 5:
         return []
+    if user is not None:
+        ratelimit.check_number_search(user.pk, digits, whole=True)
     return list(
         Customer.objects.filter(phones__number=digits)
         .select_related("account_manager")

@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
+from kefu.customers import privacy
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 from kefu.lib.textnorm import to_simplified
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -250,23 +252,43 @@ def contact_log(
     )
 
 
-def _log_reveal(*, actor: User, customer: Customer, field: str, reason: str) -> None:
-    RevealLog.objects.create(
-        user=actor, customer=customer, field=field, reason=_clean_text(reason, max_length=200)
-    )
+def _log_reveal(*, actor: User, customer: Customer, field: str, target: str, reason: str) -> None:
+    RevealLog.objects.create(user=actor, customer=customer, field=field, target=target, reason=reason)
 
 
 @transaction.atomic
-def phone_reveal(*, actor: User, phone: PhoneNumber, reason: str = "") -> str:
-    """The full number, for users with ``PII_REVEAL``; every call is logged (PIPL)."""
-    _check_cap(actor, Cap.PII_REVEAL)
-    _log_reveal(actor=actor, customer=phone.customer, field=RevealLog.Field.PHONE, reason=reason)
+def phone_reveal(*, actor: User, phone: PhoneNumber, reason: str) -> str:
+    """The full number, for a user allowed to reveal this customer's data, with a reason; logged (PIPL).
+
+    ``reason`` is the text to log (``privacy.reveal_reason`` builds it from the form or API input).
+    """
+    privacy.check_can_reveal(actor, phone.customer)
+    reason = privacy.reveal_reason(None, reason)
+    _log_reveal(
+        actor=actor, customer=phone.customer, field=RevealLog.Field.PHONE, target=mask_phone(phone.number), reason=reason
+    )
     return phone.number
 
 
 @transaction.atomic
-def id_number_reveal(*, actor: User, customer: Customer, reason: str = "") -> str:
-    """The full ID number, for users with ``PII_REVEAL``; every call is logged (PIPL)."""
-    _check_cap(actor, Cap.PII_REVEAL)
-    _log_reveal(actor=actor, customer=customer, field=RevealLog.Field.ID_NUMBER, reason=reason)
+def id_number_reveal(*, actor: User, customer: Customer, reason: str) -> str:
+    """The full ID number; see ``phone_reveal``."""
+    privacy.check_can_reveal(actor, customer)
+    reason = privacy.reveal_reason(None, reason)
+    _log_reveal(
+        actor=actor, customer=customer, field=RevealLog.Field.ID_NUMBER,
+        target=mask_id_number(customer.id_number), reason=reason,
+    )
     return customer.id_number
+
+
+@transaction.atomic
+def address_reveal(*, actor: User, customer: Customer, reason: str) -> str:
+    """The full address; see ``phone_reveal``."""
+    privacy.check_can_reveal(actor, customer)
+    reason = privacy.reveal_reason(None, reason)
+    _log_reveal(
+        actor=actor, customer=customer, field=RevealLog.Field.ADDRESS, target=mask_address(customer.address),
+        reason=reason,
+    )
+    return customer.address

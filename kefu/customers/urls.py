@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/phones/<int:phone_pk>/reveal/", views.reveal_phone, name="reveal_phone"),
     path("<int:pk>/id-number/reveal/", views.reveal_id_number, name="reveal_id_number"),
+    path("<int:pk>/address/reveal/", views.reveal_address, name="reveal_address"),
 ]

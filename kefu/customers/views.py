@@ -3,11 +3,13 @@
 Each view starts with a getter or check that enforces access (403/404), parses
 input, calls one service or selector and renders one template or one of its
 partials (``template.html#partial``) for htmx. Full phone and ID numbers reach
-a page only through the reveal views, which require ``PII_REVEAL`` and log.
+a page only through the reveal views, which require the right to reveal that
+customer's data (``privacy.can_reveal``), a reason, and log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,13 +26,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
-from kefu.customers import selectors, services
+from kefu.customers import privacy, selectors, services
 from kefu.customers.choices import CallerCategory
 from kefu.customers.forms import ContactFilterForm, ContactForm, CustomerFilterForm, CustomerForm
 from kefu.customers.models import Contact, Customer
 from kefu.customers.personas import advice_for
-from kefu.lib.errors import ServiceError
-from kefu.lib.masking import digits_only, mask_id_number, mask_phone
+from kefu.lib.errors import InvalidInput, NotAllowed, RateLimited, ServiceError
+from kefu.lib.masking import digits_only, mask_address, mask_id_number, mask_phone
 
 CUSTOMERS_PER_PAGE = 25
 CONTACTS_PER_PAGE = 30
@@ -88,7 +90,9 @@ def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
         "advice": advice_for(customer.persona),
         "phones": selectors.masked_phones(customer),
         "id_number_masked": mask_id_number(customer.id_number) if customer.id_number else "",
-        "can_reveal": user.can(Cap.PII_REVEAL),
+        "address_masked": mask_address(customer.address),
+        "can_reveal": privacy.can_reveal(user, customer),
+        "reveal_reasons": privacy.REVEAL_REASONS,
         "can_edit": user.can(Cap.CUSTOMER_EDIT),
         "can_log": user.can(Cap.CONTACT_LOG),
         "history": selectors.customer_history(
@@ -111,7 +115,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "tier": form.cleaned_data["tier"],
             "persona": form.persona_value(),
         }
-    customers = selectors.customer_list(user=user, **filters)
+    try:
+        customers = selectors.customer_list(user=user, **filters)
+    except RateLimited as exc:
+        form.add_error("q", exc.message)
+        customers = Customer.objects.none()
     page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(c, selectors.masked_phones(c)[:1]) for c in page.object_list]
     context = {"form": form, "page_obj": page, "rows": rows, "can_edit": user.can(Cap.CUSTOMER_EDIT)}
@@ -183,18 +191,33 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _reveal_response(
-    request: HttpRequest, customer: Customer, value: str, *, phone_pk: int | None = None
+def _reveal(
+    request: HttpRequest, customer: Customer, reveal: Callable[[str], str], *, key: str, action: str
 ) -> HttpResponse:
-    """htmx: the revealed value in place of the masked one; without htmx: the profile showing it.
+    """Reveal one value with the reason given; htmx gets the value (or the form with its error) in place.
 
-    Never cached or redirected to: the full value exists only in this one response.
+    Without htmx the profile is rendered showing it. Never cached or redirected
+    to: the full value exists only in this one response.
     """
+    try:
+        value = reveal(privacy.reveal_reason(request.POST.get("reason_code"), request.POST.get("reason")))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except InvalidInput as exc:
+        if request.htmx:
+            context = {"can_reveal": True, "reveal_reasons": privacy.REVEAL_REASONS, "key": key, "action": action,
+                       "reveal_error": exc.errors.get("reason", exc.message)}
+            return render(request, "customers/customer_detail.html#reveal_form", context)
+        messages.error(request, exc.message)
+        return redirect("customers:detail", pk=customer.pk)
     if request.htmx:
         response = render(request, "customers/customer_detail.html#revealed", {"value": value})
+        # The form swaps itself out on an error; the value replaces the whole line, mask included.
+        response["HX-Retarget"] = "closest .pii-line"
+        response["HX-Reswap"] = "innerHTML"
     else:
         context = _profile_context(request, customer)
-        context.update(revealed_value=value, revealed_phone=phone_pk, revealed_id=phone_pk is None)
+        context.update(revealed_value=value, revealed=key)
         response = render(request, "customers/customer_detail.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -205,10 +228,13 @@ def _reveal_response(
 def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
-    _check_cap(user, Cap.PII_REVEAL)
+    if not privacy.can_reveal(user, customer):  # before anything about the numbers is said
+        raise PermissionDenied("reveal")
     phone = selectors.phone_get_for_user(customer=customer, pk=phone_pk, user=user)
-    number = services.phone_reveal(actor=user, phone=phone, reason=request.POST.get("reason", ""))
-    return _reveal_response(request, customer, number, phone_pk=phone.pk)
+    return _reveal(
+        request, customer, lambda reason: services.phone_reveal(actor=user, phone=phone, reason=reason),
+        key=str(phone.pk), action=reverse("customers:reveal_phone", args=[customer.pk, phone.pk]),
+    )
 
 
 @login_required
@@ -216,11 +242,29 @@ def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
 def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
-    _check_cap(user, Cap.PII_REVEAL)
+    if not privacy.can_reveal(user, customer):
+        raise PermissionDenied("reveal")
     if not customer.id_number:
         raise Http404("no ID number on file")
-    value = services.id_number_reveal(actor=user, customer=customer, reason=request.POST.get("reason", ""))
-    return _reveal_response(request, customer, value)
+    return _reveal(
+        request, customer, lambda reason: services.id_number_reveal(actor=user, customer=customer, reason=reason),
+        key="id", action=reverse("customers:reveal_id_number", args=[customer.pk]),
+    )
+
+
+@login_required
+@require_POST
+def reveal_address(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get_for_user(pk=pk, user=user)
+    if not privacy.can_reveal(user, customer):
+        raise PermissionDenied("reveal")
+    if not customer.address:
+        raise Http404("no address on file")
+    return _reveal(
+        request, customer, lambda reason: services.address_reveal(actor=user, customer=customer, reason=reason),
+        key="address", action=reverse("customers:reveal_address", args=[customer.pk]),
+    )
 
 
 # ---------------------------------------------------------------- contacts
@@ -263,8 +307,13 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _lookup_context(user: User, *, phone: str = "", customer: Customer | None = None) -> dict[str, Any]:
     """Who is calling: the customer(s) owning ``phone`` (or the given one), with advice and recent contacts."""
-    matches = [customer] if customer is not None else selectors.customers_by_phone(phone)
+    limited = ""
+    try:
+        matches = [customer] if customer is not None else selectors.customers_by_phone(phone, user=user)
+    except RateLimited as exc:
+        matches, limited = [], exc.message
     return {
+        "limited": limited,
         "matches": [
             {
                 "customer": c,

@@ -29,3 +29,13 @@ class Conflict(ServiceError):
     """Someone else changed the complaint first; reload and try again."""
 
     status = 409
+
+
+class RateLimited(ServiceError):
+    """Too many attempts in a short time; ``retry_after`` seconds until the next is accepted."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

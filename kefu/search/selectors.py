@@ -12,6 +12,12 @@
    below a newer plain match that falls outside the window — by design: the
    newest matches are almost always the ones wanted.
 
+Personal data (PIPL): a user who may not reveal every customer's numbers
+searches what the masks show. Each candidate is verified (and ranked) against
+its text with the identifying numbers masked — except a number the user typed
+in full, which they know already — and the customer's address masked below the
+district, so no query can tell a hidden digit by which records it finds.
+
 Complaints are filtered through ``visible_complaints``, a batch of candidate
 ids at a time (a primary-key lookup), and again when the hits are shown. A
 user who sees only some complaints gets the newest matches among those within
@@ -35,7 +41,8 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.models import Contact, Customer, PhoneNumber
-from kefu.lib.masking import mask_phone
+from kefu.customers.privacy import sees_every_number
+from kefu.lib.masking import mask_address, mask_numbers_in, mask_phone
 from kefu.lib.textnorm import normalize
 from kefu.search import backends
 from kefu.search.grams import Query, highlight, matches, parse_query
@@ -196,10 +203,22 @@ def _candidates(kind: str, query: Query, size: int = BATCH) -> Iterator[Document
         yield from (documents[pk] for pk in ids if pk in documents)
 
 
-def _rank(document: Document, query: Query) -> tuple[int, int, int]:
-    key_line = document.text.split("\n", 1)[0]
+ADDRESS_LINE = 2  # a customer document's lines: identifiers, segment, address, note (search.services)
+
+
+def _masked_text(kind: str, text: str, query: Query) -> str:
+    """``text`` as someone sees it who may not reveal it: numbers and address masked (see module docstring)."""
+    lines = text.split("\n")
+    lines[0] = mask_numbers_in(lines[0], keep=frozenset(t for t in query.terms if t.isdigit()))
+    if kind == Kind.CUSTOMER and len(lines) > ADDRESS_LINE:
+        lines[ADDRESS_LINE] = mask_address(lines[ADDRESS_LINE])
+    return "\n".join(lines)
+
+
+def _rank(text: str, query: Query) -> tuple[int, int, int]:
+    key_line = text.split("\n", 1)[0]
     exact_key = int(query.phrase in key_line.split(" ") or (query.is_phone and query.phrase in key_line))
-    phrase = int(len(query.terms) > 1 and (query.phrase in document.text or query.raw in document.text))
+    phrase = int(len(query.terms) > 1 and (query.phrase in text or query.raw in text))
     in_key = int(all(term in key_line for term in query.terms))
     return (exact_key, phrase, in_key)
 
@@ -212,6 +231,7 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
     visible share would mean scanning many more candidates.
     """
     restricted = _restricted(kind, user)
+    masked = not sees_every_number(user)
     window = need + 1 if restricted else max(need + 1, RANK_WINDOW)
     hits: list[Hit] = []
     pending: list[Hit] = []
@@ -222,8 +242,9 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
         pending.clear()
 
     for document in _candidates(kind, query):
-        if matches(document.text, query):
-            pending.append(Hit(kind, document.object_id, document.at, _rank(document, query)))
+        text = _masked_text(kind, document.text, query) if masked else document.text
+        if matches(text, query):
+            pending.append(Hit(kind, document.object_id, document.at, _rank(text, query)))
             # Visibility is checked a batch at a time; with nothing to check, stop at the window.
             if len(pending) >= (BATCH if restricted else window - len(hits)):
                 flush()
@@ -271,11 +292,17 @@ def _marked(query: Query, text: str) -> list[tuple[str, bool]]:
     return highlight(text, query.terms, normalised=normalize(text))
 
 
-def _phone_matched(query: Query, *numbers: str) -> bool:
-    return any(term.isdigit() and term in number for term in query.terms for number in numbers if number)
+def _phone_matched(query: Query, masked: bool, *numbers: str) -> bool:
+    """Whether a number matched the query — on the masked number (or the whole one typed) when that is all the user sees."""
+    digits = [term for term in query.terms if term.isdigit()]
+    for number in filter(None, numbers):
+        shown = mask_phone(number) if masked else number
+        if any(term in shown or term == number for term in digits):
+            return True
+    return False
 
 
-def _present_customers(hits: list[Hit], query: Query) -> None:
+def _present_customers(hits: list[Hit], query: Query, masked: bool) -> None:
     customers = Customer.objects.in_bulk([h.object_id for h in hits])
     phones: dict[int, list[str]] = {}
     numbers = PhoneNumber.objects.filter(customer_id__in=customers).order_by("-is_primary", "pk")
@@ -289,11 +316,11 @@ def _present_customers(hits: list[Hit], query: Query) -> None:
         hit.title_pieces = _marked(query, customer.name)
         hit.url = _url("customers:detail", customer.pk)
         hit.phones = [mask_phone(n) for n in own]
-        hit.phone_matched = _phone_matched(query, *own)
-        hit.snippet = _snippet(query, customer.address, customer.note)
+        hit.phone_matched = _phone_matched(query, masked, *own)
+        hit.snippet = _snippet(query, mask_address(customer.address), customer.note)
 
 
-def _present_contacts(hits: list[Hit], query: Query) -> None:
+def _present_contacts(hits: list[Hit], query: Query, masked: bool) -> None:
     contacts = Contact.objects.select_related("customer").in_bulk([h.object_id for h in hits])
     for hit in hits:
         contact = hit.obj = contacts.get(hit.object_id)
@@ -302,7 +329,7 @@ def _present_contacts(hits: list[Hit], query: Query) -> None:
         hit.title_pieces = _marked(query, contact.summary)
         hit.url = _url("contacts:detail", contact.pk)
         hit.phones = [mask_phone(contact.phone)] if contact.phone else []
-        hit.phone_matched = _phone_matched(query, contact.phone)
+        hit.phone_matched = _phone_matched(query, masked, contact.phone)
         hit.snippet = _snippet(query, contact.detail)
         hit.labels = _labels(contact, "channel", "category")
 
@@ -318,16 +345,17 @@ def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
                             *_marked(query, complaint.subject)]
         hit.url = _url("complaints:detail", complaint.pk)
         hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
-        hit.phone_matched = _phone_matched(query, complaint.complainant_phone)
+        hit.phone_matched = _phone_matched(query, not sees_every_number(user), complaint.complainant_phone)
         hit.snippet = _snippet(query, complaint.content, complaint.demands)
         hit.labels = _labels(complaint, "state")
 
 
 def _present(kind: str, hits: list[Hit], query: Query, user: User) -> list[Hit]:
+    masked = not sees_every_number(user)
     if kind == Kind.CUSTOMER:
-        _present_customers(hits, query)
+        _present_customers(hits, query, masked)
     elif kind == Kind.CONTACT:
-        _present_contacts(hits, query)
+        _present_contacts(hits, query, masked)
     else:
         _present_complaints(hits, query, user)
     return [h for h in hits if h.obj is not None]

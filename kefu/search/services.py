@@ -45,9 +45,10 @@ Row = tuple[str, int, str, str, datetime]  # kind, object_id, text, terms, at â€
 
 
 def _document(kind: str, object_id: int, key: str, body: Iterable[str | None], at: datetime) -> Row:
-    # Lines keep fields apart so a term never matches across two fields. Normalised field by
+    # Lines keep fields apart so a term never matches across two fields, and each field keeps its
+    # line even when empty (search masks the address line by position). Normalised field by
     # field: short fields repeat (names, summaries) and hit normalize()'s cache.
-    text = "\n".join([normalize(key), *(normalize(b) for b in body if b)])
+    text = "\n".join([normalize(key), *(normalize(b) if b else "" for b in body)])
     return (kind, object_id, text, document_terms(text), at)
 
 

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kefu.lib import ratelimit
+from kefu.lib.errors import RateLimited
 from kefu.search import selectors
 from kefu.search.models import Kind
 
@@ -31,7 +33,13 @@ def search(request: HttpRequest) -> HttpResponse:
     only = request.GET.get("type", "")
     selected = [only] if only in kinds else None
     groups = []
-    if q:
+    limited = ""
+    try:
+        if q:
+            ratelimit.check_number_search(request.user.pk, q)
+    except RateLimited as exc:
+        limited = exc.message
+    if q and not limited:
         groups = selectors.search(
             user=request.user,  # type: ignore[arg-type]
             q=q,
@@ -45,6 +53,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "only": only if selected else "",
         "terms": selectors.parse(q).terms if q else (),
         "total": sum(len(g.hits) for g in groups),
+        "limited": limited,
     }
     template = "search/search.html#results" if request.htmx and not request.htmx.boosted else "search/search.html"
-    return render(request, template, context)
+    # htmx swaps only 2xx answers: the message must still reach the page.
+    return render(request, template, context, status=429 if limited and not request.htmx else 200)

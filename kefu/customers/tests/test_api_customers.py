@@ -48,7 +48,7 @@ def test_a_supervisor_reveals_a_number_and_the_reveal_is_logged(cast, customer, 
     api = Api(cast["supervisor"])
     response = api.post(f"/customers/{customer.pk}/reveal", {"field": "phone", "reason": "回访核实"})
     assert response.status_code == 200 and response.json()["value"] == "13812345678"
-    response = api.post(f"/customers/{customer.pk}/reveal", {"field": "phone", "phone_id": landline.pk})
+    response = api.post(f"/customers/{customer.pk}/reveal", {"field": "phone", "phone_id": landline.pk, "reason": "callback"})
     assert response.json()["value"] == "059187654321"
     response = api.post(f"/customers/{customer.pk}/reveal", {"field": "id_number", "reason": "实名核验"})
     assert response.json()["value"] == "110101198001011234"
@@ -73,7 +73,7 @@ def test_a_number_of_another_customer_cannot_be_revealed_through_this_one(cast, 
     other = Customer.objects.create(name="李娜")
     phone = PhoneNumber.objects.create(customer=other, number="13900001111")
     response = Api(cast["supervisor"]).post(
-        f"/customers/{customer.pk}/reveal", {"field": "phone", "phone_id": phone.pk}
+        f"/customers/{customer.pk}/reveal", {"field": "phone", "phone_id": phone.pk, "reason": "callback"}
     )
     assert response.status_code == 404 and not RevealLog.objects.exists()
 

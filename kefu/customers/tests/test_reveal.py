@@ -29,14 +29,16 @@ def test_a_supervisor_reveals_one_phone_number_and_the_reveal_is_logged(client, 
 
 def test_revealing_the_id_number_logs_that_field(client, cast, customer):
     client.force_login(cast["manager"])
-    response = client.post(reverse("customers:reveal_id_number", args=[customer.pk]), headers=HTMX)
+    response = client.post(
+        reverse("customers:reveal_id_number", args=[customer.pk]), {"reason_code": "verify"}, headers=HTMX
+    )
     assert "110101198001011234" in response.content.decode()
     assert RevealLog.objects.get().field == "id_number"
 
 
 def test_without_htmx_the_profile_shows_only_the_revealed_number(client, cast, customer):
     client.force_login(cast["supervisor"])
-    response = client.post(reverse("customers:reveal_id_number", args=[customer.pk]))
+    response = client.post(reverse("customers:reveal_id_number", args=[customer.pk]), {"reason_code": "verify"})
     html = response.content.decode()
     assert "110101198001011234" in html
     assert "13812345678" not in html  # the phone stays masked
@@ -46,7 +48,7 @@ def test_without_htmx_the_profile_shows_only_the_revealed_number(client, cast, c
 def test_an_agent_gets_403_and_nothing_is_logged(client, cast, customer):
     client.force_login(cast["agent"])
     for url in (_phone_url(customer), reverse("customers:reveal_id_number", args=[customer.pk])):
-        response = client.post(url, headers=HTMX)
+        response = client.post(url, {"reason_code": "verify"}, headers=HTMX)
         assert response.status_code == 403
         assert "13812345678" not in response.content.decode()
         assert "110101198001011234" not in response.content.decode()
@@ -55,7 +57,7 @@ def test_an_agent_gets_403_and_nothing_is_logged(client, cast, customer):
 
 def test_a_qa_inspector_cannot_reveal_either(client, cast, customer):
     client.force_login(cast["qa"])
-    assert client.post(_phone_url(customer)).status_code == 403
+    assert client.post(_phone_url(customer), {"reason_code": "verify"}).status_code == 403
     assert not RevealLog.objects.exists()
 
 
@@ -65,7 +67,7 @@ def test_a_number_of_another_customer_cannot_be_revealed_through_this_one(client
     other = Customer.objects.create(name="李四")
     phone = PhoneNumber.objects.create(customer=other, number="13900001111")
     client.force_login(cast["supervisor"])
-    response = client.post(reverse("customers:reveal_phone", args=[customer.pk, phone.pk]))
+    response = client.post(reverse("customers:reveal_phone", args=[customer.pk, phone.pk]), {"reason_code": "verify"})
     assert response.status_code == 404
     assert not RevealLog.objects.exists()
 

@@ -37,15 +37,15 @@ def test_a_number_shared_by_two_customers_is_not_linked_to_either(cast, customer
 
 def test_the_reveal_services_refuse_users_without_the_capability(cast, customer):
     with pytest.raises(NotAllowed):
-        services.phone_reveal(actor=cast["agent"], phone=customer.phones.get())
+        services.phone_reveal(actor=cast["agent"], phone=customer.phones.get(), reason="核实")
     with pytest.raises(NotAllowed):
-        services.id_number_reveal(actor=cast["handler"], customer=customer)
+        services.id_number_reveal(actor=cast["handler"], customer=customer, reason="核实")
     assert not RevealLog.objects.exists()
 
 
 def test_each_reveal_is_one_log_row(cast, customer):
     for _ in range(2):
-        assert services.id_number_reveal(actor=cast["supervisor"], customer=customer) == "110101198001011234"
+        assert services.id_number_reveal(actor=cast["supervisor"], customer=customer, reason="核实") == "110101198001011234"
     assert RevealLog.objects.filter(user=cast["supervisor"], field="id_number").count() == 2
 
 
