@@ -20,14 +20,6 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Throttle counters live in the process's cache: no test inherits another's failures."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _fresh_counters() -> Iterator[None]:
     """Rate-limit counters live in the cache: each test starts with none."""
     from django.core.cache import cache
