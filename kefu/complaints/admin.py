@@ -1,6 +1,24 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal, SlaPolicy
+from kefu.lib.masking import mask_phone
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """Proposals and follow-ups are history: written by the complaint services, only read here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class EventInline(admin.TabularInline):
@@ -9,7 +27,13 @@ class EventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["seq", "action", "from_state", "to_state", "actor", "at", "reason", "data"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -19,10 +43,18 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     list_display = ["number", "state", "channel", "severity", "complainant_name", "handling_department", "step_due_at"]
     list_filter = ["state", "channel", "severity", "is_regulator", "is_repeat", "in_casebook"]
-    search_fields = ["number", "complainant_name", "complainant_phone", "subject"]
-    readonly_fields = ["state", "version", "number", "created_by", "created_at", "updated_at", "closed_at"]
+    # Whole phone numbers only (=): a partial match would tell hidden digits.
+    search_fields = ["number", "complainant_name", "=complainant_phone", "subject"]
+    exclude = ["complainant_phone"]
+    readonly_fields = [
+        "state", "version", "number", "created_by", "created_at", "updated_at", "closed_at", "masked_phone",
+    ]
     raw_id_fields = ["customer", "source_contact", "repeat_of", "handler"]
     inlines = [EventInline]
+
+    @admin.display(description=_("Phone number"))
+    def masked_phone(self, obj: Complaint) -> str:
+        return mask_phone(obj.complainant_phone) if obj.complainant_phone else "—"
 
 
 @admin.register(SlaPolicy)
@@ -36,5 +68,5 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
     list_display = ["role", "max_amount"]
 
 
-admin.site.register(Proposal)
-admin.site.register(FollowUp)
+admin.site.register(Proposal, HistoryAdmin)
+admin.site.register(FollowUp, HistoryAdmin)

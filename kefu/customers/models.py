@@ -62,7 +62,10 @@ class PhoneNumber(models.Model):
         constraints = [models.UniqueConstraint(fields=["customer", "number"], name="uniq_customer_number")]
 
     def __str__(self) -> str:
-        return self.number
+        # Masked: str() ends up in admin pages, form labels and log lines.
+        from kefu.lib.masking import mask_phone
+
+        return mask_phone(self.number)
 
 
 class Contact(models.Model):  # 接触记录
