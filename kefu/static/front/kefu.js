@@ -9,7 +9,11 @@
  *  - dismissible messages, and messages from an HX-Trigger "kefu:message" {level, text} event;
  *  - htmx error reporting (failed request, network down);
  *  - live SLA countdowns ([data-deadline]);
- *  - ECharts for [data-chart="<json_script id>"], loaded on demand from the vendored file.
+ *  - ECharts for [data-chart="<json_script id>"], loaded on demand from the vendored file;
+ *  - htmx helpers that need no inline code (the Content-Security-Policy forbids it, so no hx-on and
+ *    no [filter] in hx-trigger): [data-poll-when-visible] skips its requests while the tab is hidden,
+ *    form[data-clear-on-success="<selector>"] empties those fields after a successful request;
+ *  - [data-history-back] links go back in the browser history (their href is the fallback).
  */
 (function () {
   "use strict";
@@ -64,6 +68,11 @@
     if (btn) {
       var msg = btn.closest(".message, .alert");
       if (msg) msg.remove();
+    }
+    var back = event.target.closest("[data-history-back]");
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
     }
     var toggle = event.target.closest(".nav-toggle");
     if (toggle) {
@@ -226,6 +235,19 @@
   });
   document.addEventListener("htmx:sendError", function () {
     showMessage("error", t("network_error"));
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute("data-poll-when-visible") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!event.detail.successful || !form || !form.matches("form[data-clear-on-success]")) return;
+    form.querySelectorAll(form.getAttribute("data-clear-on-success")).forEach(function (field) {
+      field.value = "";
+    });
   });
   document.addEventListener("htmx:load", function (event) {
     var el = event.target;
