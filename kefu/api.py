@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
@@ -21,10 +21,13 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from kefu.accounts.api import (
     MSG_AUTH_REQUIRED,
+    MSG_BAD_TEXT,
     MSG_CORRECT_ERRORS,
     MSG_FORBIDDEN,
     MSG_NOT_FOUND,
     MSG_NUL,
+    MSG_TOO_BIG,
+    MSG_TOO_DEEP,
     SessionAuth,
     TokenAuth,
 )
@@ -57,41 +60,80 @@ api.add_router("/complaints", complaints_router)
 api.add_router("/knowledge", "kefu.knowledge.api.router")
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+MAX_JSON_DEPTH = 32  # no Kefu request nests deeper than a few levels
+
+
+def _json_problem(value: Any) -> str:
+    """What makes a parsed body unusable: "" when nothing; walks iteratively, so no depth can crash it."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return "depth"
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "nul"
+            if _has_surrogate(item):
+                return "surrogate"
+        elif isinstance(item, dict):
+            stack.extend((k, depth) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return ""
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
-def reject_nul_characters(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Refuse input containing NUL characters with a 422 before anything reads it.
+def _error(request: HttpRequest, status: int, message: str, where: str = "") -> HttpResponse:
+    body: dict[str, Any] = {"detail": message}
+    if status == 422:
+        body["errors"] = {where or "body": message}
+    return api.create_response(request, body, status=status)
 
-    PostgreSQL cannot store or even compare text containing NUL; without this a
-    search for ``"张\x00"`` would be a 500 there (and pass unnoticed on SQLite).
+
+def check_request_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse a request the API cannot read safely, with a JSON answer, before anything parses it.
+
+    - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` → 413;
+    - JSON that is malformed is left to ninja (422), but JSON nested deeper than
+      ``MAX_JSON_DEPTH`` → 400 (deep nesting would exhaust Python's recursion);
+    - text holding NUL (PostgreSQL cannot store or even compare it) or a lone
+      UTF-16 surrogate (not encodable, in the query or the body) → 422.
     """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        body: Any = None
-        if request.content_type == "application/json" and request.body:
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            return _error(request, 413, str(MSG_TOO_BIG))
+        problem = _json_problem(dict(request.GET.lists()))
+        where = "query"
+        if not problem and request.content_type == "application/json" and raw:
+            where = "body"
             try:
-                body = json.loads(request.body)
+                problem = _json_problem(json.loads(raw))
+            except RecursionError:
+                problem = "depth"
             except ValueError:
-                body = None  # ninja answers malformed JSON itself
-        where = "query" if _has_nul(dict(request.GET.lists())) else "body" if _has_nul(body) else ""
-        if where:
-            errors = {where: str(MSG_NUL)}
-            return api.create_response(request, {"detail": str(MSG_NUL), "errors": errors}, status=422)
+                problem = ""  # ninja answers malformed JSON itself
+        if problem == "depth":
+            return _error(request, 400, str(MSG_TOO_DEEP))
+        if problem:
+            return _error(request, 422, str(MSG_NUL if problem == "nul" else MSG_BAD_TEXT), where)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-api.add_decorator(reject_nul_characters, mode="view")
+api.add_decorator(check_request_body, mode="view")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

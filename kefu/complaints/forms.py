@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import ROLE_CAPS, Cap
+from kefu.accounts.validators import validate_date_range
 from kefu.complaints.choices import (
     Cause,
     ComplainerIntent,
@@ -69,7 +70,7 @@ class RecordForm(forms.Form):
     complainant_name = forms.CharField(label=_("Complainant"), max_length=60)
     complainant_phone = forms.CharField(label=_("Complainant phone"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    received_at = forms.DateTimeField(
+    received_at = forms.DateTimeField(validators=[validate_date_range],
         label=_("Received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -238,9 +239,9 @@ class ComplaintFilterForm(forms.Form):
     )
     handler = HandlerChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False,
                                  empty_label=_("All"))
-    date_from = forms.DateField(label=_("Received from"), required=False,
+    date_from = forms.DateField(validators=[validate_date_range], label=_("Received from"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Received until"), required=False,
+    date_to = forms.DateField(validators=[validate_date_range], label=_("Received until"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     regulator = forms.BooleanField(label=_("Regulator/escalated"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)

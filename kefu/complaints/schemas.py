@@ -16,6 +16,7 @@ from ninja import Field, Schema
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.accounts.schemas import MAX_ID, DepartmentRef, UserRef
+from kefu.accounts.validators import InputDateTime
 from kefu.complaints import sla
 from kefu.complaints.choices import Cause, ContactMethod, Remedy, Severity
 from kefu.complaints.flow import Action, State
@@ -242,7 +243,7 @@ class ComplaintIn(Schema):
     complainant_phone: str = ""
     customer_id: int | None = None
     source_contact_id: int | None = None
-    received_at: datetime | None = None
+    received_at: InputDateTime | None = None
     severity: Severity = Severity.NORMAL
     cause: str = ""
     hotspot: str = ""

@@ -81,12 +81,15 @@ def fresh(func: Callable[..., Complaint]) -> Callable[..., Complaint]:
     return wrapper
 
 
-def _text(value: str | None, *, field: str, required: bool = False, max_length: int | None = None) -> str:
-    """Strip and normalise Traditional → Simplified; enforce presence and length."""
+LONG_TEXT = 10_000  # characters of a complaint's content, a plan, a note…
+
+
+def _text(value: str | None, *, field: str, required: bool = False, max_length: int = LONG_TEXT) -> str:
+    """Strip and normalise Traditional → Simplified; enforce presence and length (never cut silently)."""
     cleaned = to_simplified((value or "").strip())
     if required and not cleaned:
         raise InvalidInput(_("Please fill in all required fields."), errors={field: _("This field is required.")})
-    if max_length is not None and len(cleaned) > max_length:
+    if len(cleaned) > max_length:
         raise InvalidInput(
             _("Some fields are too long."),
             errors={field: _("At most %(n)d characters.") % {"n": max_length}},

@@ -18,6 +18,7 @@ from ninja.pagination import paginate
 from kefu.accounts.api import caller
 from kefu.accounts.models import User
 from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page, UserRef
+from kefu.accounts.validators import InputDate, InputDateTime
 from kefu.customers import privacy, selectors, services
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, RevealLog
@@ -150,8 +151,8 @@ class ContactFilters(Schema):
     category: CallerCategory | None = None
     agent: int | None = Field(None, ge=1, le=MAX_ID)
     customer: int | None = Field(None, ge=1, le=MAX_ID)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: InputDate | None = None
+    date_to: InputDate | None = None
 
 
 class ContactIn(Schema):
@@ -164,7 +165,7 @@ class ContactIn(Schema):
         None, ge=1, le=MAX_ID, description="Omit to link by phone when exactly one customer owns it."
     )
     duration_seconds: int | None = None
-    occurred_at: datetime | None = None
+    occurred_at: InputDateTime | None = None
 
 
 # ---------------------------------------------------------------- customers

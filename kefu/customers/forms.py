@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap, Role, caps_for
+from kefu.accounts.validators import validate_date_range
 from kefu.customers.choices import CATEGORY_NEEDS, CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Customer, PhoneNumber
 from kefu.lib.masking import mask_address, mask_phone
@@ -66,7 +67,7 @@ class CustomerForm(forms.Form):
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.ORDINARY)
     segment = forms.CharField(label=_("Brand/segment"), max_length=40, required=False)
     persona = forms.ChoiceField(label=_("Observed persona"), choices=Persona.choices, required=False)
-    customer_since = forms.DateField(
+    customer_since = forms.DateField(validators=[validate_date_range],
         label=_("Customer since"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -219,10 +220,10 @@ class ContactFilterForm(forms.Form):
         choices=[("", _("All categories")), *CallerCategory.choices],
     )
     agent = forms.ModelChoiceField(label=_("Agent"), required=False, queryset=User.objects.none())
-    date_from = forms.DateField(
+    date_from = forms.DateField(validators=[validate_date_range],
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = forms.DateField(validators=[validate_date_range],
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -37,8 +37,17 @@ def _check_cap(actor: User, cap: Cap) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
-def _clean_text(value: str | None, *, max_length: int | None = None) -> str:
-    return to_simplified((value or "").strip())[: max_length or None]
+LONG_TEXT = 10_000  # characters of a note or a contact's detail
+
+
+def _clean_text(value: str | None, *, field: str, max_length: int = LONG_TEXT) -> str:
+    """Stripped, Simplified; longer than ``max_length`` is refused with a message, never cut silently."""
+    cleaned = to_simplified((value or "").strip())
+    if len(cleaned) > max_length:
+        raise InvalidInput(
+            _("Some fields are too long."), errors={field: _("At most %(n)d characters.") % {"n": max_length}}
+        )
+    return cleaned
 
 
 def _clean_phone(value: str) -> str | None:
@@ -93,7 +102,7 @@ def customer_create(
     """Create a customer with its phone numbers; the first number is the primary one."""
     _check_cap(actor, Cap.CUSTOMER_EDIT)
     errors: dict[str, str] = {}
-    name = _clean_text(name, max_length=60)
+    name = _clean_text(name, field="name", max_length=60)
     id_number = (id_number or "").strip().upper()
     _check_profile(
         name=name,
@@ -109,13 +118,13 @@ def customer_create(
     customer = Customer.objects.create(
         name=name,
         tier=tier,
-        segment=_clean_text(segment, max_length=40),
+        segment=_clean_text(segment, field="segment", max_length=40),
         persona=persona,
         id_number=id_number,
         customer_since=customer_since,
-        address=_clean_text(address, max_length=200),
+        address=_clean_text(address, field="address", max_length=200),
         account_manager=account_manager,
-        note=_clean_text(note),
+        note=_clean_text(note, field="note"),
     )
     PhoneNumber.objects.bulk_create(
         PhoneNumber(customer=customer, number=n, is_primary=(i == 0)) for i, n in enumerate(numbers)
@@ -150,7 +159,7 @@ def customer_update(
     """
     _check_cap(actor, Cap.CUSTOMER_EDIT)
     errors: dict[str, str] = {}
-    name = _clean_text(name, max_length=60)
+    name = _clean_text(name, field="name", max_length=60)
     new_id_number = (new_id_number or "").strip().upper()
     _check_profile(
         name=name,
@@ -170,12 +179,12 @@ def customer_update(
     customer.version = version + 1
     customer.name = name
     customer.tier = tier
-    customer.segment = _clean_text(segment, max_length=40)
+    customer.segment = _clean_text(segment, field="segment", max_length=40)
     customer.persona = persona
     customer.customer_since = customer_since
-    customer.address = _clean_text(address, max_length=200)
+    customer.address = _clean_text(address, field="address", max_length=200)
     customer.account_manager = account_manager
-    customer.note = _clean_text(note)
+    customer.note = _clean_text(note, field="note")
     if new_id_number:
         customer.id_number = new_id_number
     customer.save()
@@ -215,7 +224,7 @@ def contact_log(
         errors["channel"] = _("Select a valid choice.")
     if category not in CallerCategory.values:
         errors["category"] = _("Select a valid choice.")
-    summary = _clean_text(summary)
+    summary = _clean_text(summary, field="summary", max_length=200)
     if not summary:
         errors["summary"] = _("This field is required.")
     elif len(summary) > 200:
@@ -244,7 +253,7 @@ def contact_log(
         channel=channel,
         category=category,
         summary=summary,
-        detail=_clean_text(detail),
+        detail=_clean_text(detail, field="detail"),
         agent=actor,
         occurred_at=occurred_at or now,
         duration_seconds=duration_seconds,

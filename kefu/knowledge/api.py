@@ -18,6 +18,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from kefu.accounts.api import caller
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
+from kefu.accounts.validators import InputDateTime
 from kefu.customers.selectors import customer_get_for_user
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import InvalidInput
@@ -96,7 +97,7 @@ class CheckOut(Schema):
 
 class GreetingFilters(Schema):
     channel: str = Field("phone", pattern="^(" + "|".join(GREETING_CHANNELS) + ")$")
-    at: datetime | None = None
+    at: InputDateTime | None = None
     company: str | None = Field(None, max_length=100)
     department: str | None = Field(None, max_length=100)
     agent: str | None = Field(None, max_length=100)

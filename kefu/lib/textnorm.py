@@ -77,7 +77,10 @@ def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese (OpenCC t2s); other text unchanged."""
     if text.isascii():
         return text
-    return _opencc().convert(text)
+    try:
+        return _opencc().convert(text)
+    except UnicodeEncodeError:  # a lone surrogate cannot reach OpenCC's UTF-8: replace it, convert the rest
+        return _opencc().convert(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def fold_width(text: str) -> str:

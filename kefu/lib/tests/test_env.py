@@ -30,3 +30,19 @@ def test_sqlite_urls_and_unknown_schemes():
     assert parse_database_url("sqlite:////var/lib/kefu.db")["NAME"] == "/var/lib/kefu.db"
     with pytest.raises(EnvError, match="mysql"):
         parse_database_url("mysql://root@localhost/kefu")
+
+
+def test_sqlite_gets_the_same_concurrency_settings_however_it_is_named():
+    from kefu.lib.env import sqlite_database
+
+    by_url = parse_database_url("sqlite:////tmp/kefu.sqlite3")
+    assert by_url == sqlite_database("/tmp/kefu.sqlite3")
+    assert by_url["OPTIONS"] == {
+        "timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"
+    }
+
+
+def test_postgres_connections_persist_only_when_asked():
+    assert parse_database_url("postgres://u@h/db")["CONN_MAX_AGE"] == 0
+    persistent = parse_database_url("postgres://u@h/db", conn_max_age=60)
+    assert persistent["CONN_MAX_AGE"] == 60 and persistent["CONN_HEALTH_CHECKS"] is True

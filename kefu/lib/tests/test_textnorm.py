@@ -47,3 +47,10 @@ def test_normalize_is_idempotent(text: str) -> None:
 def test_normalize_preserves_length_of_plain_cjk(text: str) -> None:
     # Offsets into normalised text must line up with the original for evidence.
     assert len(normalize(text)) == len(text)
+
+
+def test_a_lone_surrogate_does_not_crash_the_converter():
+    from kefu.lib.textnorm import normalize, to_simplified
+
+    assert to_simplified("\ud800號碼") == "?号码"
+    assert normalize("\udfff話費") == "?话费"

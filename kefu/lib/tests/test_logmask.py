@@ -1,0 +1,35 @@
+import logging
+
+from kefu.lib.logmask import MaskPersonalNumbers
+from kefu.lib.masking import mask_address, mask_numbers_in
+
+
+def test_access_log_lines_carry_no_full_phone_or_id_number():
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1, '"%s" %s %s',
+        ("GET /customers/?q=138-1234-5678&id=11010119800101123X HTTP/1.1", "200", "512"), None,
+    )
+    MaskPersonalNumbers().filter(record)
+    line = record.getMessage()
+    assert "1234-5678" not in line and "12345678" not in line and "19800101" not in line
+    assert "138****5678" in line and "110101********123X" in line and '" 200 512' in line
+
+
+def test_url_encoded_and_plain_numbers_are_masked_but_complaint_numbers_stay():
+    assert mask_numbers_in("/contacts/lookup/?phone=138%201234%205678") == "/contacts/lookup/?phone=138****5678"
+    assert mask_numbers_in("/search/?q=ts20261122000001") == "/search/?q=ts20261122000001"
+    assert mask_numbers_in("转 0571-8888-1234") == "转 0571****1234"
+
+
+def test_the_settings_attach_the_mask_to_every_handler():
+    from django.conf import settings
+
+    for name, handler in settings.LOGGING["handlers"].items():
+        assert "mask_pii" in handler.get("filters", []), name
+
+
+def test_an_address_keeps_its_district_only():
+    assert mask_address("浙江省杭州市西湖区文三路90号") == "浙江省杭州市西湖区****"
+    assert mask_address("北京市朝阳区望京西园三区212号楼") == "北京市朝阳区****"
+    assert mask_address("文三路90号") == "****"
+    assert mask_address("") == ""
