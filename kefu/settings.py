@@ -7,7 +7,11 @@ switches to PostgreSQL (``postgres://user@127.0.0.1:5432/kefu``).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from kefu.lib.env import env_bool, env_int, env_list, env_str, parse_database_url
 
@@ -15,9 +19,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KEFU_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "kefu-insecure-development-key-change-me-in-production")
+DEVELOPMENT_SECRET_KEY = "kefu-insecure-development-key-change-me-in-production"
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Production mode (README, "Production settings"): HTTPS only, and no start with development defaults.
+KEFU_PRODUCTION = env_bool("KEFU_PRODUCTION", False)
+if KEFU_PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured("KEFU_PRODUCTION=1 needs SECRET_KEY set to a long random value of its own.")
+if KEFU_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("KEFU_PRODUCTION=1 refuses DEBUG=1: debug pages show settings and code.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -29,6 +41,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
+    "axes",  # login lockout after repeated failures
+    "csp",
     "kefu.accounts",
     "kefu.customers",
     "kefu.complaints",
@@ -41,15 +55,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kefu.front.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "kefu.accounts.middleware.TokenThrottleMiddleware",  # after LocaleMiddleware: its 429 is translated
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kefu.front.middleware.SlidingSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -87,7 +105,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("KEFU_PASSWORD_MIN_LENGTH", 8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username or address first
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -110,6 +138,54 @@ KEFU_FOLLOW_BROWSER_LANGUAGE = env_bool("KEFU_FOLLOW_BROWSER_LANGUAGE", False)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default access
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS: on in production mode, each switchable on its own (e.g. SECURE_HSTS_PRELOAD=0).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", KEFU_PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if KEFU_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", KEFU_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", KEFU_PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", KEFU_PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", KEFU_PRODUCTION)
+# Reverse proxies in front of Kefu that append to X-Forwarded-For and set X-Forwarded-Proto.
+# 0: the client is REMOTE_ADDR. Login lockout and API throttling count per client address.
+KEFU_PROXY_COUNT = env_int("KEFU_PROXY_COUNT", 0)
+if KEFU_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A session ends after this long without a request (sliding; SlidingSessionMiddleware).
+KEFU_SESSION_IDLE_MINUTES = env_int("KEFU_SESSION_IDLE_MINUTES", 480)  # one working shift
+SESSION_COOKIE_AGE = KEFU_SESSION_IDLE_MINUTES * 60
+
+# Login lockout (django-axes): after this many failures in a row for one username, or from one
+# address, sign-in is refused for the cool-off time (even with the right password).
+KEFU_LOGIN_FAILURE_LIMIT = env_int("KEFU_LOGIN_FAILURE_LIMIT", 5)
+KEFU_LOGIN_COOLOFF_MINUTES = env_int("KEFU_LOGIN_COOLOFF_MINUTES", 15)
+AXES_FAILURE_LIMIT = KEFU_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KEFU_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_LOCKOUT_CALLABLE = "kefu.front.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "kefu.accounts.throttle.client_address"
+AXES_RESET_ON_SUCCESS = False  # the login view clears only the signed-in username's failures
+# API tokens: after this many unknown tokens from one address within the cool-off time, that
+# address gets 429 for the cool-off time (counted in CACHES["default"]).
+KEFU_API_TOKEN_FAILURE_LIMIT = env_int("KEFU_API_TOKEN_FAILURE_LIMIT", 10)
+
+# Content-Security-Policy (django-csp): scripts only from Kefu's own static files, never inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Styles keep 'unsafe-inline': pages carry small <style> blocks and ECharts and Swagger UI
+        # set style attributes. Inline styles cannot run code.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Swagger UI's icons are data: URLs
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Every handler masks phone and ID numbers (query strings carry searched numbers), the
 # development server's access log included.

@@ -17,6 +17,7 @@ from kefu.accounts.models import Department, User
 from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, DepartmentRef, MeOut, UserRef
 from kefu.accounts.services import token_authenticate
+from kefu.accounts.throttle import client_address, token_failure_record
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -26,14 +27,24 @@ MSG_NOT_FOUND = gettext_lazy("Not found.")
 MSG_FORBIDDEN = gettext_lazy("You are not allowed to do this.")
 MSG_CORRECT_ERRORS = gettext_lazy("Please correct the errors below.")
 MSG_NUL = gettext_lazy("The request contains a NUL character, which cannot be stored.")
+MSG_BAD_TEXT = gettext_lazy("The request contains text that is not valid Unicode (a lone surrogate).")
+MSG_TOO_DEEP = gettext_lazy("The request body is nested too deeply.")
+MSG_TOO_BIG = gettext_lazy("The request body is too large.")
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer kf_…`` — keys from ``kefu token create USER``."""
+    """``Authorization: Bearer kf_…`` — keys from ``kefu token create USER``.
+
+    Every unknown key counts against the caller's address; ``TokenThrottleMiddleware``
+    refuses the address once it reaches ``KEFU_API_TOKEN_FAILURE_LIMIT``.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         token = token.strip()
-        return token_authenticate(key=token) if token else None
+        user = token_authenticate(key=token) if token else None
+        if user is None:
+            token_failure_record(address=client_address(request))
+        return user
 
 
 class SessionAuth(APIKeyCookie):

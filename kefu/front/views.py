@@ -1,12 +1,23 @@
-"""Login, logout and the health check."""
+"""Login (with lockout), logout, password change and the health check."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from typing import Any
 
+from axes.helpers import get_cool_off
+from axes.utils import reset as axes_reset
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -14,10 +25,60 @@ log = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
-    """The branded sign-in page (登录). An already signed-in user goes straight to the workbench."""
+    """The branded sign-in page (登录). An already signed-in user goes straight to the workbench.
+
+    django-axes counts the failures and refuses a locked-out username or address
+    (see ``login_locked_out``); a successful sign-in clears that username's failures.
+    """
 
     template_name = "front/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        axes_reset(username=form.get_user().get_username())
+        return super().form_valid(form)
+
+
+def _retry_time(request: HttpRequest) -> datetime:
+    """When a locked-out caller may sign in again, rounded up to the minute.
+
+    Every failure (this one included) extends the lock to a cool-off time after
+    itself, so the lock is over at the latest one cool-off time from now.
+    """
+    cool_off = get_cool_off(request) or timedelta(0)
+    until = timezone.localtime(getattr(request, "axes_attempt_time", None) or timezone.now()) + cool_off
+    if until.second or until.microsecond:
+        until = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return until
+
+
+def login_locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the sign-in page saying until when, 429."""
+    username = str((credentials or {}).get("username") or request.POST.get("username", ""))
+    message = _(
+        "Too many failed sign-ins for this account or from this address. "
+        "Sign-in is locked until %(time)s; try again after that."
+    ) % {"time": date_format(_retry_time(request), "DATETIME_FORMAT")}
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next", ""),
+        "lockout_message": message,
+    }
+    return render(request, "front/login.html", context, status=429)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password (修改密码); the validators of ``AUTH_PASSWORD_VALIDATORS`` apply."""
+
+    template_name = "front/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)  # also keeps this session signed in
+        messages.success(self.request, _("Your password has been changed."))
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

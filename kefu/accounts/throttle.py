@@ -1,0 +1,73 @@
+"""Who is calling, and how many API tokens they got wrong (限流).
+
+The login lockout is django-axes' (settings ``AXES_*``); it asks :func:`client_address`
+for the caller's address, as the API token throttle below does, so both count the
+same client the same way.
+
+Token failures are counted in Django's default cache. The in-memory cache counts per
+process (thread-safe); with several worker processes set ``REDIS_URL`` so they share
+one count, otherwise each process allows the limit on its own.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's IP address: ``REMOTE_ADDR``, or the one ``KEFU_PROXY_COUNT`` proxies saw.
+
+    Each trusted proxy appends the address it received the request from to
+    X-Forwarded-For, so the client is the entry that many places from the end;
+    anything further left was written by the client and proves nothing.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.KEFU_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
+
+
+def _cooloff_seconds() -> int:
+    return int(settings.KEFU_LOGIN_COOLOFF_MINUTES * 60)
+
+
+def _failures_key(address: str) -> str:
+    return f"kefu:token-failures:{address}"
+
+
+def _blocked_key(address: str) -> str:
+    return f"kefu:token-blocked:{address}"
+
+
+def token_block_remaining(*, address: str) -> int:
+    """Seconds until ``address`` may present API tokens again; 0 when it may now."""
+    until = cache.get(_blocked_key(address))
+    if until is None:
+        return 0
+    return max(0, int(until - time.time() + 0.999))
+
+
+def token_failure_record(*, address: str) -> None:
+    """Count one unknown token from ``address``; at the limit, block it for the cool-off time.
+
+    Failures count within a window of the cool-off time from the first one. ``incr``
+    is atomic in every Django cache backend, so concurrent requests cannot both slip
+    under the limit.
+    """
+    window = _cooloff_seconds()
+    key = _failures_key(address)
+    cache.add(key, 0, timeout=window)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=window)
+        failures = 1
+    if failures >= settings.KEFU_API_TOKEN_FAILURE_LIMIT:
+        cache.set(_blocked_key(address), time.time() + window, timeout=window)
+        cache.delete(key)
