@@ -71,7 +71,10 @@ def fresh(func: Callable[..., Complaint]) -> Callable[..., Complaint]:
     @functools.wraps(func)
     @transaction.atomic
     def wrapper(*, complaint: Complaint, expected_version: int | None = None, **kwargs: Any) -> Complaint:
-        current = Complaint.objects.filter(pk=complaint.pk).first()
+        # Locked until commit (PostgreSQL): a concurrent action waits here, then reads the winner's
+        # version and gets Conflict — never a half-applied view such as "no pending proposal" (422).
+        # SQLite's IMMEDIATE transactions serialise writers before this read already.
+        current = Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
         if current is None:
             raise InvalidInput(_("This complaint no longer exists."))
         if expected_version is not None and current.version != expected_version:
@@ -367,7 +370,7 @@ def complaint_record(
         at=now,
         data={"channel": complaint.channel, "severity": complaint.severity, "repeat_of": earlier.pk if earlier else None},
     )
-    search_services.on_commit(search_services.index_complaint, complaint)
+    search_services.index_with(search_services.index_complaint, complaint)
     return complaint
 
 

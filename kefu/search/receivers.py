@@ -3,7 +3,7 @@
 Fallback, documented in the search brief: the customer and contact services
 (``kefu.customers.services``) were still being written when search landed, so
 the index follows their models' save/delete signals here instead of one
-``search.services.on_commit(...)`` line in each service. Complaints are indexed
+``search.services.index_with(...)`` line in each service. Complaints are indexed
 by ``complaint_record`` itself. Once the customer services call the index,
 delete the matching receivers below. Bulk writes (``bulk_create``, ``update``)
 send no signals: run ``kefu search reindex`` after them.
@@ -23,17 +23,17 @@ from kefu.search.models import Kind
 
 def _customer_saved(sender: type, instance: Customer, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
-        services.on_commit(services.index_customer, instance)
+        services.index_with(services.index_customer, instance)
 
 
 def _phone_changed(sender: type, instance: PhoneNumber, raw: bool = False, **kwargs: Any) -> None:
     if not raw and instance.customer_id:
-        services.on_commit(services.index_customer, Customer(pk=instance.customer_id))
+        services.index_with(services.index_customer, Customer(pk=instance.customer_id))
 
 
 def _contact_saved(sender: type, instance: Contact, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
-        services.on_commit(services.index_contact, instance)
+        services.index_with(services.index_contact, instance)
 
 
 def _customer_deleted(sender: type, instance: Customer, **kwargs: Any) -> None:

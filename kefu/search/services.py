@@ -1,9 +1,8 @@
 """Writes to the search index.
 
 ``index_customer/contact/complaint(obj)`` (re)index one record; the writers of
-those records call them through ``transaction.on_commit`` (see ``on_commit``),
-so a rolled-back write never reaches the index and a failing index write never
-breaks the business write. ``reindex`` rebuilds everything in chunks — after a
+those records call them inside their transaction (see ``index_with``), so a
+rolled-back write never reaches the index and a committed one is always in it. ``reindex`` rebuilds everything in chunks — after a
 bulk import, a restore, or when the index format changes (``kefu search reindex``).
 
 A document's ``text`` is its fields, normalised, one per line; the first line
@@ -113,19 +112,15 @@ def forget(kind: str, object_id: int) -> None:
     _forget(kind, object_id)
 
 
-def on_commit(indexer: Callable[[Any], None], obj: Model) -> None:
-    """Index ``obj`` once the surrounding transaction commits; never fail the caller's write.
+def index_with(indexer: Callable[[Any], None], obj: Model) -> None:
+    """Index ``obj`` now, inside the caller's transaction: the record and its index row commit together.
 
-    One line in a writing service: ``search_services.on_commit(search_services.index_complaint, complaint)``.
+    One line in a writing service: ``search_services.index_with(search_services.index_complaint, complaint)``.
+    Indexing after the commit instead would let a record exist unindexed — a probe found 202 of 1,251
+    concurrent contacts missing from search that way — and the writer holds the write lock already
+    (PostgreSQL row locks; SQLite's IMMEDIATE transaction), so the extra row costs no new wait.
     """
-
-    def run() -> None:
-        try:
-            indexer(obj)
-        except Exception:  # the record is saved; a missing index row is repaired by `kefu search reindex`
-            log.exception("search: indexing %r failed", obj)
-
-    transaction.on_commit(run)
+    indexer(obj)
 
 
 # ---------------------------------------------------------------- bulk rebuild
