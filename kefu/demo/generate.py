@@ -30,6 +30,7 @@ from kefu.customers.choices import Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.demo import content, identity, stories
 from kefu.demo.world import SEED, DemoCustomer, World, staff_for_channel
+from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 
 # Tiers in the order the first customers take them (so even a tiny data set has every tier),
 # then the weights for the rest.
@@ -291,11 +292,19 @@ def make_reveals(world: World, count: int = 12) -> None:
     rows = []
     for _ in range(min(count, len(customers))):
         pick = rng.choice(customers)
+        field = rng.choice((RevealLog.Field.PHONE, RevealLog.Field.PHONE, RevealLog.Field.ID_NUMBER,
+                            RevealLog.Field.ADDRESS))
+        target = {
+            RevealLog.Field.PHONE: lambda c: mask_phone(c.phones.first().number) if c.phones.exists() else "",
+            RevealLog.Field.ID_NUMBER: lambda c: mask_id_number(c.id_number),
+            RevealLog.Field.ADDRESS: lambda c: mask_address(c.address),
+        }[field](pick.customer)
         rows.append(
             RevealLog(
                 user=pick.customer.account_manager or world.staff["supervisor"],
                 customer=pick.customer,
-                field=rng.choice((RevealLog.Field.PHONE, RevealLog.Field.PHONE, RevealLog.Field.ID_NUMBER)),
+                field=field,
+                target=target,
                 reason=rng.choice(REVEAL_REASONS),
                 at=world.now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600)),
             )
