@@ -219,3 +219,6 @@ KEFU_COMPANY_NAME = env_str("KEFU_COMPANY_NAME", "星河通信")
 KEFU_REPEAT_WINDOW_DAYS = env_int("KEFU_REPEAT_WINDOW_DAYS", 30)
 KEFU_WORKDAY_START = env_str("KEFU_WORKDAY_START", "09:00")
 KEFU_WORKDAY_END = env_str("KEFU_WORKDAY_END", "18:00")
+# Searches by phone or ID number (4+ digits) allowed per user in a window of seconds (PIPL).
+KEFU_NUMBER_SEARCH_LIMIT = env_int("KEFU_NUMBER_SEARCH_LIMIT", 60)
+KEFU_NUMBER_SEARCH_WINDOW = env_int("KEFU_NUMBER_SEARCH_WINDOW", 300)
