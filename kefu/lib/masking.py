@@ -34,6 +34,8 @@ def digits_only(value: str) -> str:
 # holding 7 or more digits: a phone or an ID number as people and URLs write them. Never part of
 # a word, so a complaint number such as ts20261122000001 stays readable.
 _NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:(?:%20|[\s\-+.])?\d){6,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
+# Numbers as stored (digits only, space-separated in a list): each run on its own.
+_STORED_RUN = re.compile(r"(?<![0-9A-Za-z])\d{7,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
 
 
 def _compact(value: str) -> str:
@@ -51,13 +53,14 @@ def mask_number(value: str) -> str:
     return mask_phone(compact)
 
 
-def mask_numbers_in(text: str, *, keep: frozenset[str] = frozenset()) -> str:
+def mask_numbers_in(text: str, *, keep: frozenset[str] = frozenset(), stored: bool = False) -> str:
     """``text`` with every phone or ID number masked, except the exact numbers in ``keep``.
 
     Used where free text may hold numbers a reader must not see whole: log lines
     (query strings carry searched numbers) and the identifiers a search matches
     for someone who may not reveal them (the number they typed in full is kept:
-    they know it already).
+    they know it already). ``stored``: numbers are written as stored, digits
+    only, so a space separates two numbers instead of joining the groups of one.
     """
 
     def mask(match: re.Match[str]) -> str:
@@ -66,7 +69,7 @@ def mask_numbers_in(text: str, *, keep: frozenset[str] = frozenset()) -> str:
             return value
         return mask_number(value)
 
-    return _NUMBER_RUN.sub(mask, text)
+    return (_STORED_RUN if stored else _NUMBER_RUN).sub(mask, text)
 
 
 # The administrative part of a Chinese address: province/region, city, district/county, each optional.

@@ -209,7 +209,7 @@ ADDRESS_LINE = 2  # a customer document's lines: identifiers, segment, address, 
 def _masked_text(kind: str, text: str, query: Query) -> str:
     """``text`` as someone sees it who may not reveal it: numbers and address masked (see module docstring)."""
     lines = text.split("\n")
-    lines[0] = mask_numbers_in(lines[0], keep=frozenset(t for t in query.terms if t.isdigit()))
+    lines[0] = mask_numbers_in(lines[0], keep=frozenset(t for t in query.terms if t.isdigit()), stored=True)
     if kind == Kind.CUSTOMER and len(lines) > ADDRESS_LINE:
         lines[ADDRESS_LINE] = mask_address(lines[ADDRESS_LINE])
     return "\n".join(lines)

@@ -55,7 +55,7 @@ def test_a_supervisor_reveals_a_number_and_the_reveal_is_logged(cast, customer, 
     logged = list(RevealLog.objects.order_by("at", "pk").values_list("user__username", "field", "reason"))
     assert logged == [
         ("supervisor", "phone", "回访核实"),
-        ("supervisor", "phone", ""),
+        ("supervisor", "phone", "回拨客户"),
         ("supervisor", "id_number", "实名核验"),
     ]
 

@@ -33,3 +33,9 @@ def test_an_address_keeps_its_district_only():
     assert mask_address("北京市朝阳区望京西园三区212号楼") == "北京市朝阳区****"
     assert mask_address("文三路90号") == "****"
     assert mask_address("") == ""
+
+
+def test_stored_numbers_in_a_list_are_masked_one_by_one():
+    line = "王芳 13955556666 18600001234"
+    assert mask_numbers_in(line, stored=True) == "王芳 139****6666 186****1234"
+    assert mask_numbers_in(line, stored=True, keep=frozenset({"18600001234"})) == "王芳 139****6666 18600001234"
