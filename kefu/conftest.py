@@ -81,10 +81,31 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        violations = _report_csp_violations(browser)
         try:
             yield browser
         finally:
             browser.close()
+        assert violations == [], "the Content-Security-Policy blocked something a page needs"
+
+
+def _report_csp_violations(browser: Any) -> list[str]:
+    """Collect the console's CSP errors from every context the test opens on ``browser``."""
+    violations: list[str] = []
+    new_context = browser.new_context
+
+    def watched_context(*args: Any, **kwargs: Any) -> Any:
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None,
+        )
+        return context
+
+    browser.new_context = watched_context
+    return violations
 
 
 @pytest.fixture

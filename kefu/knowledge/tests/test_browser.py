@@ -38,6 +38,7 @@ def test_an_agent_follows_a_call_in_the_assist_panel(page, live_server, cast) ->
     page.click("text=添加一句")
     panel = page.locator("[data-testid=assist-panel]")
     expect(panel).to_contain_text("投诉", timeout=30_000)
+    expect(page.locator("textarea[name=text]")).to_have_value("")  # cleared for the next turn
     expect(panel).to_contain_text("转怒为喜五步话术")
     expect(panel).to_contain_text("号码归国家所有")
     expect(panel).to_contain_text("老虎型客户")
