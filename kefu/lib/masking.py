@@ -30,10 +30,15 @@ def digits_only(value: str) -> str:
     return _DIGITS.sub("", value)
 
 
-# A run of digits, optionally split by one space, dash, dot or plus (or a URL-encoded space),
-# holding 7 or more digits: a phone or an ID number as people and URLs write them. Never part of
-# a word, so a complaint number such as ts20261122000001 stays readable.
-_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:(?:%20|[\s\-+.])?\d){6,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
+# A phone or ID number as people and URLs write it: a run of 7+ digits (an ID number may end in X),
+# a mobile in 3-4-4 groups or a landline with its area code, split by a space, dash, plus or %20.
+# Never part of a word (a complaint number such as ts20261122000001 stays readable), and never two
+# numbers that a log line puts side by side ("200 4004": status and size).
+_SEP = r"(?:%20|[\s\-+])"
+_NUMBER_RUN = re.compile(
+    rf"(?<![0-9A-Za-z])(?:1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}}|0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}?\d{{4}}"
+    r"|\d{7,}(?:[Xx](?![0-9A-Za-z]))?)(?![0-9A-Za-z])"
+)
 # Numbers as stored (digits only, space-separated in a list): each run on its own.
 _STORED_RUN = re.compile(r"(?<![0-9A-Za-z])\d{7,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
 

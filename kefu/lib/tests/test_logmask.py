@@ -39,3 +39,8 @@ def test_stored_numbers_in_a_list_are_masked_one_by_one():
     line = "王芳 13955556666 18600001234"
     assert mask_numbers_in(line, stored=True) == "王芳 139****6666 186****1234"
     assert mask_numbers_in(line, stored=True, keep=frozenset({"18600001234"})) == "王芳 139****6666 18600001234"
+
+
+def test_status_sizes_addresses_and_dates_in_log_lines_stay_readable():
+    for line in ('"GET /login/ HTTP/1.1" 200 4004', "127.0.0.1 2026-11-29", "302 0"):
+        assert mask_numbers_in(line) == line
