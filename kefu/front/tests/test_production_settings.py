@@ -77,3 +77,11 @@ def test_security_knobs_come_from_the_environment(tmp_path):
     }
     result = run_kefu(tmp_path, "shell", "--no-imports", "-c", code, **env)
     assert result.stdout.split() == ["False", "31536000", "True", "True", "3", "1800.0", "3600", "20"], result.stderr
+
+
+@pytest.mark.django_db
+def test_plain_http_is_redirected_to_https_except_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    page = client.get("/login/")
+    assert page.status_code == 301 and page["Location"] == "https://testserver/login/"
+    assert client.get("/healthz").status_code == 200
