@@ -323,13 +323,11 @@ def _source(request: HttpRequest) -> Source:
 
 
 def _record_form(request: HttpRequest, source: Source, data: Any = None) -> cf.RecordForm:
-    user: User = request.user  # type: ignore[assignment]
     phone = source.phone
-    # Only users allowed to see full numbers get the number in the page; others keep it server-side.
-    if phone and not user.can(Cap.PII_REVEAL):
+    # The number stays server-side for everyone: a full number reaches a page only through a logged reveal.
+    if phone:
         return cf.RecordForm(data, initial=source.initial(), source_phone=phone, masked_phone=mask_phone(phone))
-    initial = {**source.initial(), "complainant_phone": phone} if phone else source.initial()
-    return cf.RecordForm(data, initial=initial)
+    return cf.RecordForm(data, initial=source.initial())
 
 
 @login_required

@@ -110,10 +110,15 @@ def test_the_record_form_is_prefilled_from_a_contact_without_showing_the_full_nu
     assert reverse("customers:detail", args=[customer.pk]) in detail
 
 
-def test_a_supervisor_sees_the_full_number_of_the_customer_when_prefilling(client, cast, customer):
+def test_even_a_supervisor_gets_the_prefilled_number_masked_and_it_is_still_recorded(client, cast, customer):
+    """A full number reaches a page only through a logged reveal, whatever the role."""
     login(client, cast["supervisor"])
-    page = client.get(reverse("complaints:new") + f"?customer={customer.pk}")
-    assert page.context["form"].initial["complainant_phone"] == "13812345678"
+    url = reverse("complaints:new") + f"?customer={customer.pk}"
+    html = client.get(url).content.decode()
+    assert "13812345678" not in html and "138****5678" in html
+    client.post(url, {"complainant_name": "张伟", "channel": "hotline", "subject": "宽带断线",
+                      "content": "宽带断了三次", "severity": "normal"})
+    assert Complaint.objects.get().complainant_phone == "13812345678"
     assert client.get(reverse("complaints:new") + "?customer=999999").status_code == 404
 
 
