@@ -13,7 +13,8 @@ from pathlib import Path
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from kefu.lib.env import env_bool, env_int, env_list, env_str, parse_database_url
+from kefu.lib.env import EnvError, env_bool, env_int, env_list, env_str, parse_database_url
+from kefu.lib.workcal import parse_periods
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KEFU_VAR_DIR", str(BASE_DIR / "var")))
@@ -218,8 +219,13 @@ CACHES = {
 # Kefu's own knobs (defaults; the admin-editable policies live in the database).
 KEFU_COMPANY_NAME = env_str("KEFU_COMPANY_NAME", "星河通信")
 KEFU_REPEAT_WINDOW_DAYS = env_int("KEFU_REPEAT_WINDOW_DAYS", 30)
-KEFU_WORKDAY_START = env_str("KEFU_WORKDAY_START", "09:00")
-KEFU_WORKDAY_END = env_str("KEFU_WORKDAY_END", "18:00")
+# Working hours of the SLA clocks, local time: periods separated by commas. Checked here, so a
+# malformed value stops the start instead of silently falling back.
+KEFU_WORKING_PERIODS = env_str("KEFU_WORKING_PERIODS", "09:00-12:00,13:00-18:00")
+try:
+    parse_periods(KEFU_WORKING_PERIODS)
+except ValueError as exc:
+    raise EnvError(f"KEFU_WORKING_PERIODS={KEFU_WORKING_PERIODS!r}: {exc}") from exc
 # Searches by phone or ID number (4+ digits) allowed per user in a window of seconds (PIPL).
 KEFU_NUMBER_SEARCH_LIMIT = env_int("KEFU_NUMBER_SEARCH_LIMIT", 60)
 KEFU_NUMBER_SEARCH_WINDOW = env_int("KEFU_NUMBER_SEARCH_WINDOW", 300)

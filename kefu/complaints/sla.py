@@ -49,8 +49,7 @@ class Rule:
 
 @lru_cache(maxsize=4)
 def _calendar(mode: ClockMode) -> WorkCalendar:
-    periods = getattr(settings, "KEFU_WORKING_PERIODS", "09:00-12:00,13:00-18:00")
-    return WorkCalendar.from_spec(periods, timezone=settings.TIME_ZONE, mode=mode)
+    return WorkCalendar.from_spec(settings.KEFU_WORKING_PERIODS, timezone=settings.TIME_ZONE, mode=mode)
 
 
 def calendar_for(clock: ClockMode | str) -> WorkCalendar:

@@ -60,3 +60,34 @@ def test_fail_on_breach_exits_non_zero(cast):
     with pytest.raises(SystemExit) as info:
         call_command("sla", "check", "--fail-on-breach")
     assert info.value.code == 1
+
+
+def test_working_hours_come_from_the_setting(settings, db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kefu.complaints import sla as sla_module
+
+    start = datetime(2026, 11, 25, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday, 17:00
+    kwargs = {"start": start, "state": "recorded", "severity": "normal", "regulator": False}
+    sla_module._calendar.cache_clear()
+    default_due = sla_module.deadline(**kwargs)
+    settings.KEFU_WORKING_PERIODS = "08:00-20:00"
+    sla_module._calendar.cache_clear()
+    try:
+        longer_day_due = sla_module.deadline(**kwargs)
+    finally:
+        sla_module._calendar.cache_clear()
+    assert longer_day_due < default_due  # three more working hours that afternoon
+
+
+def test_a_malformed_working_hours_setting_stops_the_start():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={"DJANGO_SETTINGS_MODULE": "kefu.settings", "KEFU_WORKING_PERIODS": "8点到5点", "PATH": "/usr/bin"},
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode != 0 and "KEFU_WORKING_PERIODS" in result.stderr
