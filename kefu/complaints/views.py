@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
@@ -23,14 +22,13 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise, cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import trigger_client_event
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Cap
@@ -59,8 +57,8 @@ from kefu.complaints.selectors import (
 from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
 from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
-from kefu.front.context import safe_reverse
-from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
+from kefu.front.shortcuts import add_service_errors, forbidden, url_or_none
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import mask_phone
 
 PAGE_SIZE = 25
@@ -88,12 +86,6 @@ def _require_complaint_work(user: User) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    response = render(request, "complaints/forbidden.html", {"message": message}, status=403)
-    if request.htmx:
-        trigger_client_event(response, "kefu:message", {"level": "error", "text": message})
-    return response
-
 
 def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Turn ``NotAllowed`` (from a view check or a service) into the 403 page with its message."""
@@ -103,7 +95,7 @@ def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         try:
             return view(request, *args, **kwargs)
         except NotAllowed as exc:
-            return _forbidden(request, exc.message)
+            return forbidden(request, exc.message)
 
     return wrapper
 
@@ -226,7 +218,7 @@ def _elsewhere(user: User) -> list[tuple[str | Promise, str]]:
         (gettext_lazy("Training"), "training:index"),
         (gettext_lazy("Quality inspection"), "quality:index"),
     ):
-        url = safe_reverse(url_name)
+        url = url_or_none(url_name)
         if url:
             links.append((label, url))
     return links
@@ -347,7 +339,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 actor=user, customer=customer, source_contact=source.contact, **form.cleaned_data
             )
         except InvalidInput as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Complaint %(number)s recorded.") % {"number": complaint.number})
             if customer is not None and source.customer is None:
@@ -371,13 +363,6 @@ def _only_owner(phone: str) -> Customer | None:
     owners = customers_by_phone(phone, limit=2) if phone else []
     return owners[0] if len(owners) == 1 else None
 
-
-def _add_errors(form: forms.Form, exc: ServiceError) -> None:
-    """Put a service's field errors on the form's fields (unknown fields go to the top)."""
-    if not exc.errors:
-        form.add_error(None, exc.message)
-    for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 # ---------------------------------------------------------------- detail and actions
@@ -515,7 +500,7 @@ def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         fresh = complaint_get_for_user(pk=pk, user=user)
         return _render_detail(request, fresh, conflict=exc.message, status=409)
     except InvalidInput as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _render_detail(request, complaint, bound=form, bound_name=spec.name, status=422)
     messages.success(request, str(spec.done))
     # Whoever acted keeps sight of the complaint (selectors.visible_complaints), so it is still here.
@@ -558,7 +543,7 @@ def _render_detail(
         "labels": _classification_labels(complaint),
         "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
         "customer_url": _customer_url(complaint),
-        "contact_url": _url_or_blank("contacts:detail", complaint.source_contact_id),
+        "contact_url": complaint.source_contact_id and url_or_none("contacts:detail", complaint.source_contact_id),
     }
     if request.htmx:
         # htmx swaps only 2xx answers: errors and conflicts come back as 200 with the page body.
@@ -589,16 +574,8 @@ def _approval(proposals: list[Proposal], user: User) -> Approval | None:
 
 def _customer_url(complaint: Complaint) -> str:
     """The customer page, when the customers app routes one."""
-    return _url_or_blank("customers:detail", complaint.customer_id)
+    return (complaint.customer_id and url_or_none("customers:detail", complaint.customer_id)) or ""
 
-
-def _url_or_blank(url_name: str, pk: int | None) -> str:
-    if pk is None:
-        return ""
-    try:
-        return reverse(url_name, args=[pk])
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass(frozen=True)

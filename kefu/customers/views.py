@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -31,6 +30,7 @@ from kefu.customers.choices import CallerCategory
 from kefu.customers.forms import ContactFilterForm, ContactForm, CustomerFilterForm, CustomerForm
 from kefu.customers.models import Contact, Customer
 from kefu.customers.personas import advice_for
+from kefu.front.shortcuts import add_service_errors, url_or_none
 from kefu.lib.errors import InvalidInput, NotAllowed, RateLimited, ServiceError
 from kefu.lib.masking import digits_only, mask_address, mask_id_number, mask_phone
 
@@ -63,21 +63,6 @@ def format_duration(seconds: int | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _routed(url_name: str, *args: Any) -> bool:
-    """Whether another app already routes ``url_name`` (links to it are shown only then)."""
-    try:
-        reverse(url_name, args=args or None)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _apply_errors(form: Form, exc: ServiceError) -> None:
-    """Put a service's field errors on the form (unknown fields become non-field errors)."""
-    for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
-    if not exc.errors:
-        form.add_error(None, exc.message)
 
 
 # ---------------------------------------------------------------- customers
@@ -98,7 +83,7 @@ def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
         "history": selectors.customer_history(
             customer=customer, user=user, page=request.GET.get("page", 1), per_page=HISTORY_PER_PAGE
         ),
-        "complaints_routed": _routed("complaints:detail", 1),
+        "complaints_routed": url_or_none("complaints:detail", 1) is not None,
     }
 
 
@@ -153,7 +138,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 actor=user, **form.profile(), id_number=data["id_number"], phones=form.phone_list()
             )
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Customer created."))
             return redirect("customers:detail", pk=customer.pk)
@@ -180,7 +165,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=data["version"],
             )
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Profile saved."))
             return redirect("customers:detail", pk=customer.pk)
@@ -379,7 +364,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
                 duration_seconds=data["duration"],
             )
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _after_logging(request, contact)
     if request.method == "POST":  # re-shown with errors: keep the caller the agent had

@@ -12,11 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.roles import Cap, caps_for
+from kefu.front.shortcuts import url_or_none
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
 )
 
 
-def safe_reverse(url_name: str) -> str | None:
-    """``reverse()`` that returns None for URL names not (yet) defined, so the layout never breaks."""
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
-
 
 def user_caps(user: Any) -> frozenset[Cap]:
     """The capabilities of ``user`` (empty for anonymous or inactive users)."""
@@ -99,7 +92,7 @@ def build_navigation(
     for entry in entries:
         if entry.caps and not (entry.caps & caps):
             continue
-        url = safe_reverse(entry.url_name)
+        url = url_or_none(entry.url_name)
         if url is None:
             continue
         items.append(NavItem(entry.key, entry.label, url, _is_active(url, path), entry.shortcut))

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.accounts.models import User
+from kefu.front.shortcuts import forbidden
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
 from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, TurnForm
@@ -37,9 +38,6 @@ CHANNEL_LABELS = {
     "onsite": _lazy("On-site"),
 }
 
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "complaints/forbidden.html", {"message": message}, status=403)
 
 
 def _user(request: HttpRequest) -> User:
@@ -153,7 +151,7 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry_id: str | None) -> 
 @login_required
 def edit(request: HttpRequest, entry_id: str) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
-        return _forbidden(request, _("You are not allowed to edit the phrasebook."))
+        return forbidden(request, _("You are not allowed to edit the phrasebook."))
     entry = selectors.entry_get(entry_id)
     row = selectors.entry_row(entry_id)
     if request.method == "POST":
@@ -169,7 +167,7 @@ def edit(request: HttpRequest, entry_id: str) -> HttpResponse:
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
-        return _forbidden(request, _("You are not allowed to edit the phrasebook."))
+        return forbidden(request, _("You are not allowed to edit the phrasebook."))
     if request.method == "POST":
         form = EntryForm(request.POST)
         if form.is_valid() and (response := _save_entry(request, form, None)):
@@ -192,7 +190,7 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
             comment=request.POST.get("comment", ""),
         )
     except NotAllowed as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message)
         return redirect("knowledge:detail", entry_id=entry_id)
@@ -208,7 +206,7 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
 @login_required
 def import_yaml(request: HttpRequest) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
-        return _forbidden(request, _("You are not allowed to edit the phrasebook."))
+        return forbidden(request, _("You are not allowed to edit the phrasebook."))
     problems = ""
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)

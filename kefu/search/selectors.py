@@ -42,6 +42,7 @@ from kefu.accounts.roles import Cap
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.models import Contact, Customer, PhoneNumber
 from kefu.customers.privacy import sees_every_number
+from kefu.front.shortcuts import url_or_none
 from kefu.lib.masking import mask_address, mask_numbers_in, mask_phone
 from kefu.lib.textnorm import normalize
 from kefu.search import backends
@@ -259,15 +260,6 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
 # ---------------------------------------------------------------- presentation
 
 
-def _url(name: str, pk: int) -> str | None:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:  # the page for this kind is not installed
-        return None
-
-
 def _snippet(query: Query, *texts: str) -> list[tuple[str, bool]]:
     """The first text holding a query term, cut around it, with the terms marked."""
     candidates = [t for t in texts if t]
@@ -314,7 +306,7 @@ def _present_customers(hits: list[Hit], query: Query, masked: bool) -> None:
             continue
         own = phones.get(customer.pk, [])
         hit.title_pieces = _marked(query, customer.name)
-        hit.url = _url("customers:detail", customer.pk)
+        hit.url = url_or_none("customers:detail", customer.pk)
         hit.phones = [mask_phone(n) for n in own]
         hit.phone_matched = _phone_matched(query, masked, *own)
         hit.snippet = _snippet(query, mask_address(customer.address), customer.note)
@@ -327,7 +319,7 @@ def _present_contacts(hits: list[Hit], query: Query, masked: bool) -> None:
         if contact is None:
             continue
         hit.title_pieces = _marked(query, contact.summary)
-        hit.url = _url("contacts:detail", contact.pk)
+        hit.url = url_or_none("contacts:detail", contact.pk)
         hit.phones = [mask_phone(contact.phone)] if contact.phone else []
         hit.phone_matched = _phone_matched(query, masked, contact.phone)
         hit.snippet = _snippet(query, contact.detail)
@@ -343,7 +335,7 @@ def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
             continue
         hit.title_pieces = [(f"{complaint.number} ", query.phrase in (complaint.number or "").lower()),
                             *_marked(query, complaint.subject)]
-        hit.url = _url("complaints:detail", complaint.pk)
+        hit.url = url_or_none("complaints:detail", complaint.pk)
         hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
         hit.phone_matched = _phone_matched(query, not sees_every_number(user), complaint.complainant_phone)
         hit.snippet = _snippet(query, complaint.content, complaint.demands)
