@@ -91,5 +91,24 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
 }
 
 
+# Who sees which records — the one table that navigation, pages, search and the API all read.
+SEES_CUSTOMERS = frozenset(
+    {Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL, Cap.PII_REVEAL_MANAGED}
+)
+SEES_CONTACTS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
+SEES_COMPLAINTS = frozenset(
+    {
+        Cap.COMPLAINT_RECORD,
+        Cap.COMPLAINT_JUDGE,
+        Cap.COMPLAINT_HANDLE,
+        Cap.COMPLAINT_APPROVE,
+        Cap.COMPLAINT_APPROVE_HIGH,
+        Cap.COMPLAINT_FOLLOW_UP,
+        Cap.COMPLAINT_REVIEW,
+        Cap.COMPLAINT_VIEW_ALL,
+    }
+)
+
+
 def caps_for(role: str) -> frozenset[Cap]:
     return ROLE_CAPS.get(role, frozenset())

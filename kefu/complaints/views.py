@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kefu.accounts.models import Department, User
-from kefu.accounts.roles import Cap
+from kefu.accounts.roles import SEES_COMPLAINTS, Cap
 from kefu.complaints import flow, services, sla
 from kefu.complaints import forms as cf
 from kefu.complaints.choices import (
@@ -64,17 +64,7 @@ from kefu.lib.masking import mask_phone
 PAGE_SIZE = 25
 
 # Anyone holding one of these has complaint work and sees the complaint pages.
-COMPLAINT_CAPS = frozenset(
-    {
-        Cap.COMPLAINT_RECORD,
-        Cap.COMPLAINT_JUDGE,
-        Cap.COMPLAINT_HANDLE,
-        Cap.COMPLAINT_APPROVE,
-        Cap.COMPLAINT_FOLLOW_UP,
-        Cap.COMPLAINT_REVIEW,
-        Cap.COMPLAINT_VIEW_ALL,
-    }
-)
+COMPLAINT_CAPS = SEES_COMPLAINTS
 
 
 def _has_complaint_work(user: User) -> bool:

@@ -21,15 +21,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap
+from kefu.accounts.roles import SEES_CONTACTS, SEES_CUSTOMERS
 from kefu.customers.models import Contact, Customer, PhoneNumber
 from kefu.lib import ratelimit
 from kefu.lib.masking import digits_only, mask_phone
 from kefu.lib.textnorm import to_simplified
 
-# Mirrors the navigation (kefu.front.context): who sees customer profiles, contact lists.
-CUSTOMER_VIEW_CAPS = frozenset({Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL})
-CONTACT_VIEW_CAPS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
+CUSTOMER_VIEW_CAPS = SEES_CUSTOMERS
+CONTACT_VIEW_CAPS = SEES_CONTACTS
 
 
 def can_view_customers(user: User) -> bool:

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.roles import Cap, caps_for
+from kefu.accounts.roles import SEES_COMPLAINTS, SEES_CONTACTS, SEES_CUSTOMERS, Cap, caps_for
 from kefu.front.shortcuts import url_or_none
 
 
@@ -41,26 +41,13 @@ class NavItem:
     shortcut: str
 
 
-_SEES_CUSTOMERS = frozenset({Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL})
-_SEES_CONTACTS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
-_SEES_COMPLAINTS = frozenset(
-    {
-        Cap.COMPLAINT_RECORD,
-        Cap.COMPLAINT_JUDGE,
-        Cap.COMPLAINT_HANDLE,
-        Cap.COMPLAINT_APPROVE,
-        Cap.COMPLAINT_REVIEW,
-        Cap.COMPLAINT_VIEW_ALL,
-    }
-)
-
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("home", "home", _("Workbench"), shortcut="h"),
-    NavEntry("customers", "customers:list", _("Customers"), _SEES_CUSTOMERS, shortcut="u"),
-    NavEntry("contacts", "contacts:list", _("Contacts"), _SEES_CONTACTS, shortcut="t"),
-    NavEntry("complaints", "complaints:list", _("Complaints"), _SEES_COMPLAINTS, shortcut="c"),
+    NavEntry("customers", "customers:list", _("Customers"), SEES_CUSTOMERS, shortcut="u"),
+    NavEntry("contacts", "contacts:list", _("Contacts"), SEES_CONTACTS, shortcut="t"),
+    NavEntry("complaints", "complaints:list", _("Complaints"), SEES_COMPLAINTS, shortcut="c"),
     NavEntry(
-        "search", "search", _("Search"), _SEES_CUSTOMERS | _SEES_CONTACTS | _SEES_COMPLAINTS, shortcut="s"
+        "search", "search", _("Search"), SEES_CUSTOMERS | SEES_CONTACTS | SEES_COMPLAINTS, shortcut="s"
     ),
     NavEntry("knowledge", "knowledge:index", _("Phrasebook"), shortcut="k"),
     NavEntry("admin", "admin:index", _("System administration"), frozenset({Cap.ADMIN}), shortcut="a"),

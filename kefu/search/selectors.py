@@ -38,7 +38,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap
+from kefu.accounts.roles import SEES_COMPLAINTS, SEES_CONTACTS, SEES_CUSTOMERS, Cap
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.models import Contact, Customer, PhoneNumber
 from kefu.customers.privacy import sees_every_number
@@ -49,19 +49,10 @@ from kefu.search import backends
 from kefu.search.grams import Query, highlight, matches, parse_query
 from kefu.search.models import Document, Kind
 
-# Who may search what; mirrors the navigation (kefu.front.context) and the customer pages.
-CUSTOMER_CAPS = frozenset({Cap.CONTACT_LOG, Cap.CUSTOMER_EDIT, Cap.COMPLAINT_VIEW_ALL, Cap.PII_REVEAL})
-CONTACT_CAPS = frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_VIEW_ALL, Cap.QA_INSPECT})
-COMPLAINT_CAPS = frozenset(
-    {
-        Cap.COMPLAINT_RECORD,
-        Cap.COMPLAINT_JUDGE,
-        Cap.COMPLAINT_HANDLE,
-        Cap.COMPLAINT_APPROVE,
-        Cap.COMPLAINT_REVIEW,
-        Cap.COMPLAINT_VIEW_ALL,
-    }
-)
+# Who may search what: the same table as the pages (kefu.accounts.roles).
+CUSTOMER_CAPS = SEES_CUSTOMERS
+CONTACT_CAPS = SEES_CONTACTS
+COMPLAINT_CAPS = SEES_COMPLAINTS
 KIND_CAPS = {Kind.CUSTOMER: CUSTOMER_CAPS, Kind.CONTACT: CONTACT_CAPS, Kind.COMPLAINT: COMPLAINT_CAPS}
 KIND_ORDER = (Kind.COMPLAINT, Kind.CUSTOMER, Kind.CONTACT)
 
