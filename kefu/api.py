@@ -102,7 +102,8 @@ def check_request_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     """Refuse a request the API cannot read safely, with a JSON answer, before anything parses it.
 
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` → 413;
-    - JSON that is malformed is left to ninja (422), but JSON nested deeper than
+    - a body (of any declared type: ninja reads every body as JSON) that is
+      malformed is left to ninja (422), but JSON nested deeper than
       ``MAX_JSON_DEPTH`` → 400 (deep nesting would exhaust Python's recursion);
     - text holding NUL (PostgreSQL cannot store or even compare it) or a lone
       UTF-16 surrogate (not encodable, in the query or the body) → 422.
@@ -116,7 +117,8 @@ def check_request_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return _error(request, 413, str(MSG_TOO_BIG))
         problem = _json_problem(dict(request.GET.lists()))
         where = "query"
-        if not problem and request.content_type == "application/json" and raw:
+        # Whatever the Content-Type says: ninja reads any body as JSON.
+        if not problem and raw:
             where = "body"
             try:
                 problem = _json_problem(json.loads(raw))

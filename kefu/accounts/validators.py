@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
@@ -31,6 +32,8 @@ def validate_date_range(value: date | datetime | None) -> None:
 def _checked(value: _D) -> _D:
     if not in_range(value):
         raise PydanticCustomError("date_range", _range_message())
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value)  # a time without an offset is local time (TIME_ZONE)
     return value
 
 

@@ -58,7 +58,7 @@ from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
 from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
 from kefu.front.shortcuts import add_service_errors, forbidden, url_or_none
-from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from kefu.lib.masking import mask_phone
 
 PAGE_SIZE = 25
@@ -323,7 +323,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     source = _source(request)
     form = _record_form(request, source, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        customer = source.customer or _only_owner(form.cleaned_data["complainant_phone"])
+        customer = source.customer or _only_owner(form.cleaned_data["complainant_phone"], user)
         try:
             complaint = services.complaint_record(
                 actor=user, customer=customer, source_contact=source.contact, **form.cleaned_data
@@ -348,9 +348,15 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/new.html", context, status=status)
 
 
-def _only_owner(phone: str) -> Customer | None:
-    """The customer owning this number, when exactly one does (a shared line stays unlinked)."""
-    owners = customers_by_phone(phone, limit=2) if phone else []
+def _only_owner(phone: str, user: User) -> Customer | None:
+    """The customer owning this number, when exactly one does (a shared line stays unlinked).
+
+    A lookup counts against the user's number searches; past the limit it stays unlinked.
+    """
+    try:
+        owners = customers_by_phone(phone, limit=2, user=user) if phone else []
+    except RateLimited:
+        return None
     return owners[0] if len(owners) == 1 else None
 
 

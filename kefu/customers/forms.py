@@ -91,7 +91,9 @@ class CustomerForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, customer: Customer | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, customer: Customer | None = None, user: User | None = None, **kwargs: Any
+    ) -> None:
         if customer is not None:
             kwargs.setdefault(
                 "initial",
@@ -109,6 +111,14 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.customer = customer
         self.fields["account_manager"].queryset = _staff_with_role(Role.ACCOUNT_MANAGER, Role.MANAGER)
+        if user is not None and not user.can(Cap.PII_REVEAL):
+            # An account manager reveals the data of the customers they manage: only those who may
+            # reveal any customer's data assign one (the service checks the same).
+            field = self.fields["account_manager"]
+            field.disabled = True
+            field.help_text = _("Only a supervisor or manager may change the account manager.")
+            if customer is None:
+                field.initial = user.pk if user.role == Role.ACCOUNT_MANAGER else None
         if customer is None:
             del self.fields["remove_phones"]
             del self.fields["version"]

@@ -25,9 +25,11 @@ from kefu.customers import privacy
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
+from kefu.lib import ratelimit
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 from kefu.lib.textnorm import to_simplified
+from kefu.search import services as search_services
 
 MAX_DURATION_SECONDS = 24 * 3600
 
@@ -113,6 +115,8 @@ def customer_create(
         errors=errors,
     )
     numbers = _clean_phones(phones, errors, "phones")
+    if account_manager not in (None, actor) and not actor.can(Cap.PII_REVEAL):
+        errors["account_manager"] = _("Only a supervisor or manager may change the account manager.")
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     customer = Customer.objects.create(
@@ -129,6 +133,7 @@ def customer_create(
     PhoneNumber.objects.bulk_create(
         PhoneNumber(customer=customer, number=n, is_primary=(i == 0)) for i, n in enumerate(numbers)
     )
+    search_services.index_with(search_services.index_customer, customer)  # bulk_create sends no signals
     return customer
 
 
@@ -170,6 +175,9 @@ def customer_update(
         errors=errors,
     )
     numbers = _clean_phones(add_phones, errors, "add_phones")
+    if account_manager != customer.account_manager and not actor.can(Cap.PII_REVEAL):
+        # Whoever manages a customer may reveal their data: assigning one is for those who may anyway.
+        errors["account_manager"] = _("Only a supervisor or manager may change the account manager.")
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     version = customer.version if expected_version is None else expected_version
@@ -197,6 +205,7 @@ def customer_update(
         first = customer.phones.order_by("pk").first()
         if first is not None:
             PhoneNumber.objects.filter(pk=first.pk).update(is_primary=True)
+    search_services.index_with(search_services.index_customer, customer)  # with its numbers as they are now
     return customer
 
 
@@ -242,6 +251,7 @@ def contact_log(
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     if customer is None and number:
+        ratelimit.check_number_search(actor.pk, number, whole=True)  # linking tells who owns the number
         owners = list(
             Customer.objects.filter(phones__number=number).distinct().values_list("pk", flat=True)[:2]
         )

@@ -130,7 +130,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _check_cap(user, Cap.CUSTOMER_EDIT)
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,7 +151,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
     _check_cap(user, Cap.CUSTOMER_EDIT)
-    form = CustomerForm(request.POST or None, customer=customer)
+    form = CustomerForm(request.POST or None, customer=customer, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

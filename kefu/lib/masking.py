@@ -34,13 +34,13 @@ def digits_only(value: str) -> str:
 # a mobile in 3-4-4 groups or a landline with its area code, split by a space, dash, plus or %20.
 # Never part of a word (a complaint number such as ts20261122000001 stays readable), and never two
 # numbers that a log line puts side by side ("200 4004": status and size).
-_SEP = r"(?:%20|[\s\-+])"
+_SEP = r"(?:%20|[\s\-+.])"
 _NUMBER_RUN = re.compile(
-    rf"(?<![0-9A-Za-z])(?:1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}}|0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}?\d{{4}}"
-    r"|\d{7,}(?:[Xx](?![0-9A-Za-z]))?)(?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])(?:(?:(?:\+|%2[Bb]|00)?86{_SEP}?)?1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}}"
+    rf"|0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}?\d{{4}}|\d{{7,}}(?:[Xx](?![0-9A-Za-z]))?)(?![0-9A-Za-z])"
 )
 # Numbers as stored (digits only, space-separated in a list): each run on its own.
-_STORED_RUN = re.compile(r"(?<![0-9A-Za-z])\d{7,}(?:[Xx](?![0-9A-Za-z]))?(?![0-9A-Za-z])")
+_STORED_RUN = re.compile(r"(?<![0-9A-Za-z])\d{5,}(?![0-9A-Za-z])")
 
 
 def _compact(value: str) -> str:
@@ -64,15 +64,16 @@ def mask_numbers_in(text: str, *, keep: frozenset[str] = frozenset(), stored: bo
     Used where free text may hold numbers a reader must not see whole: log lines
     (query strings carry searched numbers) and the identifiers a search matches
     for someone who may not reveal them (the number they typed in full is kept:
-    they know it already). ``stored``: numbers are written as stored, digits
-    only, so a space separates two numbers instead of joining the groups of one.
+    they know it already). ``stored``: phone numbers as stored, digits only
+    (a space separates two numbers instead of joining the groups of one), masked
+    from 5 digits exactly as the pages show them (``mask_phone``).
     """
 
     def mask(match: re.Match[str]) -> str:
         value = match.group(0)
         if _compact(value) in keep or value in keep:
             return value
-        return mask_number(value)
+        return mask_phone(value) if stored else mask_number(value)
 
     return (_STORED_RUN if stored else _NUMBER_RUN).sub(mask, text)
 

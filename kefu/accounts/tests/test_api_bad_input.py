@@ -112,3 +112,20 @@ def test_the_openapi_document_declares_400_413_and_429(client):
     spec = client.get(BASE + "/openapi.json").json()
     operation = spec["paths"][BASE + "/contacts"]["post"]
     assert {"400", "413", "429"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_the_body_is_checked_whatever_content_type_it_claims(cast, content_type):
+    api = Api(cast["agent"])
+    for text in ("\\u0000", "\\ud800"):
+        body = '{"channel": "hotline", "category": "consult", "summary": "咨询", "detail": "a' + text + 'b"}'
+        response = api.client.post(BASE + "/contacts", body, content_type=content_type)
+        _assert_json_error(response, 422)
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(("path", "payload", "field"), [("/contacts", CONTACT, "occurred_at"),
+                                                         ("/complaints", COMPLAINT, "received_at")])
+def test_a_time_without_an_offset_is_local_time_not_a_crash(cast, path, payload, field):
+    response = Api(cast["agent"]).post(path, {**payload, field: "2026-01-05T10:00:00"})
+    assert response.status_code == 201, response.content[:300]

@@ -109,3 +109,47 @@ def test_an_account_manager_reveals_only_the_customers_they_manage(client, cast,
 def test_every_api_reveal_answer_is_not_stored_by_caches(cast, customer):
     response = Api(cast["supervisor"]).post(f"/customers/{customer.pk}/reveal", {"field": "phone", "reason": "verify"})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+
+
+def test_an_account_manager_cannot_make_themselves_the_manager_to_reveal(client, cast, account_manager, customer):
+    from kefu.customers import services
+    from kefu.lib.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        services.customer_update(
+            actor=account_manager, customer=customer, name=customer.name, tier=customer.tier, segment="",
+            persona=customer.persona, customer_since=None, address="", account_manager=account_manager, note="",
+        )
+    assert "account_manager" in caught.value.errors
+    client.force_login(account_manager)
+    client.post(reverse("customers:edit", args=[customer.pk]), {
+        "name": customer.name, "tier": customer.tier, "persona": customer.persona,
+        "account_manager": account_manager.pk, "version": customer.version,
+    })
+    customer.refresh_from_db()
+    assert customer.account_manager is None
+    response = Api(account_manager).post(f"/customers/{customer.pk}/reveal", {"field": "id_number", "reason": "verify"})
+    assert response.status_code == 403 and not RevealLog.objects.exists()
+
+
+def test_numbers_added_through_the_services_are_searchable_at_once(client, cast):
+    from kefu.customers import services
+
+    created = services.customer_create(actor=cast["supervisor"], name="陈晨", phones=["13611112222"])
+    services.customer_update(
+        actor=cast["supervisor"], customer=created, name="陈晨", tier=created.tier, segment="", persona="",
+        customer_since=None, address="", account_manager=None, note="", add_phones=["13733334444"],
+    )
+    client.force_login(cast["agent"])
+    for number in ("13611112222", "13733334444"):
+        html = client.get(reverse("search"), {"q": number}).content.decode()
+        assert reverse("customers:detail", args=[created.pk]) in html, number
+
+
+def test_linking_a_logged_contact_by_number_counts_as_a_number_search(cast, customer, settings):
+    settings.KEFU_NUMBER_SEARCH_LIMIT = 1
+    api = Api(cast["agent"])
+    contact = {"channel": "hotline", "category": "consult", "summary": "咨询", "phone": "13812345678"}
+    assert api.post("/contacts", contact).json()["customer_id"] == customer.pk
+    response = api.post("/contacts", contact)
+    assert response.status_code == 429 and "customer_id" not in response.json()

@@ -44,3 +44,16 @@ def test_stored_numbers_in_a_list_are_masked_one_by_one():
 def test_status_sizes_addresses_and_dates_in_log_lines_stay_readable():
     for line in ('"GET /login/ HTTP/1.1" 200 4004', "127.0.0.1 2026-11-29", "302 0"):
         assert mask_numbers_in(line) == line
+
+
+def test_encoded_and_prefixed_spellings_are_masked_too():
+    def logged(message: str) -> str:
+        record = logging.LogRecord("django.server", logging.INFO, __file__, 1, message, (), None)
+        MaskPersonalNumbers().filter(record)
+        return record.getMessage()
+
+    for spelling in ("q=%2B8613812345678", "%2B86%20138%201234%205678", "q=%E7%94%B5%E8%AF%9D13812345678",
+                     "138.1234.5678", "138%2D1234%2D5678", "0086-138-1234-5678"):
+        line = logged(f'"GET /search/?{spelling} HTTP/1.1" 200 512')
+        assert "1234" not in line.replace("5678", ""), (spelling, line)
+        assert "5678" in line and '" 200 512' in line

@@ -111,3 +111,13 @@ def test_customer_lookups_by_number_are_rate_limited_in_the_ui_and_the_api(clien
     client.force_login(cast["agent"])
     html = client.get(reverse("contacts:lookup"), {"phone": NUMBER}).content.decode()
     assert "王芳" not in html and "搜索号码过于频繁" in html
+
+
+def test_hidden_digits_of_short_and_long_numbers_are_not_searchable(client, cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        bank = Customer.objects.create(name="客服专线用户")
+        PhoneNumber.objects.create(customer=bank, number="955881", is_primary=True)  # shown **5881
+    url = reverse("customers:detail", args=[bank.pk])
+    assert url not in _found(client, cast["agent"], "95588")
+    assert url in _found(client, cast["agent"], "5881")
+    assert url in _found(client, cast["agent"], "955881")
