@@ -39,7 +39,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    """Read-mostly: state changes go through the services, never the admin."""
+    """Read-only: every change goes through the services (validated, versioned, indexed, with an event row)."""
 
     list_display = ["number", "state", "channel", "severity", "complainant_name", "handling_department", "step_due_at"]
     list_filter = ["state", "channel", "severity", "is_regulator", "is_repeat", "in_casebook"]
@@ -51,6 +51,15 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["customer", "source_contact", "repeat_of", "handler"]
     inlines = [EventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a complaint's events are its history
 
     @admin.display(description=_("Phone number"))
     def masked_phone(self, obj: Complaint) -> str:

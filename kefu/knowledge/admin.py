@@ -29,6 +29,9 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # deleting would take the revision history with it; archive instead
+
 
 class TurnInline(admin.TabularInline):
     model = AssistTurn

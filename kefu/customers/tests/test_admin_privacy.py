@@ -58,3 +58,17 @@ def test_proposals_and_follow_ups_are_history_in_the_admin(admin_client):
     for model in (Proposal, FollowUp):
         name = model._meta.model_name
         assert admin_client.get(reverse(f"admin:complaints_{name}_add")).status_code == 403
+
+
+def test_complaints_and_their_history_cannot_be_changed_or_deleted_in_the_admin(admin_client, cast):
+    from kefu.complaints.models import Complaint, ComplaintEvent
+    from kefu.complaints.tests.test_services import record
+
+    complaint = record(cast)
+    events = ComplaintEvent.objects.filter(complaint=complaint).count()
+    response = admin_client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    admin_client.post(reverse("admin:complaints_complaint_change", args=[complaint.pk]), {"subject": "改掉"})
+    complaint.refresh_from_db()
+    assert complaint.subject != "改掉" and Complaint.objects.count() == 1
+    assert ComplaintEvent.objects.filter(complaint=complaint).count() == events
