@@ -59,6 +59,15 @@ def _revision(row: KnowledgeEntry, action: str, actor: User | None, comment: str
     )
 
 
+def _insert(**fields: Any) -> KnowledgeEntry:
+    """Create an entry row; a concurrent writer who created the same id first makes this a ``Conflict``."""
+    try:
+        with transaction.atomic():
+            return KnowledgeEntry.objects.create(**fields)
+    except IntegrityError as exc:
+        raise Conflict(_("Someone else changed this entry; reload it and try again.")) from exc
+
+
 @transaction.atomic
 def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> KnowledgeEntry:
     """Add an operator entry, or the first operator version of a built-in entry (same id replaces it)."""
@@ -68,18 +77,11 @@ def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> Kno
         raise Conflict(_("An entry with this id already exists; edit it instead."))
     now = timezone.now()
     try:
-        with transaction.atomic():
-            row = KnowledgeEntry.objects.create(
-                entry_id=entry.id,
-                kind=entry.kind,
-                title=entry.title,
-                data=entry.to_dict(),
-                created_by=actor,
-                updated_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-    except IntegrityError as exc:  # a concurrent create of the same id won
+        row = _insert(
+            entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
+            created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+        )
+    except Conflict as exc:  # a concurrent create of the same id won
         raise Conflict(_("An entry with this id already exists; edit it instead.")) from exc
     _revision(row, RevisionAction.CREATE, actor, comment)
     return row
@@ -131,7 +133,7 @@ def entry_set_active(
         if builtin is None or active:
             raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
         now = timezone.now()
-        row = KnowledgeEntry.objects.create(
+        row = _insert(
             entry_id=entry_id,
             kind=builtin.kind,
             title=builtin.title,
@@ -173,7 +175,7 @@ def entries_import(
     for entry in entries:
         row = KnowledgeEntry.objects.select_for_update().filter(entry_id=entry.id).first()
         if row is None:
-            row = KnowledgeEntry.objects.create(
+            row = _insert(
                 entry_id=entry.id,
                 kind=entry.kind,
                 title=entry.title,
