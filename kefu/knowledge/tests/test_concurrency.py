@@ -7,8 +7,8 @@ import pytest
 from kefu.complaints.tests.test_concurrency import race
 from kefu.knowledge import services
 from kefu.knowledge.models import KnowledgeEntry
-from kefu.lib.errors import Conflict
 from kefu.knowledge.selectors import site_library
+from kefu.lib.errors import Conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
