@@ -150,6 +150,13 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
+# What one entry may hold: the database's column sizes and a generous bound on every text.
+MAX_ID_LENGTH = 120
+MAX_TITLE_LENGTH = 200
+MAX_TEXT_LENGTH = 5000
+MAX_LIST_ITEMS = 200
+
+
 def validate_entry(
     raw: Any,
     *,
@@ -209,6 +216,17 @@ def validate_entry(
     for name in ("title", "example"):
         if not values.get(name):
             bad(name, "required and must not be empty")
+    if isinstance(entry_id, str) and len(entry_id) > MAX_ID_LENGTH:
+        bad("id", f"at most {MAX_ID_LENGTH} characters")
+    if len(values.get("title", "")) > MAX_TITLE_LENGTH:
+        bad("title", f"at most {MAX_TITLE_LENGTH} characters")
+    for name in _STR_FIELDS:
+        if name != "title" and len(values.get(name, "")) > MAX_TEXT_LENGTH:
+            bad(name, f"at most {MAX_TEXT_LENGTH} characters")
+    for name in _LIST_FIELDS:
+        items = values.get(name, ())
+        if len(items) > MAX_LIST_ITEMS or any(len(item) > MAX_TEXT_LENGTH for item in items):
+            bad(name, f"at most {MAX_LIST_ITEMS} items of at most {MAX_TEXT_LENGTH} characters")
     for name in ("cites", "tags", "situations"):
         if not values.get(name):
             bad(name, "required: a non-empty list")

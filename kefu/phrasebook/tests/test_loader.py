@@ -91,3 +91,13 @@ def test_operator_entries_replace_builtin_ones_with_the_same_id(tmp_path: Path) 
     assert len(library) == len(builtin_library())
     assert library.get("counter.form_error").title == "押金退还"
     assert builtin_library().get("counter.form_error").title != "押金退还"
+
+
+def test_an_entry_larger_than_the_store_allows_is_a_problem_not_a_crash():
+    from kefu.phrasebook.schema import validate_entry
+
+    raw = {"id": "a." + "b" * 200, "kind": "script", "title": "标" * 300, "example": "长" * 6000,
+           "cites": ["phone.manner.greeting"], "tags": ["t"], "situations": ["s"]}
+    entry, problems = validate_entry(raw, source="t.yaml", position=1)
+    fields = {p.field for p in problems}
+    assert entry is None and {"id", "title", "example"} <= fields
