@@ -4,21 +4,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.admin import HistoryAdmin
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal, SlaPolicy
 from kefu.lib.masking import mask_phone
-
-
-class HistoryAdmin(admin.ModelAdmin):
-    """Proposals and follow-ups are history: written by the complaint services, only read here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EventInline(admin.TabularInline):

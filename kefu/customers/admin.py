@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.admin import HistoryAdmin
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 
@@ -80,18 +81,9 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(RevealLog)
-class RevealLogAdmin(admin.ModelAdmin):
+class RevealLogAdmin(HistoryAdmin):
     """The PIPL audit trail: read-only; nobody adds, changes or deletes a row, administrators included."""
 
     list_display = ["at", "user", "customer", "field", "target", "reason"]
     list_filter = ["field"]
     readonly_fields = ["at", "user", "customer", "field", "target", "reason"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

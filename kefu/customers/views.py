@@ -222,34 +222,34 @@ def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+def _reveal_profile_value(request: HttpRequest, pk: int, *, key: str, url_name: str) -> HttpResponse:
+    """The ID number (``key="id"``) or the address, revealed with a reason (see ``_reveal``)."""
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
     if not privacy.can_reveal(user, customer):
         raise PermissionDenied("reveal")
-    if not customer.id_number:
-        raise Http404("no ID number on file")
+    if key == "id":
+        on_file, service = customer.id_number, services.id_number_reveal
+    else:
+        on_file, service = customer.address, services.address_reveal
+    if not on_file:
+        raise Http404("nothing on file")
     return _reveal(
-        request, customer, lambda reason: services.id_number_reveal(actor=user, customer=customer, reason=reason),
-        key="id", action=reverse("customers:reveal_id_number", args=[customer.pk]),
+        request, customer, lambda reason: service(actor=user, customer=customer, reason=reason),
+        key=key, action=reverse(url_name, args=[customer.pk]),
     )
+
+
+@login_required
+@require_POST
+def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reveal_profile_value(request, pk, key="id", url_name="customers:reveal_id_number")
 
 
 @login_required
 @require_POST
 def reveal_address(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    customer = selectors.customer_get_for_user(pk=pk, user=user)
-    if not privacy.can_reveal(user, customer):
-        raise PermissionDenied("reveal")
-    if not customer.address:
-        raise Http404("no address on file")
-    return _reveal(
-        request, customer, lambda reason: services.address_reveal(actor=user, customer=customer, reason=reason),
-        key="address", action=reverse("customers:reveal_address", args=[customer.pk]),
-    )
+    return _reveal_profile_value(request, pk, key="address", url_name="customers:reveal_address")
 
 
 # ---------------------------------------------------------------- contacts

@@ -14,8 +14,8 @@ from kefu.lib.errors import ServiceError
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    """The 403 page in the user's language saying what is not allowed; htmx also gets a toast."""
-    response = render(request, "front/forbidden.html", {"message": message}, status=403)
+    """The one 403 page (also Django's), saying what is not allowed; htmx also gets a toast."""
+    response = render(request, "403.html", {"message": message}, status=403)
     if getattr(request, "htmx", False):
         trigger_client_event(response, "kefu:message", {"level": "error", "text": message})
     return response
