@@ -20,7 +20,6 @@ from kefu.accounts.api import caller
 from kefu.accounts.models import Department, User
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page
 from kefu.complaints import services
-from kefu.complaints.flow import State
 from kefu.complaints.models import Complaint
 from kefu.complaints.schemas import (
     AcceptIn,
@@ -42,6 +41,7 @@ from kefu.complaints.schemas import (
 )
 from kefu.complaints.selectors import (
     complaint_get_for_user,
+    overdue_q,
     queue_for,
     visible_complaints,
     with_pending_proposer,
@@ -98,8 +98,8 @@ def complaint_list(request: HttpRequest, filters: Query[ComplaintFilters]) -> Qu
     if filters.repeat is not None:
         qs = qs.filter(is_repeat=filters.repeat)
     if filters.overdue is not None:
-        overdue = {"step_due_at__lt": timezone.now()}
-        qs = qs.exclude(state=State.CLOSED).filter(**overdue) if filters.overdue else qs.exclude(**overdue)
+        overdue = overdue_q(timezone.now())
+        qs = qs.filter(overdue) if filters.overdue else qs.exclude(overdue)
     if filters.department is not None:
         qs = qs.filter(handling_department_id=filters.department)
     if filters.handler is not None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,6 +33,7 @@ from kefu.complaints.choices import (
 )
 from kefu.complaints.flow import State
 from kefu.complaints.models import STATE_CHOICES, Complaint
+from kefu.complaints.selectors import overdue_q
 from kefu.customers.choices import Channel
 
 BLANK = [("", "—")]
@@ -281,9 +282,4 @@ class ComplaintFilterForm(forms.Form):
         if data["casebook"]:
             qs = qs.filter(in_casebook=True)
         return qs
-
-
-def overdue_q(now: datetime) -> Q:
-    """Open complaints whose current step is past its deadline (or flagged by ``sla check``)."""
-    return ~Q(state=State.CLOSED) & (Q(sla_breached=True) | Q(step_due_at__lt=now))
 

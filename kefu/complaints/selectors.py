@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -91,3 +93,11 @@ def queue_for(user: User) -> QuerySet[Complaint]:
     return qs.select_related("customer", "handler", "handling_department").order_by(
         "-priority", "step_due_at", "pk"
     )
+
+
+def overdue_q(now: datetime) -> Q:
+    """Open complaints whose current step is past its deadline or flagged by the SLA sweep.
+
+    The one definition of "overdue": the workbench, the list filter and the API all use it.
+    """
+    return ~Q(state=State.CLOSED) & (Q(sla_breached=True) | Q(step_due_at__lt=now))

@@ -51,6 +51,7 @@ from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent, Prop
 from kefu.complaints.selectors import (
     complaint_actions_for,
     complaint_get_for_user,
+    overdue_q,
     queue_for,
     visible_complaints,
 )
@@ -149,7 +150,7 @@ def _in_order(ids: list[int], qs: QuerySet[Complaint]) -> list[Complaint]:
 
 
 def _overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
-    late = Case(When(cf.overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
+    late = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
     return qs.annotate(late=late).order_by("-late", "-priority", "step_due_at", "pk")
 
 
@@ -179,13 +180,13 @@ def home(request: HttpRequest) -> HttpResponse:
     queue = queue_for(user)
     counters = queue.aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=cf.overdue_q(now)),
+        overdue=Count("pk", filter=overdue_q(now)),
         awaiting_approval=Count("pk", filter=Q(state=State.PENDING_APPROVAL)),
         regulator=Count("pk", filter=Q(is_regulator=True)),
     )
     only_overdue = request.GET.get("overdue") == "1"
     if only_overdue:
-        queue = queue.filter(cf.overdue_q(now))
+        queue = queue.filter(overdue_q(now))
     known = counters["overdue"] if only_overdue else counters["total"]
     ordered_ids = _overdue_first(queue, now).values_list("pk", flat=True)
     page = CountedPaginator(ordered_ids, PAGE_SIZE, count=known).get_page(request.GET.get("page"))

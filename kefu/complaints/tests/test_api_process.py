@@ -208,3 +208,25 @@ def test_assigning_to_an_unknown_department_is_a_field_error(api, cast):
         f"/complaints/{complaint.pk}/assign", {"expected_version": complaint.version, "handling_department_id": 9999}
     )
     assert response.status_code == 422 and "handling_department_id" in response.json()["errors"]
+
+
+def test_overdue_means_the_same_in_the_api_as_on_the_pages(cast):
+    """A step flagged by the SLA sweep is overdue even if its deadline was later moved (one definition)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.complaints.models import Complaint
+    from kefu.complaints.tests.api_client import Api
+    from kefu.complaints.tests.test_services import record
+
+    flagged = record(cast)
+    Complaint.objects.filter(pk=flagged.pk).update(sla_breached=True, step_due_at=timezone.now() + timedelta(days=1))
+    late = record(cast)
+    Complaint.objects.filter(pk=late.pk).update(step_due_at=timezone.now() - timedelta(hours=1))
+    on_time = record(cast)
+    Complaint.objects.filter(pk=on_time.pk).update(step_due_at=timezone.now() + timedelta(days=1))
+    api = Api(cast["supervisor"])
+    overdue = {c["id"] for c in api.get("/complaints", overdue="true").json()["items"]}
+    not_overdue = {c["id"] for c in api.get("/complaints", overdue="false").json()["items"]}
+    assert overdue == {flagged.pk, late.pk} and not_overdue == {on_time.pk}
