@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from kefu.lib import ratelimit
+
 
 def client_address(request: HttpRequest) -> str:
     """The caller's IP address: ``REMOTE_ADDR``, or the one ``KEFU_PROXY_COUNT`` proxies saw.
@@ -56,18 +58,11 @@ def token_block_remaining(*, address: str) -> int:
 def token_failure_record(*, address: str) -> None:
     """Count one unknown token from ``address``; at the limit, block it for the cool-off time.
 
-    Failures count within a window of the cool-off time from the first one. ``incr``
-    is atomic in every Django cache backend, so concurrent requests cannot both slip
-    under the limit.
+    Failures count within a window of the cool-off time from the first one; the
+    counter is atomic, so concurrent requests cannot both slip under the limit.
     """
     window = _cooloff_seconds()
     key = _failures_key(address)
-    cache.add(key, 0, timeout=window)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=window)
-        failures = 1
-    if failures >= settings.KEFU_API_TOKEN_FAILURE_LIMIT:
+    if ratelimit.count(key, timeout=window) >= settings.KEFU_API_TOKEN_FAILURE_LIMIT:
         cache.set(_blocked_key(address), time.time() + window, timeout=window)
         cache.delete(key)

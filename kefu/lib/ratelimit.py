@@ -22,18 +22,24 @@ class Verdict:
     retry_after: int  # seconds until the window resets (0 when allowed)
 
 
+def count(key: str, *, timeout: int) -> int:
+    """Add one to the counter ``key`` (created for ``timeout`` seconds) and return it.
+
+    ``incr`` is atomic in every Django cache backend, so concurrent requests each get their own number.
+    """
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired or evicted between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def hit(key: str, *, limit: int, window: int) -> Verdict:
     """Count one attempt under ``key``; refused once more than ``limit`` fall in one ``window`` (seconds)."""
     now = int(time.time())
     start = now - now % window
-    bucket = f"ratelimit:{key}:{start}"
-    cache.add(bucket, 0, timeout=window + 1)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 1)
-        count = 1
-    if count <= limit:
+    if count(f"ratelimit:{key}:{start}", timeout=window + 1) <= limit:
         return Verdict(True, 0)
     return Verdict(False, start + window - now)
 

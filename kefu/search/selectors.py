@@ -198,10 +198,11 @@ def _candidates(kind: str, query: Query, size: int = BATCH) -> Iterator[Document
 ADDRESS_LINE = 2  # a customer document's lines: identifiers, segment, address, note (search.services)
 
 
-def _masked_text(kind: str, text: str, query: Query) -> str:
-    """``text`` as someone sees it who may not reveal it: numbers and address masked (see module docstring)."""
+def _masked_text(kind: str, text: str, typed: frozenset[str]) -> str:
+    """``text`` as someone sees it who may not reveal it: numbers (except those ``typed`` in full) and the
+    address masked (see module docstring)."""
     lines = text.split("\n")
-    lines[0] = mask_numbers_in(lines[0], keep=frozenset(t for t in query.terms if t.isdigit()), stored=True)
+    lines[0] = mask_numbers_in(lines[0], keep=typed, stored=True)
     if kind == Kind.CUSTOMER and len(lines) > ADDRESS_LINE:
         lines[ADDRESS_LINE] = mask_address(lines[ADDRESS_LINE])
     return "\n".join(lines)
@@ -224,6 +225,7 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
     """
     restricted = _restricted(kind, user)
     masked = not sees_every_number(user)
+    typed = frozenset(t for t in query.terms if t.isdigit())
     window = need + 1 if restricted else max(need + 1, RANK_WINDOW)
     hits: list[Hit] = []
     pending: list[Hit] = []
@@ -234,7 +236,7 @@ def _matching(kind: str, query: Query, user: User, need: int) -> tuple[list[Hit]
         pending.clear()
 
     for document in _candidates(kind, query):
-        text = _masked_text(kind, document.text, query) if masked else document.text
+        text = _masked_text(kind, document.text, typed) if masked else document.text
         if matches(text, query):
             pending.append(Hit(kind, document.object_id, document.at, _rank(text, query)))
             # Visibility is checked a batch at a time; with nothing to check, stop at the window.
@@ -317,7 +319,7 @@ def _present_contacts(hits: list[Hit], query: Query, masked: bool) -> None:
         hit.labels = _labels(contact, "channel", "category")
 
 
-def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
+def _present_complaints(hits: list[Hit], query: Query, user: User, masked: bool) -> None:
     # visible_complaints again: the index may lag behind a reassignment, the page may not.
     complaints = visible_complaints(user).select_related("customer").in_bulk([h.object_id for h in hits])
     for hit in hits:
@@ -328,7 +330,7 @@ def _present_complaints(hits: list[Hit], query: Query, user: User) -> None:
                             *_marked(query, complaint.subject)]
         hit.url = url_or_none("complaints:detail", complaint.pk)
         hit.phones = [mask_phone(complaint.complainant_phone)] if complaint.complainant_phone else []
-        hit.phone_matched = _phone_matched(query, not sees_every_number(user), complaint.complainant_phone)
+        hit.phone_matched = _phone_matched(query, masked, complaint.complainant_phone)
         hit.snippet = _snippet(query, complaint.content, complaint.demands)
         hit.labels = _labels(complaint, "state")
 
@@ -340,7 +342,7 @@ def _present(kind: str, hits: list[Hit], query: Query, user: User) -> list[Hit]:
     elif kind == Kind.CONTACT:
         _present_contacts(hits, query, masked)
     else:
-        _present_complaints(hits, query, user)
+        _present_complaints(hits, query, user, masked)
     return [h for h in hits if h.obj is not None]
 
 
