@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate demo-data test test-sqlite test-pg test-browser bench lint norms messages chromium clean
+.PHONY: help install demo serve migrate demo-data test test-sqlite test-pg test-browser bench lint typecheck norms messages chromium clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ bench: install ## Run every benchmark in bench/ (ratios against same-run baselin
 
 lint: install ## ruff
 	$(BIN)/ruff check .
+
+typecheck: install ## mypy with django-stubs (strict for qa, phrasebook, lib, workflow)
+	$(BIN)/mypy
 
 norms: install ## Report which NORMS.md ids are not cited anywhere yet
 	$(BIN)/python -m kefu.lib.norms
