@@ -117,7 +117,7 @@ class EmotionModel:
         if not text:
             return 0.0
         # map/itemgetter keeps the per-match loop in C (the hot spot of scoring).
-        corpus = sum(map(_second, self._corpus.iter_long(text)))
+        corpus: float = sum(map(_second, self._corpus.iter_long(text)))
         return self.prior + corpus + _LEXICON_WEIGHT * self._lexicon_score(text)
 
     def polarities(self, joined: str, offsets: list[int]) -> list[float]:

@@ -81,7 +81,7 @@ def _evidence(
     out = []
     all_turns = prep.turns
     n = len(all_turns)
-    cached = cache.get if cache is not None else {}.get
+    cached = (cache if cache is not None else {}).get
     for t in turns:
         entry = cached(t)
         if entry is None:
@@ -265,8 +265,9 @@ class Engine:
             elif rule.counted_in in judged:
                 # The same detection as a channel rule judged whenever this
                 # one applies (see compose_rulebooks): its verdict, not a rerun.
-                cond = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
-                outcome, match = ("na", op.NA) if cond is not None and (cond.na or not cond.hit) else judged[rule.counted_in]
+                own = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
+                closed_here = own is not None and (own.na or not own.hit)
+                outcome, match = ("na", op.NA) if closed_here else judged[rule.counted_in]
             else:
                 outcome, match = judge(rule, ctx)
                 judged[rule.id] = (outcome, match)

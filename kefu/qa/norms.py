@@ -40,7 +40,8 @@ def load_norms() -> dict[str, list[str]]:
         parsed = parse_norms(SHARED.read_text(encoding="utf-8"))
         if parsed:
             return parsed
-    return json.loads(SHIPPED.read_text(encoding="utf-8"))
+    shipped: dict[str, list[str]] = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    return shipped
 
 
 def all_norm_ids() -> frozenset[str]:

@@ -236,8 +236,8 @@ class Scope:
             turns = turns[-self.last :] if self.last else []
         if self.within_seconds is not None:
             limit = self.within_seconds
-            start = prep.turns
-            turns = [t for t in turns if start[t].start is not None and start[t].start <= limit]
+            all_turns = prep.turns
+            turns = [t for t in turns if (start := all_turns[t].start) is not None and start <= limit]
         return turns
 
 
@@ -888,7 +888,7 @@ def _in_spring_festival(day: date) -> bool:
         return True
     tomorrow = day + timedelta(days=1)
     nxt = Solar.fromYmd(tomorrow.year, tomorrow.month, tomorrow.day).getLunar()
-    return nxt.getMonth() == 1 and nxt.getDay() == 1
+    return bool(nxt.getMonth() == 1 and nxt.getDay() == 1)
 
 
 # --- emotion --------------------------------------------------------------------------

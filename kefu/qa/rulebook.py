@@ -808,8 +808,8 @@ def compose_rulebooks(base: str, added: list[str]) -> Rulebook:
         parts.append((extra["name"], int((extra.get("compose") or {}).get("weight", 25)), gate, len(data["rules"])))
         for rule in extra["rules"]:
             own = rule.get("applies_when") if isinstance(rule, dict) else None
-            gated = {"ref": gate} if own is None else {"all_of": [{"ref": gate}, own]}
-            data["rules"].append({**rule, "applies_when": gated} if isinstance(rule, dict) else rule)
+            condition: dict[str, Any] = {"ref": gate} if own is None else {"all_of": [{"ref": gate}, own]}
+            data["rules"].append({**rule, "applies_when": condition} if isinstance(rule, dict) else rule)
         sources.append(str(path))
     source = " + ".join(sources)
     book = compile_rulebook(data, source)
