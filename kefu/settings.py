@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",  # login lockout after repeated failures
     "csp",
     "kefu.accounts",
+    "kefu.workflow",
     "kefu.customers",
     "kefu.complaints",
     "kefu.front",

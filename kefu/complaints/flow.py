@@ -11,8 +11,9 @@ this module stays importable without Django.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from kefu.workflow import transitions as _wf
 
 
 class State(StrEnum):
@@ -42,25 +43,17 @@ class Action(StrEnum):
     REVIEW = "review"  # summary and lessons; closes
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[State]
-    target: State
-    cap: str
-    norm: str
-
-    def applies_to(self, state: State) -> bool:
-        return state in self.sources
+Transition = _wf.Transition[State, Action]
 
 
 def _t(action: Action, sources: set[State], target: State, cap: str, norm: str) -> Transition:
-    return Transition(action, frozenset(sources), target, cap, norm)
+    return _wf.transition(action, sources, target, cap, norm)
 
 
-TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
-    for t in (
+TRANSITIONS: _wf.TransitionTable[State, Action] = _wf.TransitionTable(
+    State,
+    Action,
+    (
         _t(Action.ACCEPT, {State.RECORDED}, State.ACCEPTED, "complaint_judge", "complaint.process.validity"),
         _t(Action.REJECT, {State.RECORDED}, State.CLOSED, "complaint_judge", "complaint.process.validity"),
         _t(Action.ASSIGN, {State.ACCEPTED}, State.ASSIGNED, "complaint_judge", "complaint.process.department"),
@@ -89,8 +82,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.FOLLOW_UP, {State.IMPLEMENTED}, State.FOLLOWED_UP, "complaint_follow_up", "complaint.followup"),
         _t(Action.REOPEN, {State.IMPLEMENTED}, State.ASSIGNED, "complaint_follow_up", "complaint.followup"),
         _t(Action.REVIEW, {State.FOLLOWED_UP}, State.CLOSED, "complaint_review", "complaint.process.review"),
-    )
-}
+    ),
+)
 
 OPEN_STATES = frozenset(State) - {State.CLOSED}
 
@@ -108,32 +101,10 @@ STEP_ORDER: tuple[State, ...] = (
 )
 
 
-class TransitionError(Exception):
-    """The action is not allowed from the complaint's current state."""
-
-
-def transition_for(state: State | str, action: Action | str) -> Transition:
-    """Return the transition for ``action`` from ``state`` or raise TransitionError."""
-    try:
-        act = Action(action)
-        current = State(state)
-    except ValueError as exc:
-        raise TransitionError(str(exc)) from exc
-    transition = TRANSITIONS[act]
-    if not transition.applies_to(current):
-        raise TransitionError(f"action {act.value!r} is not allowed in state {current.value!r}")
-    return transition
-
-
-def actions_from(state: State | str) -> list[Action]:
-    """Every action the process allows from ``state``, in declaration order."""
-    current = State(state)
-    return [t.action for t in TRANSITIONS.values() if t.applies_to(current)]
-
-
-def actions_for(state: State | str, caps: frozenset[str] | set[str]) -> list[Action]:
-    """The actions from ``state`` that a holder of ``caps`` may take."""
-    return [a for a in actions_from(state) if TRANSITIONS[a].cap in caps]
+TransitionError = _wf.TransitionError
+transition_for = TRANSITIONS.transition_for
+actions_from = TRANSITIONS.actions_from
+actions_for = TRANSITIONS.actions_for
 
 
 def step_index(state: State | str) -> int:

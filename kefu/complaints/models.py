@@ -21,6 +21,7 @@ from kefu.complaints.choices import (
 from kefu.complaints.flow import State
 from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
+from kefu.workflow.events import EventRow
 
 STATE_LABELS = {
     State.RECORDED: _("Recorded"),
@@ -218,21 +219,12 @@ class FollowUp(models.Model):  # 回访
         return self.done and self.helped and self.satisfaction >= 3
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(EventRow):
     """One row per change; history is never rewritten."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=20)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["seq"]
+    class Meta(EventRow.Meta):
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
 
     def __str__(self) -> str:

@@ -42,10 +42,13 @@ from kefu.complaints.flow import Action, State
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
-from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
 from kefu.search import services as search_services
+from kefu.workflow import versioned
+from kefu.workflow.events import jsonable
+from kefu.workflow.versioned import LastChange
 
 # A complaint form may be entered late, but not about a contact from years ago (typo guard).
 MAX_BACKDATE_DAYS = 366
@@ -78,7 +81,7 @@ def fresh(func: Callable[..., Complaint]) -> Callable[..., Complaint]:
         if current is None:
             raise InvalidInput(_("This complaint no longer exists."))
         if expected_version is not None and current.version != expected_version:
-            raise Conflict(_conflict_message(complaint.pk))
+            raise versioned.conflict(_last_change(complaint.pk)(), what=_("complaint"))
         return func(complaint=current, expected_version=current.version, **kwargs)
 
     return wrapper
@@ -178,15 +181,16 @@ def _check_handler(complaint: Complaint, actor: User) -> None:
     raise NotAllowed(_("Only the handling department can work on this complaint."))
 
 
-def _conflict_message(complaint_id: int) -> str:
-    last = ComplaintEvent.objects.filter(complaint_id=complaint_id).select_related("actor").order_by("-seq").first()
-    if last is None:
-        return _("This complaint was changed by someone else. Reload and try again.")
-    when = timezone.localtime(last.at).strftime("%H:%M:%S")
-    return _("%(who)s already changed this complaint at %(when)s. Reload to see the current state.") % {
-        "who": str(last.actor),
-        "when": when,
-    }
+def _last_change(complaint_id: int) -> LastChange:
+    """Who made the complaint's latest change and when (its newest event)."""
+
+    def read() -> tuple[str, datetime] | None:
+        last = (
+            ComplaintEvent.objects.filter(complaint_id=complaint_id).select_related("actor").order_by("-seq").first()
+        )
+        return None if last is None else (str(last.actor), last.at)
+
+    return read
 
 
 def _write(
@@ -206,7 +210,7 @@ def _write(
     """
     version = complaint.version if expected_version is None else expected_version
     now = timezone.now()
-    fields: dict[str, Any] = {**changes, "version": F("version") + 1, "updated_at": now}
+    fields: dict[str, Any] = {**changes, "updated_at": now}
     from_state = complaint.state
     if to_state is not None:
         fields["state"] = to_state
@@ -218,9 +222,15 @@ def _write(
         fields["sla_breached"] = False
         if to_state == State.CLOSED:
             fields["closed_at"] = now
-    updated = Complaint.objects.filter(pk=complaint.pk, version=version, state=from_state).update(**fields)
-    if updated != 1:
-        raise Conflict(_conflict_message(complaint.pk))
+    versioned.versioned_update(
+        Complaint,
+        pk=complaint.pk,
+        version=version,
+        changes=fields,
+        extra_filter={"state": from_state},
+        last_change=_last_change(complaint.pk),
+        what=_("complaint"),
+    )
     try:
         ComplaintEvent.objects.create(
             complaint=complaint,
@@ -231,28 +241,12 @@ def _write(
             actor=actor,
             at=now,
             reason=reason,
-            data=_jsonable(data if data is not None else changes),
+            data=jsonable(data if data is not None else changes),
         )
     except IntegrityError as exc:  # a concurrent writer recorded this seq first
-        raise Conflict(_conflict_message(complaint.pk)) from exc
+        raise versioned.conflict(_last_change(complaint.pk)(), what=_("complaint")) from exc
     complaint.refresh_from_db()
     return complaint
-
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Decimal):
-            out[key] = str(value)
-        elif isinstance(value, datetime):
-            out[key] = value.isoformat()
-        elif hasattr(value, "pk"):
-            out[key] = value.pk
-        elif isinstance(value, (str, int, float, bool, list, dict)) or value is None:
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
 
 
 def _transition(
@@ -269,7 +263,7 @@ def _transition(
         transition = flow.transition_for(complaint.state, action)
     except flow.TransitionError as exc:
         if expected_version is not None and expected_version != complaint.version:
-            raise Conflict(_conflict_message(complaint.pk)) from exc
+            raise versioned.conflict(_last_change(complaint.pk)(), what=_("complaint")) from exc
         raise InvalidInput(
             _("This action is not possible while the complaint is “%(state)s”.")
             % {"state": complaint.get_state_display()}

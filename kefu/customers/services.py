@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +25,11 @@ from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
 from kefu.lib import ratelimit
-from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 from kefu.lib.textnorm import to_simplified
 from kefu.search import services as search_services
+from kefu.workflow import versioned
 
 MAX_DURATION_SECONDS = 24 * 3600
 
@@ -180,11 +180,18 @@ def customer_update(
         errors["account_manager"] = _("Only a supervisor or manager may change the account manager.")
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
-    version = customer.version if expected_version is None else expected_version
-    # Claim the edit with a conditional bump (one winner), then save normally so receivers still run.
-    if not Customer.objects.filter(pk=customer.pk, version=version).update(version=F("version") + 1):
-        raise Conflict(_("Someone else saved this profile in the meantime. Reload to see their changes."))
-    customer.version = version + 1
+    # Claim the edit with a conditional bump (one winner), then save the fields.
+    now = timezone.now()
+    customer.version = versioned.versioned_update(
+        Customer,
+        pk=customer.pk,
+        version=customer.version if expected_version is None else expected_version,
+        changes={"updated_by": actor, "updated_at": now},
+        last_change=versioned.last_change_by(Customer, customer.pk),
+        what=_("customer profile"),
+    )
+    customer.updated_by = actor
+    customer.updated_at = now
     customer.name = name
     customer.tier = tier
     customer.segment = _clean_text(segment, field="segment", max_length=40)

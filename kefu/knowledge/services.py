@@ -32,6 +32,7 @@ from kefu.knowledge.selectors import site_library
 from kefu.phrasebook.assist import PERSONA_ALIASES, AssistResult, assist, draft_warnings
 from kefu.phrasebook.loader import parse_entries
 from kefu.phrasebook.schema import Entry, PhrasebookError, validate_entry
+from kefu.workflow import versioned
 
 MAX_TURN_LENGTH = 2000
 
@@ -87,6 +88,21 @@ def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> Kno
     return row
 
 
+def _versioned_update(row: KnowledgeEntry, expected_version: int | None, **changes: Any) -> None:
+    """Save ``changes`` if the entry is still at ``expected_version`` (required: edits start from a read)."""
+    if expected_version is None:
+        raise versioned.conflict(versioned.last_change_by(KnowledgeEntry, row.pk)(), what=_("entry"))
+    versioned.versioned_update(
+        KnowledgeEntry,
+        pk=row.pk,
+        version=expected_version,
+        changes=changes,
+        last_change=versioned.last_change_by(KnowledgeEntry, row.pk),
+        what=_("entry"),
+    )
+    row.refresh_from_db()
+
+
 @transaction.atomic
 def entry_update(
     *, actor: User, entry_id: str, data: dict[str, Any], expected_version: int | None, comment: str = ""
@@ -103,20 +119,15 @@ def entry_update(
         if site_library().get(entry_id) is None:
             raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
         return entry_create(actor=actor, data=entry.to_dict(), comment=comment)
-    if expected_version is None or expected_version != row.version:
-        raise Conflict(_("Someone else changed this entry; reload it and try again."))
-    updated = KnowledgeEntry.objects.filter(pk=row.pk, version=expected_version).update(
+    _versioned_update(
+        row,
+        expected_version,
         kind=entry.kind,
         title=entry.title,
         data=entry.to_dict(),
-        version=F("version") + 1,
         updated_by=actor,
-        updated_at=timezone.now(),
         is_active=True,
     )
-    if not updated:
-        raise Conflict(_("Someone else changed this entry; reload it and try again."))
-    row.refresh_from_db()
     _revision(row, RevisionAction.EDIT, actor, comment)
     return row
 
@@ -146,14 +157,7 @@ def entry_set_active(
         )
         _revision(row, RevisionAction.ARCHIVE, actor, comment)
         return row
-    if expected_version is None or expected_version != row.version:
-        raise Conflict(_("Someone else changed this entry; reload it and try again."))
-    updated = KnowledgeEntry.objects.filter(pk=row.pk, version=expected_version).update(
-        is_active=active, version=F("version") + 1, updated_by=actor, updated_at=timezone.now()
-    )
-    if not updated:
-        raise Conflict(_("Someone else changed this entry; reload it and try again."))
-    row.refresh_from_db()
+    _versioned_update(row, expected_version, is_active=active, updated_by=actor)
     _revision(row, RevisionAction.RESTORE if active else RevisionAction.ARCHIVE, actor, comment)
     return row
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kefu.customers.models import Customer
 
@@ -122,6 +123,8 @@ def test_two_people_saving_the_same_profile_get_one_winner_and_a_clear_message(c
     client.force_login(cast["manager"])
     page = client.post(reverse("customers:edit", args=[customer.pk]), stale)
     assert page.status_code == 200
-    assert "其他人已在您编辑期间保存了该客户资料" in page.content.decode()
     customer.refresh_from_db()
+    # The loser is told who won and when, not just "try again".
+    when = timezone.localtime(customer.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"{cast['supervisor']} 已于 {when} 修改了这条客户资料" in page.content.decode()
     assert (customer.name, customer.tier, customer.version) == ("张伟（先）", "vip_gold", 2)
