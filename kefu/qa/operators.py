@@ -13,9 +13,6 @@ phrase ids. That is what makes a 40-rule rulebook cost about one pass.
 from __future__ import annotations
 
 import re
-import re._compiler as _sre_compiler
-import re._constants as _sre_constants
-import re._parser as _sre_parser
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -285,201 +282,6 @@ class Phrases(Node):
         return Match(ok, turns)
 
 
-PREFIX_LEN = 3
-PREFIX_MAX = 400
-
-# A pattern item's possible starts: (text, complete) — complete when the text
-# is the whole of what the item matched, so what follows may extend it.
-_Starts = set[tuple[str, bool]]
-
-
-def _seq_starts(seq: Any) -> _Starts | None:
-    out: _Starts = {("", True)}
-    for code, av in seq:
-        growing = {s for s, complete in out if complete and len(s) < PREFIX_LEN}
-        if not growing:
-            break
-        item = _item_starts(code, av)
-        if item is None:  # cannot look further: what we have is a prefix only
-            return {(s, complete and s not in growing) for s, complete in out}
-        grown = {((s + t)[:PREFIX_LEN], complete and len(s + t) < PREFIX_LEN) for s in growing for t, complete in item}
-        out = {(s, c) for s, c in out if s not in growing or not c} | grown
-        if len(out) > PREFIX_MAX:
-            return None
-    return out
-
-
-def _item_starts(code: Any, av: Any) -> _Starts | None:
-    c = _sre_constants
-    if code is c.LITERAL:
-        return {(chr(av), True)}
-    if code is c.IN:
-        chars: set[str] = set()
-        for item, arg in av:
-            if item is c.LITERAL:
-                chars.add(chr(arg))
-            elif item is c.RANGE and arg[1] - arg[0] < 64:
-                chars.update(map(chr, range(arg[0], arg[1] + 1)))
-            else:  # NEGATE, CATEGORY (\d, \w), wide ranges
-                return None
-        return {(ch, True) for ch in chars}
-    if code is c.SUBPATTERN:
-        return _seq_starts(av[-1])
-    if code is c.BRANCH:
-        out: _Starts = set()
-        for branch in av[1]:
-            starts = _seq_starts(branch)
-            if starts is None:
-                return None
-            out |= starts
-        return out
-    if code in (c.MAX_REPEAT, c.MIN_REPEAT):
-        low, high, body = av
-        starts = _seq_starts(body)
-        if starts is None:
-            return None
-        once = starts if low == high == 1 else {(s, False) for s, _ in starts}  # more repeats may follow
-        return once | {("", True)} if low == 0 else once
-    if code is c.AT:  # ^ $ \b: zero-width
-        return {("", True)}
-    return None  # any character, lookarounds, group references
-
-
-def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings (up to three characters) one of which every match of
-    ``pattern`` starts with; None when there is no such small set (a match
-    may be empty, or start with any character).
-
-    These go into the rulebook's Aho-Corasick automaton, so :class:`Regex`
-    runs a pattern only on the turns where one of them occurs — the classic
-    literal prefilter: the same verdicts, without running e.g. the concrete-
-    time pattern over every agent turn of every call.
-    """
-    if pattern.flags & re.IGNORECASE:
-        return None
-    try:
-        starts = _seq_starts(_sre_parser.parse(pattern.pattern, pattern.flags).data)
-    except Exception:  # re's private parser changed: do without the prefilter
-        return None
-    if not starts or any(not s for s, _ in starts):
-        return None
-    return frozenset(s for s, _ in starts)
-
-
-EXPAND_MAX = 1000
-
-
-def _expand_seq(seq: Any, leading: bool) -> set[str] | None:
-    out = {""}
-    for i, (code, av) in enumerate(seq):
-        item = _expand_item(code, av, leading and i == 0)
-        if item is None:
-            return None
-        out = {a + b for a in out for b in item}
-        if len(out) > EXPAND_MAX:
-            return None
-    return out
-
-
-def _expand_item(code: Any, av: Any, leading: bool) -> set[str] | None:
-    c = _sre_constants
-    if code is c.LITERAL:
-        return {chr(av)}
-    if code is c.IN:
-        starts = _item_starts(code, av)
-        return None if starts is None else {s for s, _ in starts}
-    if code is c.SUBPATTERN:
-        return _expand_seq(av[-1], leading)
-    if code is c.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            strings = _expand_seq(branch, leading)
-            if strings is None:
-                return None
-            out |= strings
-        return out
-    if code in (c.MAX_REPEAT, c.MIN_REPEAT):
-        low, high, body = av
-        if high is c.MAXREPEAT:
-            # Only at the start of the match, where "B+ R occurs" is the same
-            # as "B R occurs" (the last B of the run and what follows).
-            if not leading or low < 1:
-                return None
-            high = low
-        if high > 6 or high - low > 3:
-            return None
-        once = _expand_seq(body, leading)
-        if once is None:
-            return None
-        out, layer = set(), {""}
-        for n in range(high + 1):
-            if n >= low:
-                out |= layer
-            if n < high:
-                layer = {a + b for a in layer for b in once}
-                if len(layer) > EXPAND_MAX:
-                    return None
-        return out
-    return None  # anchors, any character, negated classes, lookarounds
-
-
-def finite_strings(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """The strings of which one occurs in a text exactly when ``pattern``
-    occurs in it — when there are few (≤ 1,000) and none is empty; else None.
-
-    Most rulebook patterns are alternations of literals, and a leading
-    ``[0-9]+`` occurs exactly where one digit followed by the rest does, so
-    such a pattern becomes a set of phrases for the rulebook's one
-    Aho-Corasick pass, and :class:`Regex` need not run it at all.
-    """
-    if pattern.flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE):
-        return None
-    try:
-        strings = _expand_seq(_sre_parser.parse(pattern.pattern, pattern.flags).data, True)
-    except Exception:  # re's private parser changed: do without
-        return None
-    if not strings or "" in strings:
-        return None
-    return frozenset(strings)
-
-
-def _first_chars(seq: Any) -> set[str] | None:
-    """The characters every match of a parsed pattern starts with; None when
-    unknown or when it can match the empty string."""
-    starts = _seq_starts(seq)
-    if starts is None or any(not s for s, _ in starts):
-        return None
-    return {s[0] for s, _ in starts}
-
-
-def fast_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The same pattern, led by a lookahead on its possible first characters,
-    when Python's ``re`` cannot skip ahead by itself; None when it can.
-
-    ``re`` skips to candidate positions only for a pattern that starts with a
-    literal or an alternation of single literals; one such as
-    ``([0-9]+|一|两)(个)?(小时|天)|今天|明天`` is tried branch by branch at
-    every position. ``(?=[0-9一两今明])(?:…)`` matches exactly the same text
-    but rejects most positions with one character-class test: about 2.5×
-    faster on such patterns.
-    """
-    if pattern.flags & re.IGNORECASE:
-        return None
-    try:
-        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
-        if _sre_compiler._get_literal_prefix(parsed, pattern.flags)[0] or _sre_compiler._get_charset_prefix(parsed, pattern.flags):
-            return None  # re already skips ahead
-        if parsed.data and parsed.data[0][0] is _sre_constants.AT:
-            return None  # anchored: re tries few positions anyway
-        chars = _first_chars(parsed.data)
-        if not chars:
-            return None
-        lead = "".join(re.escape(ch) for ch in sorted(chars))
-        return re.compile(f"(?=[{lead}])(?:{pattern.pattern})", pattern.flags)
-    except Exception:  # re's private helpers changed, or inline flags: do without
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class Regex(Node):
     """Regular expression on normalised turn text; a turn is dropped when an
@@ -489,10 +291,11 @@ class Regex(Node):
     exclude_ids: frozenset[int]
     exclude_re: re.Pattern[str] | None
     scope: Scope
-    # Phrase ids of literal_prefixes(pattern): a turn with none cannot match;
-    # with ``exact``, of finite_strings(pattern): a turn with one matches.
+    # Phrase ids of regexfast.literal_prefixes(pattern): a turn with none
+    # cannot match; with ``exact``, of regexfast.finite_strings(pattern): a
+    # turn with one matches.
     need_ids: frozenset[int] | None = None
-    fast: re.Pattern[str] | None = None  # fast_pattern(pattern)
+    fast: re.Pattern[str] | None = None  # regexfast.fast_pattern(pattern)
     exact: bool = False
 
     def eval(self, ctx: Context, skip: set[int] | None = None) -> Match:

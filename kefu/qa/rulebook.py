@@ -89,6 +89,7 @@ import yaml
 
 from kefu.lib.textnorm import normalize
 from kefu.qa import operators as op
+from kefu.qa import regexfast
 from kefu.qa.norms import all_norm_ids
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "rulebooks"
@@ -527,13 +528,13 @@ class _Compiler:
         exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
         pattern = re.compile(node["regex"])
         exclude = self.ids(node.get("exclude", []))
-        exact = self.literal_ids(op.finite_strings(pattern))
+        exact = self.literal_ids(regexfast.finite_strings(pattern))
         if exact is not None:  # a set of phrases: the automaton does the work
             return op.Regex(pattern, exclude, exclude_re, self.scope(node), exact, None, True)
-        prefixes = op.literal_prefixes(pattern)
+        prefixes = regexfast.literal_prefixes(pattern)
         if prefixes is not None and min(map(len, prefixes)) < 2:
             prefixes = None  # single characters (digits) would match everywhere: not worth a phrase
-        return op.Regex(pattern, exclude, exclude_re, self.scope(node), self.literal_ids(prefixes), op.fast_pattern(pattern))
+        return op.Regex(pattern, exclude, exclude_re, self.scope(node), self.literal_ids(prefixes), regexfast.fast_pattern(pattern))
 
     def literal_ids(self, literals: frozenset[str] | None) -> frozenset[int] | None:
         """Phrase ids for literals a pattern's matches start with or consist
