@@ -42,10 +42,10 @@ from kefu.complaints.flow import Action, State
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
+from kefu.lib import indexing
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
-from kefu.search import services as search_services
 from kefu.workflow import versioned
 from kefu.workflow.events import jsonable
 from kefu.workflow.versioned import LastChange
@@ -364,7 +364,7 @@ def complaint_record(
         at=now,
         data={"channel": complaint.channel, "severity": complaint.severity, "repeat_of": earlier.pk if earlier else None},
     )
-    search_services.index_with(search_services.index_complaint, complaint)
+    indexing.changed(indexing.COMPLAINT, complaint.pk)
     return complaint
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.admin import HistoryAdmin
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
+from kefu.lib import indexing
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 
 
@@ -30,14 +31,35 @@ class PhoneInline(admin.TabularInline):
         return False
 
 
+class IndexedAdmin(admin.ModelAdmin):
+    """Admin saves and deletes report to the search index like the services do (``kefu.lib.indexing``)."""
+
+    index_kind = ""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # the phone inline is saved by now
+        indexing.changed(self.index_kind, form.instance.pk)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        pk = obj.pk
+        super().delete_model(request, obj)
+        indexing.changed(self.index_kind, pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        pks = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        indexing.changed_many(self.index_kind, pks)
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(IndexedAdmin):
     """Names, tiers and notes are editable here; phone, ID numbers and the address only on the customer page.
 
     Search matches whole phone numbers only (``=``), never part of one: a partial
     match would tell hidden digits.
     """
 
+    index_kind = indexing.CUSTOMER
     list_display = ["name", "tier", "segment", "persona", "customer_since"]
     list_filter = ["tier", "persona"]
     search_fields = ["name", "=phones__number"]
@@ -68,7 +90,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(IndexedAdmin):
+    index_kind = indexing.CONTACT
     list_display = ["occurred_at", "channel", "category", "summary", "agent"]
     list_filter = ["channel", "category"]
     raw_id_fields = ["customer", "agent"]

@@ -24,11 +24,10 @@ from kefu.customers import privacy
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
-from kefu.lib import ratelimit
+from kefu.lib import indexing, ratelimit
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 from kefu.lib.textnorm import to_simplified
-from kefu.search import services as search_services
 from kefu.workflow import versioned
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -133,7 +132,7 @@ def customer_create(
     PhoneNumber.objects.bulk_create(
         PhoneNumber(customer=customer, number=n, is_primary=(i == 0)) for i, n in enumerate(numbers)
     )
-    search_services.index_with(search_services.index_customer, customer)  # bulk_create sends no signals
+    indexing.changed(indexing.CUSTOMER, customer.pk)  # with its numbers (bulk_create sends no signals)
     return customer
 
 
@@ -212,7 +211,7 @@ def customer_update(
         first = customer.phones.order_by("pk").first()
         if first is not None:
             PhoneNumber.objects.filter(pk=first.pk).update(is_primary=True)
-    search_services.index_with(search_services.index_customer, customer)  # with its numbers as they are now
+    indexing.changed(indexing.CUSTOMER, customer.pk)  # with its numbers as they are now
     return customer
 
 
@@ -264,7 +263,7 @@ def contact_log(
         )
         if len(owners) == 1:
             customer = Customer.objects.get(pk=owners[0])
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         customer=customer,
         phone=number,
         channel=channel,
@@ -276,6 +275,8 @@ def contact_log(
         duration_seconds=duration_seconds,
         created_at=now,
     )
+    indexing.changed(indexing.CONTACT, contact.pk)
+    return contact
 
 
 def _log_reveal(*, actor: User, customer: Customer, field: str, target: str, reason: str) -> None:

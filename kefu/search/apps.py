@@ -7,6 +7,7 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        from kefu.search import receivers
+        from kefu.lib import indexing
+        from kefu.search import services
 
-        receivers.connect()
+        indexing.subscribe(services.on_changed)

@@ -112,6 +112,15 @@ def forget(kind: str, object_id: int) -> None:
     _forget(kind, object_id)
 
 
+def on_changed(kind: str, pk: int) -> None:
+    """The ``kefu.lib.indexing`` subscriber: (re)index or forget one record, in the writer's transaction."""
+    indexer = {Kind.CUSTOMER: index_customer, Kind.CONTACT: index_contact, Kind.COMPLAINT: index_complaint}.get(kind)
+    if indexer is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    model = {Kind.CUSTOMER: Customer, Kind.CONTACT: Contact, Kind.COMPLAINT: Complaint}[Kind(kind)]
+    indexer(model(pk=pk))
+
+
 def index_with(indexer: Callable[[Any], None], obj: Model) -> None:
     """Index ``obj`` now, inside the caller's transaction: the record and its index row commit together.
 

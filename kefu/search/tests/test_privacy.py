@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from kefu.accounts.roles import Cap, Role
 from kefu.complaints.tests.api_client import Api
-from kefu.customers.models import Contact, Customer, PhoneNumber
+from kefu.customers import services as customer_services
 from kefu.search.tests.test_search_page import record
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,9 @@ ADDRESS = "浙江省杭州市西湖区文三路90号学院小区3幢"
 @pytest.fixture
 def targets(cast, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
-        wang = Customer.objects.create(name="王芳", address=ADDRESS)
-        PhoneNumber.objects.create(customer=wang, number=NUMBER, is_primary=True)
-        contact = Contact.objects.create(
-            customer=wang, phone=NUMBER, channel="hotline", category="consult", summary="咨询话费", agent=cast["agent"]
+        wang = customer_services.customer_create(actor=cast["supervisor"], name="王芳", address=ADDRESS, phones=[NUMBER])
+        contact = customer_services.contact_log(
+            actor=cast["agent"], customer=wang, phone=NUMBER, channel="hotline", category="consult", summary="咨询话费"
         )
         complaint = record(cast, complainant_name="王芳", complainant_phone=NUMBER)
     return {"customer": wang, "contact": contact, "complaint": complaint}
@@ -115,8 +114,9 @@ def test_customer_lookups_by_number_are_rate_limited_in_the_ui_and_the_api(clien
 
 def test_hidden_digits_of_short_and_long_numbers_are_not_searchable(client, cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        bank = Customer.objects.create(name="客服专线用户")
-        PhoneNumber.objects.create(customer=bank, number="955881", is_primary=True)  # shown **5881
+        bank = customer_services.customer_create(
+            actor=cast["supervisor"], name="客服专线用户", phones=["955881"]
+        )  # shown **5881
     url = reverse("customers:detail", args=[bank.pk])
     assert url not in _found(client, cast["agent"], "95588")
     assert url in _found(client, cast["agent"], "5881")
