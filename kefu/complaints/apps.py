@@ -6,3 +6,9 @@ class ComplaintsConfig(AppConfig):
     name = "kefu.complaints"
     label = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        from kefu.complaints import history
+        from kefu.customers.selectors import register_history_source
+
+        register_history_source(history.SOURCE)

@@ -9,13 +9,14 @@ one way to a full number, and each call writes a ``RevealLog`` row.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, QuerySet, Value
+from django.db.models import Prefetch, QuerySet, Value
 from django.db.models.fields import CharField
 from django.http import Http404
 from django.utils import timezone
@@ -154,66 +155,80 @@ def masked_phones(customer: Customer) -> list[MaskedPhone]:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One line of a customer's history: a contact or a complaint."""
+    """One line of a customer's history: a contact, a complaint, a work order…"""
 
-    kind: str  # "contact" | "complaint"
+    kind: str
     at: datetime
     obj: Any
+    template: str  # renders ``entry`` on the customer page
     can_open: bool = True
 
 
-def customer_history(*, customer: Customer, user: User, page: int | str = 1, per_page: int = 20) -> Page[Any]:
-    """Contacts and complaints of ``customer``, newest first, one page of ``HistoryEntry``.
+@dataclass(frozen=True)
+class HistorySource:
+    """A kind of record that belongs in a customer's history; apps above customers register one.
 
-    A fixed number of queries whatever the page size: a UNION of (kind, id, time)
-    is counted and sliced in the database, then each kind is fetched by id.
-    Every complaint is listed (the person on the phone must know about an open
-    one); ``can_open`` says whether the user may open its detail page.
+    ``rows(customer)`` gives ``values_list(kind, pk, occurred_at)`` rows for the
+    UNION; ``fetch(ids, user)`` loads one page of them as ``{pk: (obj, can_open)}``.
     """
-    from kefu.complaints.models import Complaint
-    from kefu.complaints.selectors import visible_complaints
 
-    check_can_view_customers(user)
-    contacts = (
+    kind: str
+    rows: Callable[[Customer], QuerySet[Any]]
+    fetch: Callable[[list[int], User], dict[int, tuple[Any, bool]]]
+    template: str
+
+
+_HISTORY_SOURCES: dict[str, HistorySource] = {}
+
+
+def register_history_source(source: HistorySource) -> None:
+    """Add a kind of record to customers' history (call from an app's ``ready``)."""
+    _HISTORY_SOURCES[source.kind] = source
+
+
+def _contact_rows(customer: Customer) -> QuerySet[Any]:
+    return (
         Contact.objects.filter(customer=customer)
         .annotate(kind=Value("contact", output_field=CharField()))
         .values_list("kind", "pk", "occurred_at")
     )
-    complaints = (
-        Complaint.objects.filter(customer=customer)
-        .annotate(kind=Value("complaint", output_field=CharField()), occurred_at=F("received_at"))
-        .values_list("kind", "pk", "occurred_at")
-    )
-    union = contacts.union(complaints, all=True).order_by("-occurred_at", "-pk")
+
+
+def _contact_fetch(ids: list[int], user: User) -> dict[int, tuple[Any, bool]]:
+    return {c.pk: (c, True) for c in Contact.objects.filter(pk__in=ids).select_related("agent")}
+
+
+register_history_source(
+    HistorySource("contact", _contact_rows, _contact_fetch, "customers/history/contact.html")
+)
+
+
+def customer_history(*, customer: Customer, user: User, page: int | str = 1, per_page: int = 20) -> Page[Any]:
+    """Everything that happened with ``customer``, newest first, one page of ``HistoryEntry``.
+
+    Contacts plus every registered source (complaints, work orders…). A fixed
+    number of queries whatever the page size: a UNION of (kind, id, time) is
+    counted and sliced in the database, then each kind is fetched by id. Every
+    complaint is listed (the person on the phone must know about an open one);
+    ``can_open`` says whether the user may open its page.
+    """
+    check_can_view_customers(user)
+    sources = list(_HISTORY_SOURCES.values())
+    first, *rest = (source.rows(customer) for source in sources)
+    union = first.union(*rest, all=True).order_by("-occurred_at", "-pk") if rest else first.order_by("-occurred_at", "-pk")
     paginator = Paginator(union, per_page)
     page_obj = paginator.get_page(page)
     rows = list(page_obj.object_list)
-    contact_ids = [pk for kind, pk, _at in rows if kind == "contact"]
-    complaint_ids = [pk for kind, pk, _at in rows if kind == "complaint"]
-    by_contact = (
-        {c.pk: c for c in Contact.objects.filter(pk__in=contact_ids).select_related("agent")}
-        if contact_ids
-        else {}
-    )
-    by_complaint = (
-        {
-            c.pk: c
-            for c in Complaint.objects.filter(pk__in=complaint_ids).select_related("handling_department")
-        }
-        if complaint_ids
-        else {}
-    )
-    openable = (
-        set(visible_complaints(user).filter(pk__in=complaint_ids).values_list("pk", flat=True))
-        if complaint_ids
-        else set()
-    )
+    fetched: dict[str, dict[int, tuple[Any, bool]]] = {}
+    for source in sources:
+        ids = [pk for kind, pk, _at in rows if kind == source.kind]
+        fetched[source.kind] = source.fetch(ids, user) if ids else {}
     entries = []
     for kind, pk, at in rows:
-        if kind == "contact" and pk in by_contact:
-            entries.append(HistoryEntry(kind, at, by_contact[pk]))
-        elif kind == "complaint" and pk in by_complaint:
-            entries.append(HistoryEntry(kind, at, by_complaint[pk], can_open=pk in openable))
+        found = fetched.get(kind, {}).get(pk)
+        if found is not None:
+            obj, can_open = found
+            entries.append(HistoryEntry(kind, at, obj, _HISTORY_SOURCES[kind].template, can_open=can_open))
     page_obj.object_list = entries
     return page_obj
 

@@ -30,7 +30,7 @@ from kefu.customers.choices import CallerCategory
 from kefu.customers.forms import ContactFilterForm, ContactForm, CustomerFilterForm, CustomerForm
 from kefu.customers.models import Contact, Customer
 from kefu.customers.personas import advice_for
-from kefu.front.shortcuts import add_service_errors, url_or_none
+from kefu.front.shortcuts import add_service_errors
 from kefu.lib.errors import InvalidInput, NotAllowed, RateLimited, ServiceError
 from kefu.lib.masking import digits_only, mask_address, mask_id_number, mask_phone
 
@@ -83,7 +83,6 @@ def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
         "history": selectors.customer_history(
             customer=customer, user=user, page=request.GET.get("page", 1), per_page=HISTORY_PER_PAGE
         ),
-        "complaints_routed": url_or_none("complaints:detail", 1) is not None,
     }
 
 
