@@ -12,7 +12,8 @@ Draft warnings come from two sources that agree on purpose: the phrasebook's
 own forbidden-phrase entries (exact phrases, each with its alternative) and
 the QA engine's draft rules (``kefu.qa.engine.check_draft``), which also see
 context such as deflection without a solution. The QA emotion model scores
-the customer's words. Both are built once per process (about a second), so
+the customer's words. Every cue word (caller category, anger, displeasure,
+steps done) comes from the phrase sets the QA rules use (:mod:`kefu.qa.phrases`). Both are built once per process (about a second), so
 call :func:`warm_up` at start-up; after that a turn takes a few milliseconds.
 """
 
@@ -30,6 +31,7 @@ import ahocorasick
 from kefu.lib.textnorm import normalize
 from kefu.phrasebook.loader import Library, builtin_library
 from kefu.phrasebook.schema import RISKS, Entry
+from kefu.qa.phrases import phrases
 
 # --- caller category (caller.categories) ------------------------------------------------
 
@@ -41,135 +43,15 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "harassment": ("骚扰", "礼貌而机械地终止通话"),
 }
 
-# Cue words per category; weights say how decisive one cue is.
+# Cue sets per category (kefu.qa.phrases, one source with the QA rules); weights say how
+# decisive one cue is.
 _CATEGORY_CUES: dict[str, tuple[float, tuple[str, ...]]] = {
-    "complaint": (
-        2.0,
-        (
-            "投诉",
-            "太差",
-            "不满",
-            "怎么回事",
-            "赔",
-            "退钱",
-            "退款",
-            "搞什么",
-            "多扣",
-            "乱扣",
-            "又断",
-            "几次了",
-            "还没修",
-            "还没人",
-            "气死",
-            "骗",
-            "工信部",
-            "曝光",
-            "315",
-            "态度",
-            "太过分",
-            "什么破",
-            "凭什么",
-            "讨个说法",
-            "给个说法",
-            "不负责",
-            "敷衍",
-            "推来推去",
-            "找你们领导",
-            "受够",
-            "销户",
-            "转网",
-            "携号转网",
-            "多收",
-            "乱收费",
-            "这么多电",
-            "这么多钱",
-            "用这么多",
-            "太慢",
-            "不合理",
-            "吓",
-            "砸门",
-            "这么高",
-            "这么贵",
-            "怎么这么",
-        ),
-    ),
-    "help": (
-        1.5,
-        (
-            "坏了",
-            "不能用",
-            "用不了",
-            "没信号",
-            "断网",
-            "断了",
-            "故障",
-            "丢了",
-            "打不通",
-            "怎么办",
-            "停机了",
-            "上不了网",
-            "报修",
-            "没有信号",
-            "黑屏",
-            "没声音",
-            "被偷",
-            "倒了",
-            "烧坏",
-            "短路",
-            "修一下",
-            "卡顿",
-        ),
-    ),
-    "suggestion": (
-        2.0,
-        ("建议", "提个意见", "提点意见", "希望你们", "最好能", "应该改进", "改进一下", "建议你们"),
-    ),
-    "consult": (
-        1.0,
-        (
-            "请问",
-            "怎么查",
-            "多少钱",
-            "如何",
-            "能不能",
-            "可以吗",
-            "查一下",
-            "想了解",
-            "什么时候",
-            "怎么办理",
-            "需要带",
-            "资费",
-            "套餐",
-            "有没有",
-            "咨询",
-            "想问",
-            "怎么",
-        ),
-    ),
+    "complaint": (2.0, ("complaint_words", "complaint_cues")),
+    "help": (1.5, ("help_cues",)),
+    "suggestion": (2.0, ("suggestion_cues",)),
+    "consult": (1.0, ("consult_cues",)),
     # Directed at the agent, not merely mentioning 男朋友 or 美女 (a shoe for a girlfriend is business).
-    "harassment": (
-        3.0,
-        (
-            "约吗",
-            "你几岁",
-            "你多大了",
-            "你有男朋友",
-            "有男朋友吗",
-            "你有女朋友",
-            "有女朋友吗",
-            "陪我聊",
-            "声音真好听",
-            "你长得",
-            "交个朋友",
-            "出来玩",
-            "你住哪",
-            "你单身",
-            "单身吗",
-            "亲一个",
-            "美女你",
-            "你是美女",
-        ),
-    ),
+    "harassment": (3.0, ("harass",)),
 }
 
 # --- emotion ----------------------------------------------------------------------------
@@ -185,7 +67,11 @@ class Step:
     label: str
     entry: str  # the script that performs the step
     cites: tuple[str, ...]
-    cues: tuple[str, ...]  # what an agent turn says when the step is done
+    sets: tuple[str, ...]  # phrase sets: an agent turn with one of these has done the step
+
+    @property
+    def cues(self) -> tuple[str, ...]:
+        return cues(*self.sets)
 
 
 _STEP_CITES = ("complaint.steps.seed000", "complaint.steps.seed001", "complaint.steps.phone")
@@ -196,71 +82,49 @@ COMPLAINT_STEPS: tuple[Step, ...] = (
         "安抚情绪，感性倾听",
         "complaint.deescalate",
         (*_STEP_CITES, "complaint.mood_first"),
-        (
-            "理解您",
-            "理解你",
-            "别着急",
-            "不要着急",
-            "您慢慢说",
-            "您先别急",
-            "明白您的感受",
-            "换作是我",
-            "心情",
-        ),
+        ("empathy", "soothing"),
     ),
     Step(
         "apologise",
         "道歉并感谢客户",
         "complaint.apology_not_guilt",
         (*_STEP_CITES, "complaint.apology_not_guilt"),
-        ("抱歉", "对不起", "不好意思", "添麻烦", "道歉"),
+        ("apology", "apology_more"),
     ),
     Step(
         "repeat",
         "复述询问，获取信息",
         "skill.repeat_confirm",
         (*_STEP_CITES, "skill.repeat_confirm"),
-        ("您是说", "您刚才说", "确认一下", "对吗", "是这样吗", "您的意思是", "具体情况", "什么时候开始"),
+        ("repeat_confirm", "asking"),
     ),
     Step(
         "clarify",
         "查证情况，解释澄清",
         "phone.hold.wait",
         ("complaint.steps.seed002", "complaint.process.validity"),
-        ("查到", "核实", "查一下", "经查", "原因是", "是因为", "查询", "帮您看"),
+        ("checking",),
     ),
     Step(
         "propose",
         "提出方案，让客户参与",
         "technique.guided_inquiry",
         (*_STEP_CITES, "technique.guided_inquiry", "complaint.authority"),
-        (
-            "可以为您",
-            "为您办理",
-            "两种方式",
-            "方案",
-            "您看",
-            "建议您",
-            "我们可以",
-            "帮您申请",
-            "安排",
-            "退还",
-            "减免",
-        ),
+        ("proposing",),
     ),
     Step(
         "follow",
         "落实并告知跟进",
         "phone.manner.record",
         (*_STEP_CITES, "complaint.followup", "phone.manner.record"),
-        ("工单", "记录", "跟进", "回访", "通知您", "回复您", "联系您", "给您回电", "答复您"),
+        ("followup", "record", "following"),
     ),
     Step(
         "close",
         "询问其他需要并道别",
         "phone.close.standard",
         ("phone.close.more_help", "phone.close.thanks", "phone.close.farewell"),
-        ("还有其他", "还有什么", "感谢您的来电", "祝您"),
+        ("more_help", "call_thanks", "farewell"),
     ),
 )
 
@@ -270,7 +134,7 @@ CONSULT_STEPS: tuple[Step, ...] = (
         "清楚答复并多说一句",
         "skill.one_more_sentence",
         ("caller.categories", "skill.one_more_sentence"),
-        ("可以", "需要", "您可以", "是", "元", "办理"),
+        ("answering",),
     ),
     COMPLAINT_STEPS[-1],
 )
@@ -281,7 +145,7 @@ SUGGESTION_STEPS: tuple[Step, ...] = (
         "重视并感谢建议",
         "complaint.thank",
         ("complaint.thank", "caller.categories"),
-        ("感谢", "谢谢", "宝贵意见", "反馈"),
+        ("thanking",),
     ),
     COMPLAINT_STEPS[-1],
 )
@@ -373,6 +237,12 @@ def _squash(text: str) -> str:
     return _PUNCT.sub("", normalize(text))
 
 
+@lru_cache(maxsize=64)
+def cues(*names: str) -> tuple[str, ...]:
+    """The phrases of the named sets (:mod:`kefu.qa.phrases`) in the form assist matches: squashed."""
+    return tuple(dict.fromkeys(key for phrase in phrases(*names) if (key := _squash(phrase))))
+
+
 def _turn_parts(turn: Any) -> tuple[str, str]:
     if isinstance(turn, Mapping):
         return str(turn.get("speaker", "")), str(turn.get("text", ""))
@@ -386,8 +256,8 @@ def classify_caller(customer_texts: Sequence[str]) -> str:
     for position, text in enumerate(customer_texts):
         recency = 1.0 + position / max(count, 1)
         squashed = _squash(text)
-        for category, (weight, cues) in _CATEGORY_CUES.items():
-            scores[category] += recency * weight * sum(1 for cue in cues if cue in squashed)
+        for category, (weight, sets) in _CATEGORY_CUES.items():
+            scores[category] += recency * weight * sum(1 for cue in cues(*sets) if cue in squashed)
     order = ("harassment", "complaint", "help", "suggestion", "consult")
     best = max(order, key=lambda c: (scores[c], -order.index(c)))
     return best if scores[best] > 0 else "consult"
@@ -401,60 +271,11 @@ def _emotion_model() -> Any:
 
 
 # The corpus-trained polarity model reads many neutral service questions as negative
-# (复印件可以吗 → −0.9), so a label needs the customer's own words to agree with it.
-_ANGER_CUES = (
-    "怎么回事",
-    "气死",
-    "太过分",
-    "投诉",
-    "什么破",
-    "凭什么",
-    "骗",
-    "受够",
-    "垃圾",
-    "搞什么",
-    "赔",
-    "到底",
-    "离谱",
-    "忍无可忍",
-    "曝光",
-    "工信部",
-    "找你们领导",
-    "讨个说法",
-    "混蛋",
-    "不像话",
-    "岂有此理",
-    "!",
-)
-_UNHAPPY_CUES = (
-    "怎么这么",
-    "老是",
-    "总是",
-    "又",
-    "还没",
-    "多扣",
-    "不能用",
-    "用不了",
-    "着急",
-    "急",
-    "太慢",
-    "态度",
-    "差",
-    "半天",
-    "不行",
-    "丢了",
-    "没信号",
-    "断",
-    "坏了",
-    "失望",
-    "麻烦",
-    "烦",
-    "不满",
-    "几次",
-    "?!",
-    "为什么",
-)
-_PLEASED_CUES = ("谢谢", "好的", "满意", "可以了", "解决了", "明白了", "太好了", "辛苦")
+# (复印件可以吗 → −0.9), so a label needs the customer's own words to agree with it:
+# the phrase sets anger, displeasure and satisfied, and the way they punctuate.
+_ANGER_SETS = ("anger",)
+_UNHAPPY_SETS = ("displeasure",)
+_PLEASED_SETS = ("satisfied",)
 
 
 def customer_emotion(customer_texts: Sequence[str]) -> tuple[str, float]:
@@ -470,17 +291,18 @@ def customer_emotion(customer_texts: Sequence[str]) -> tuple[str, float]:
     score = model.emotion(customer_texts[-1])
     if len(customer_texts) > 1:
         score = 0.7 * score + 0.3 * model.emotion(customer_texts[-2])
-    last = _squash(customer_texts[-1].replace("！", "!").replace("？", "?")) + (
-        "!" if "!" in customer_texts[-1] or "！" in customer_texts[-1] else ""
-    )
-    anger = sum(1 for cue in _ANGER_CUES if cue in last)
-    displeasure = sum(1 for cue in _UNHAPPY_CUES if cue in last)
+    text = normalize(customer_texts[-1])
+    last = _squash(text)
+    # An exclamation mark counts as one cue of anger.
+    anger = sum(1 for cue in cues(*_ANGER_SETS) if cue in last) + ("!" in text)
+    displeasure = sum(1 for cue in cues(*_UNHAPPY_SETS) if cue in last)
+    pleased = any(cue in last for cue in cues(*_PLEASED_SETS))
     if anger and (score <= -0.3 or anger >= 2):
         return "angry", min(score, -0.45)
     if (anger or displeasure) and score <= 0.1:
         return ("angry", score) if displeasure >= 2 and score <= -0.6 else ("unhappy", min(score, -0.1))
-    if score >= 0.35 or (any(cue in last for cue in _PLEASED_CUES) and score >= 0):
-        return ("pleased", score) if any(cue in last for cue in _PLEASED_CUES) else ("calm", score)
+    if score >= 0.35 or (pleased and score >= 0):
+        return ("pleased", score) if pleased else ("calm", score)
     return "calm", max(score, -0.09) if score < 0 else score
 
 
