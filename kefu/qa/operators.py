@@ -4,6 +4,10 @@ Every node returns a :class:`Match`: whether it holds, the turns that are its
 evidence, and ``na`` when the conversation lacks what the node needs to
 judge (no timestamps for a timing check, no customer turns for a trajectory).
 
+Each operator class keeps its schema check, its compile step and its
+evaluation side by side and is registered under its rulebook key (see
+:mod:`kefu.qa.registry`): adding an operator touches nothing else.
+
 Phrase nodes never scan text themselves: the rulebook compiles *all* its
 phrases into one Aho-Corasick automaton, :class:`Context` runs it once over the
 normalised conversation, and each phrase node intersects per-turn sets of
@@ -18,10 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from kefu.qa import regexfast
 from kefu.qa.emotion import EmotionModel, default_model
 from kefu.qa.model import Prepared
+from kefu.qa.registry import RESERVED_KEYS, register_operator
+
+if TYPE_CHECKING:
+    from kefu.qa.rulebook import Checker, Compiler
 
 _EMPTY: tuple[int, ...] = ()
 _second = itemgetter(1)
@@ -208,11 +217,30 @@ def _bits(mask: int) -> tuple[int, ...]:
 
 
 class Node:
+    """A compiled condition; subclasses registered with
+    :func:`kefu.qa.registry.register_operator` are the rulebook's operators."""
+
+    #: The compiled rulebook needs the emotion model when it uses this operator.
+    uses_emotion: ClassVar[bool] = False
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:  # pragma: no cover - interface
+        """Report every schema error of ``node`` (the YAML mapping) at ``path``."""
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:  # pragma: no cover - interface
+        """Compile ``node``, already checked."""
+        raise NotImplementedError
+
     def eval(self, ctx: Context) -> Match:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 # --- scope: speaker filter and position -------------------------------------------------
+
+SPEAKER_VALUES = ("agent", "customer", "system", "any")
+SCOPE_KEYS = RESERVED_KEYS  # speaker, first, last, within_seconds, after_turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +269,7 @@ class Scope:
 # --- text operators -------------------------------------------------------------------
 
 
+@register_operator("phrases")
 @dataclass(frozen=True, slots=True)
 class Phrases(Node):
     """Phrase set with mode any / all / none / at_least N, over the scoped turns."""
@@ -249,6 +278,23 @@ class Phrases(Node):
     mode: str
     n: int
     scope: Scope
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"phrases", "mode", "n"} | SCOPE_KEYS, path)
+        checker.phrase_list(node["phrases"], f"{path}.phrases")
+        mode = node.get("mode", "any")
+        checker.choice(mode, f"{path}.mode", ("any", "all", "none", "at_least"))
+        if mode == "at_least":
+            if "n" not in node:
+                checker.err(f"{path}.n", "is required with mode at_least")
+            else:
+                checker.integer(node["n"], f"{path}.n", 1)
+        checker.scope(node, path)
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(compiler.ids(node["phrases"]), node.get("mode", "any"), int(node.get("n", 1)), compiler.scope(node))
 
     def eval(self, ctx: Context) -> Match:
         scope = self.scope
@@ -282,6 +328,7 @@ class Phrases(Node):
         return Match(ok, turns)
 
 
+@register_operator("regex")
 @dataclass(frozen=True, slots=True)
 class Regex(Node):
     """Regular expression on normalised turn text; a turn is dropped when an
@@ -297,6 +344,30 @@ class Regex(Node):
     need_ids: frozenset[int] | None = None
     fast: re.Pattern[str] | None = None  # regexfast.fast_pattern(pattern)
     exact: bool = False
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"regex", "exclude", "exclude_regex"} | SCOPE_KEYS, path)
+        checker.regex(node["regex"], f"{path}.regex")
+        if "exclude" in node:
+            checker.phrase_list(node["exclude"], f"{path}.exclude")
+        if "exclude_regex" in node:
+            checker.regex(node["exclude_regex"], f"{path}.exclude_regex")
+        checker.scope(node, path)
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
+        pattern = re.compile(node["regex"])
+        exclude = compiler.ids(node.get("exclude", []))
+        scope = compiler.scope(node)
+        exact = compiler.literal_ids(regexfast.finite_strings(pattern))
+        if exact is not None:  # a set of phrases: the automaton does the work
+            return cls(pattern, exclude, exclude_re, scope, exact, None, True)
+        prefixes = regexfast.literal_prefixes(pattern)
+        if prefixes is not None and min(map(len, prefixes)) < 2:
+            prefixes = None  # single characters (digits) would match everywhere: not worth a phrase
+        return cls(pattern, exclude, exclude_re, scope, compiler.literal_ids(prefixes), regexfast.fast_pattern(pattern))
 
     def eval(self, ctx: Context, skip: set[int] | None = None) -> Match:
         """``skip``: turns already known to hold for an enclosing exhaustive
@@ -345,9 +416,20 @@ def _union(matches: Sequence[Match]) -> tuple[int, ...]:
     return tuple(sorted(seen))
 
 
+@register_operator("all_of")
 @dataclass(frozen=True, slots=True)
 class AllOf(Node):
+    """Holds when every child holds (stops at the first that does not)."""
+
     children: tuple[Node, ...]
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.conditions(node, path, "all_of")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(tuple(compiler.node(child) for child in node["all_of"]))
 
     def eval(self, ctx: Context) -> Match:
         results = []
@@ -361,6 +443,7 @@ class AllOf(Node):
         return Match(True, _union(results))
 
 
+@register_operator("any_of")
 @dataclass(frozen=True, slots=True)
 class AnyOf(Node):
     """Holds when a child holds.
@@ -374,6 +457,14 @@ class AnyOf(Node):
 
     children: tuple[Node, ...]
     exhaustive: bool = False
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.conditions(node, path, "any_of")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(tuple(compiler.node(child) for child in node["any_of"]), compiler.exhaustive)
 
     def eval(self, ctx: Context) -> Match:
         judged = []
@@ -396,24 +487,48 @@ class AnyOf(Node):
         return Match(bool(hits), _union(hits or judged))
 
 
+@register_operator("not")
 @dataclass(frozen=True, slots=True)
 class Not(Node):
     child: Node
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"not"}, path)
+        checker.node(node["not"], f"{path}.not")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(compiler.node(node["not"]))
 
     def eval(self, ctx: Context) -> Match:
         m = self.child.eval(ctx)
         return m if m.na else Match(not m.hit, m.turns)
 
 
+@register_operator("ref")
 @dataclass(frozen=True, slots=True)
 class Ref(Node):
+    """A condition defined under the rulebook's ``defs``, judged once per conversation."""
+
     name: str
     exhaustive: bool = False
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"ref"}, path)
+        if node["ref"] not in checker.defs:
+            checker.err(f"{path}.ref", f"unknown definition {node['ref']!r} (define it under defs)")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(node["ref"], compiler.exhaustive)
 
     def eval(self, ctx: Context) -> Match:
         return ctx.ref(self.name, self.exhaustive)
 
 
+@register_operator("count")
 @dataclass(frozen=True, slots=True)
 class Count(Node):
     """Number of turns in which the child matched, between min and max."""
@@ -421,6 +536,18 @@ class Count(Node):
     child: Node
     min: int = 1
     max: int | None = None
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"count", "min", "max"}, path)
+        checker.node(node["count"], f"{path}.count")
+        for key in ("min", "max"):
+            if key in node:
+                checker.integer(node[key], f"{path}.{key}")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(compiler.turn_sensitive(node["count"]), node.get("min", 1), node.get("max"))
 
     def eval(self, ctx: Context) -> Match:
         m = self.child.eval(ctx)
@@ -431,6 +558,7 @@ class Count(Node):
         return Match(ok, m.turns, detail=f"{count} turns")
 
 
+@register_operator("near")
 @dataclass(frozen=True, slots=True)
 class Near(Node):
     """Target matched before / after / around an anchor's turns, within K turns.
@@ -444,6 +572,33 @@ class Near(Node):
     relation: str
     within: int
     every: bool = False
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"near"}, path)
+        spec = node["near"]
+        p = f"{path}.near"
+        if not isinstance(spec, dict):
+            checker.err(p, "must be a mapping with anchor, target, relation, within")
+            return
+        checker.unknown(spec, {"anchor", "target", "relation", "within", "every"}, p)
+        for key in ("anchor", "target"):
+            if key not in spec:
+                checker.err(f"{p}.{key}", "is required")
+            else:
+                checker.node(spec[key], f"{p}.{key}")
+        checker.choice(spec.get("relation", "after"), f"{p}.relation", ("after", "before", "around"))
+        checker.integer(spec.get("within", 1), f"{p}.within")
+        if not isinstance(spec.get("every", False), bool):
+            checker.err(f"{p}.every", "must be true or false")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["near"]
+        return cls(
+            compiler.turn_sensitive(spec["anchor"]), compiler.turn_sensitive(spec["target"]), spec.get("relation", "after"),
+            int(spec.get("within", 1)), bool(spec.get("every", False)),
+        )
 
     def eval(self, ctx: Context) -> Match:
         anchor = self.anchor.eval(ctx)
@@ -479,12 +634,22 @@ class Near(Node):
 # --- timing ---------------------------------------------------------------------------
 
 
+@register_operator("answer_delay")
 @dataclass(frozen=True, slots=True)
 class AnswerDelay(Node):
     """Seconds from ring to answer (events, else the first agent turn)."""
 
     min: float = 0.0
     max: float | None = None
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.params(node, path, "answer_delay", {"min": "num", "max": "num"})
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["answer_delay"] or {}
+        return cls(float(spec.get("min", 0.0)), spec.get("max"))
 
     def eval(self, ctx: Context) -> Match:
         prep = ctx.prep
@@ -502,6 +667,7 @@ class AnswerDelay(Node):
         return Match(ok, tuple(first), detail=f"answered after {delay:.1f}s")
 
 
+@register_operator("silence")
 @dataclass(frozen=True, slots=True)
 class Silence(Node):
     """Gaps between turns and holds of at least ``min_seconds``.
@@ -516,6 +682,24 @@ class Silence(Node):
     announce_ids: frozenset[int]
     announced: str = "no"
     lookback: int = 1
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        spec = checker.params(node, path, "silence", {"min_seconds": "num", "announce": "phrases", "announced": "", "lookback": "int"})
+        if spec and "min_seconds" not in spec:
+            checker.err(f"{path}.silence.min_seconds", "is required")
+        if spec and "announced" in spec:
+            checker.choice(spec["announced"], f"{path}.silence.announced", ("no", "any"))
+        if spec and spec.get("announced", "no") == "no" and "announce" not in spec:
+            checker.err(f"{path}.silence.announce", "is required when announced is no (the phrases that announce a wait)")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["silence"]
+        return cls(
+            float(spec["min_seconds"]), compiler.ids(spec.get("announce", [])) if spec.get("announce") else frozenset(),
+            spec.get("announced", "no"), int(spec.get("lookback", 1)),
+        )
 
     def _gaps(self, ctx: Context) -> list[tuple[float, int]]:
         """(gap start time, index of turn after the gap) of the gaps at least
@@ -557,6 +741,7 @@ def _spoken_chars(text: str) -> int:
     return len(text) - text.count(" ") - text.count(",") - text.count(".") - text.count("!") - text.count("?")
 
 
+@register_operator("speech_rate")
 @dataclass(frozen=True, slots=True)
 class SpeechRate(Node):
     """Characters per minute per turn and overall, skipping short turns.
@@ -570,6 +755,23 @@ class SpeechRate(Node):
     min_cpm: float | None
     min_chars: int
     min_seconds: float
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        spec = checker.params(
+            node, path, "speech_rate",
+            {"speaker": "speaker", "max_cpm": "num", "min_cpm": "num", "min_chars": "int", "min_seconds": "num"},
+        )
+        if "max_cpm" not in spec and "min_cpm" not in spec:
+            checker.err(f"{path}.speech_rate", "needs max_cpm or min_cpm")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["speech_rate"]
+        return cls(
+            spec.get("speaker", "agent"), spec.get("max_cpm"), spec.get("min_cpm"),
+            int(spec.get("min_chars", 8)), float(spec.get("min_seconds", 1.5)),
+        )
 
     def _bad(self, rate: float) -> bool:
         return (self.max_cpm is not None and rate > self.max_cpm) or (self.min_cpm is not None and rate < self.min_cpm)
@@ -600,6 +802,7 @@ class SpeechRate(Node):
         return Match(ok, tuple(bad), detail=f"overall {overall:.0f} chars/min")
 
 
+@register_operator("interruption")
 @dataclass(frozen=True, slots=True)
 class Interruption(Node):
     """``by`` starts speaking at least ``min_overlap`` seconds before the other
@@ -607,6 +810,15 @@ class Interruption(Node):
 
     by: str
     min_overlap: float
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.params(node, path, "interruption", {"by": "speaker", "min_overlap": "num"})
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["interruption"] or {}
+        return cls(spec.get("by", "agent"), float(spec.get("min_overlap", 0.5)))
 
     def eval(self, ctx: Context) -> Match:
         prep = ctx.prep
@@ -623,11 +835,21 @@ class Interruption(Node):
         return Match(bool(bad), tuple(bad))
 
 
+@register_operator("hangs_up_first")
 @dataclass(frozen=True, slots=True)
 class HangsUpFirst(Node):
     """Who ended the call: a ``hangup`` event with ``by`` decides."""
 
     speaker: str
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.unknown(node, {"hangs_up_first"}, path)
+        checker.choice(node["hangs_up_first"], f"{path}.hangs_up_first", ("agent", "customer"))
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls(node["hangs_up_first"])
 
     def eval(self, ctx: Context) -> Match:
         hangups = [e for e in ctx.prep.conv.events if e.type == "hangup" and e.by]
@@ -638,6 +860,7 @@ class HangsUpFirst(Node):
         return Match(first.by == self.speaker, last_turn, detail=f"{first.by} hung up at {first.at:.1f}s")
 
 
+@register_operator("greeting_time")
 @dataclass(frozen=True, slots=True)
 class GreetingTime(Node):
     """The agent's first words fit the time of day, and from Chinese New
@@ -647,6 +870,14 @@ class GreetingTime(Node):
     Plain 您好 fits any time; only a wrong time-of-day greeting, or a missing
     New Year greeting in the festival, fails.
     """
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        checker.params(node, path, "greeting_time", {})
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        return cls()
 
     def eval(self, ctx: Context) -> Match:
         started = _started_at(ctx.prep.conv.meta)
@@ -697,6 +928,7 @@ def _in_spring_festival(day: date) -> bool:
 # --- emotion --------------------------------------------------------------------------
 
 
+@register_operator("emotion")
 @dataclass(frozen=True, slots=True)
 class Emotion(Node):
     """Turns of the scope whose polarity is at most ``below`` (or at least ``above``)."""
@@ -704,6 +936,23 @@ class Emotion(Node):
     scope: Scope
     below: float | None
     above: float | None
+
+    uses_emotion: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        spec = checker.params(
+            node, path, "emotion",
+            {"speaker": "speaker", "below": "num", "above": "num", "first": "int", "last": "int", "after_turn": "int"},
+        )
+        if "below" not in spec and "above" not in spec:
+            checker.err(f"{path}.emotion", "needs below or above (polarity threshold)")
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["emotion"]
+        scope = Scope(spec.get("speaker", "customer"), spec.get("first"), spec.get("last"), None, spec.get("after_turn"))
+        return cls(scope, spec.get("below"), spec.get("above"))
 
     def eval(self, ctx: Context) -> Match:
         scoped = self.scope.turns(ctx.prep)
@@ -718,6 +967,7 @@ class Emotion(Node):
         return Match(bool(turns), turns)
 
 
+@register_operator("trajectory")
 @dataclass(frozen=True, slots=True)
 class Trajectory(Node):
     """Did the customer end calmer (or worse) than they started?
@@ -728,6 +978,18 @@ class Trajectory(Node):
 
     direction: str
     margin: float = 1.0
+
+    uses_emotion: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, checker: Checker, node: dict[str, Any], path: str) -> None:
+        spec = checker.params(node, path, "trajectory", {"direction": "", "margin": "num"})
+        checker.choice(spec.get("direction", "calmer"), f"{path}.trajectory.direction", ("calmer", "worse"))
+
+    @classmethod
+    def build(cls, compiler: Compiler, node: dict[str, Any]) -> Node:
+        spec = node["trajectory"] or {}
+        return cls(spec.get("direction", "calmer"), float(spec.get("margin", 1.0)))
 
     def eval(self, ctx: Context) -> Match:
         turns = ctx.prep.by_speaker["customer"]

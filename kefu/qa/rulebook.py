@@ -53,6 +53,10 @@ trajectory         the customer ended ``calmer`` / ``worse`` than they started
 ref: name          a condition defined under ``defs``
 =================  ==========================================================
 
+Each operator is one class in :mod:`kefu.qa.operators` holding its schema
+check, compile step and evaluation; a new one is registered with
+:func:`kefu.qa.registry.register_operator` and is then usable here.
+
 A node that lacks what it needs (no timestamps, no anchor) is *n/a*, and so
 is the rule: it neither earns nor loses points. :func:`check_rulebook` returns every error with the
 path of the offending field; :func:`load_rulebook` raises
@@ -79,7 +83,6 @@ channel's rule (its hit's ``detail`` names it): one fault, one deduction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,12 +92,12 @@ import yaml
 
 from kefu.lib.textnorm import normalize
 from kefu.qa import operators as op
-from kefu.qa import regexfast
 from kefu.qa.norms import all_norm_ids
+from kefu.qa.registry import OPERATORS
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "rulebooks"
-SPEAKER_VALUES = ("agent", "customer", "system", "any")
-SCOPE_KEYS = {"speaker", "first", "last", "within_seconds", "after_turn"}
+SPEAKER_VALUES = op.SPEAKER_VALUES
+SCOPE_KEYS = op.SCOPE_KEYS
 RULE_KEYS = {
     "id", "title", "category", "points", "expect", "critical", "applies_when", "channels", "cites",
     "suggest", "description", "detect", "draft",
@@ -117,8 +120,13 @@ class RulebookError(ValueError):
 # --- schema ---------------------------------------------------------------------------
 
 
-class _Checker:
-    """Walks a decoded rulebook and collects errors as ``path: message``."""
+class Checker:
+    """Walks a decoded rulebook and collects errors as ``path: message``.
+
+    Operators' ``check`` methods (:mod:`kefu.qa.registry`) report through
+    :meth:`err` and the typed helpers below, and check nested conditions with
+    :meth:`node`.
+    """
 
     def __init__(self, data: Any) -> None:
         self.data = data
@@ -130,24 +138,25 @@ class _Checker:
         self.errors.append(f"{path}: {message}")
 
     # small typed checks -------------------------------------------------------------
-    def _int(self, value: Any, path: str, low: int = 0) -> None:
+    def integer(self, value: Any, path: str, low: int = 0) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             self.err(path, f"must be an integer >= {low}, got {value!r}")
 
-    def _num(self, value: Any, path: str) -> None:
+    def number(self, value: Any, path: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.err(path, f"must be a number, got {value!r}")
 
-    def _choice(self, value: Any, path: str, choices: tuple[str, ...]) -> None:
+    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> None:
         if value not in choices:
             self.err(path, f"must be one of {', '.join(choices)}, got {value!r}")
 
-    def _unknown(self, node: dict[str, Any], allowed: set[str], path: str) -> None:
+    def unknown(self, node: dict[str, Any], allowed: set[str] | frozenset[str], path: str) -> None:
+        """An error for every key of ``node`` not in ``allowed``."""
         for key in node:
             if key not in allowed:
                 self.err(f"{path}.{key}", f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
-    def _regex(self, value: Any, path: str) -> None:
+    def regex(self, value: Any, path: str) -> None:
         if not isinstance(value, str) or not value:
             self.err(path, "must be a non-empty regular expression string")
             return
@@ -156,7 +165,8 @@ class _Checker:
         except re.error as exc:
             self.err(path, f"invalid regular expression: {exc}")
 
-    def _phrase_list(self, value: Any, path: str) -> None:
+    def phrase_list(self, value: Any, path: str) -> None:
+        """A non-empty list of phrases, "@name" naming a phrase set."""
         if not isinstance(value, list) or not value:
             self.err(path, "must be a non-empty list of phrases")
             return
@@ -166,89 +176,21 @@ class _Checker:
             elif item.startswith("@") and item[1:] not in self.phrase_sets:
                 self.err(f"{path}[{i}]", f"unknown phrase set {item!r} (define it under phrase_sets)")
 
-    def _scope(self, node: dict[str, Any], path: str) -> None:
+    def scope(self, node: dict[str, Any], path: str) -> None:
+        """The scope fields (speaker, first, last, after_turn, within_seconds)."""
         if "speaker" in node:
-            self._choice(node["speaker"], f"{path}.speaker", SPEAKER_VALUES)
+            self.choice(node["speaker"], f"{path}.speaker", SPEAKER_VALUES)
         for key in ("first", "last", "after_turn"):
             if key in node:
-                self._int(node[key], f"{path}.{key}")
+                self.integer(node[key], f"{path}.{key}")
         if "within_seconds" in node:
-            self._num(node["within_seconds"], f"{path}.within_seconds")
+            self.number(node["within_seconds"], f"{path}.within_seconds")
 
-    # nodes ----------------------------------------------------------------------------
-    def node(self, node: Any, path: str) -> None:
-        if not isinstance(node, dict):
-            self.err(path, f"a condition must be a mapping with one operator ({', '.join(OPERATORS)}), got {node!r}")
-            return
-        ops = [key for key in node if key in OPERATORS]
-        if len(ops) != 1:
-            found = ", ".join(ops) if ops else "none"
-            self.err(path, f"a condition needs exactly one operator of {', '.join(OPERATORS)} (found {found})")
-            return
-        OPERATORS[ops[0]][0](self, node, path)
-
-    def phrases(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"phrases", "mode", "n"} | SCOPE_KEYS, path)
-        self._phrase_list(node["phrases"], f"{path}.phrases")
-        mode = node.get("mode", "any")
-        self._choice(mode, f"{path}.mode", ("any", "all", "none", "at_least"))
-        if mode == "at_least":
-            if "n" not in node:
-                self.err(f"{path}.n", "is required with mode at_least")
-            else:
-                self._int(node["n"], f"{path}.n", 1)
-        self._scope(node, path)
-
-    def regex(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"regex", "exclude", "exclude_regex"} | SCOPE_KEYS, path)
-        self._regex(node["regex"], f"{path}.regex")
-        if "exclude" in node:
-            self._phrase_list(node["exclude"], f"{path}.exclude")
-        if "exclude_regex" in node:
-            self._regex(node["exclude_regex"], f"{path}.exclude_regex")
-        self._scope(node, path)
-
-    def combine(self, node: dict[str, Any], path: str) -> None:
-        key = "all_of" if "all_of" in node else "any_of"
-        self._unknown(node, {key}, path)
-        children = node[key]
-        if not isinstance(children, list) or not children:
-            self.err(f"{path}.{key}", "must be a non-empty list of conditions")
-            return
-        for i, child in enumerate(children):
-            self.node(child, f"{path}.{key}[{i}]")
-
-    def negate(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"not"}, path)
-        self.node(node["not"], f"{path}.not")
-
-    def count(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"count", "min", "max"}, path)
-        self.node(node["count"], f"{path}.count")
-        for key in ("min", "max"):
-            if key in node:
-                self._int(node[key], f"{path}.{key}")
-
-    def near(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"near"}, path)
-        spec = node["near"]
-        p = f"{path}.near"
-        if not isinstance(spec, dict):
-            self.err(p, "must be a mapping with anchor, target, relation, within")
-            return
-        self._unknown(spec, {"anchor", "target", "relation", "within", "every"}, p)
-        for key in ("anchor", "target"):
-            if key not in spec:
-                self.err(f"{p}.{key}", "is required")
-            else:
-                self.node(spec[key], f"{p}.{key}")
-        self._choice(spec.get("relation", "after"), f"{p}.relation", ("after", "before", "around"))
-        self._int(spec.get("within", 1), f"{p}.within")
-        if not isinstance(spec.get("every", False), bool):
-            self.err(f"{p}.every", "must be true or false")
-
-    def _params(self, node: dict[str, Any], path: str, key: str, allowed: dict[str, str]) -> dict[str, Any]:
-        self._unknown(node, {key}, path)
+    def params(self, node: dict[str, Any], path: str, key: str, allowed: dict[str, str]) -> dict[str, Any]:
+        """An operator whose value is a mapping of parameters, each of a kind
+        (num, int, speaker, phrases; "" for one the caller checks): the
+        mapping, or {} when it is not one."""
+        self.unknown(node, {key}, path)
         spec = node[key]
         p = f"{path}.{key}"
         if spec is None:
@@ -256,64 +198,44 @@ class _Checker:
         if not isinstance(spec, dict):
             self.err(p, f"must be a mapping ({', '.join(allowed)})")
             return {}
-        self._unknown(spec, set(allowed), p)
+        self.unknown(spec, set(allowed), p)
         for name, kind in allowed.items():
             if name not in spec:
                 continue
             value = spec[name]
             if kind == "num":
-                self._num(value, f"{p}.{name}")
+                self.number(value, f"{p}.{name}")
             elif kind == "int":
-                self._int(value, f"{p}.{name}")
+                self.integer(value, f"{p}.{name}")
             elif kind == "speaker":
-                self._choice(value, f"{p}.{name}", ("agent", "customer"))
+                self.choice(value, f"{p}.{name}", ("agent", "customer"))
             elif kind == "phrases":
-                self._phrase_list(value, f"{p}.{name}")
+                self.phrase_list(value, f"{p}.{name}")
         return spec
 
-    def answer_delay(self, node: dict[str, Any], path: str) -> None:
-        self._params(node, path, "answer_delay", {"min": "num", "max": "num"})
+    # nodes ----------------------------------------------------------------------------
+    def node(self, node: Any, path: str) -> None:
+        """A condition: a mapping with exactly one registered operator key."""
+        keys = ", ".join(OPERATORS)
+        if not isinstance(node, dict):
+            self.err(path, f"a condition must be a mapping with one operator ({keys}), got {node!r}")
+            return
+        ops = [key for key in node if key in OPERATORS]
+        if len(ops) != 1:
+            found = ", ".join(ops) if ops else "none"
+            self.err(path, f"a condition needs exactly one operator of {keys} (found {found})")
+            return
+        OPERATORS[ops[0]].check(self, node, path)
 
-    def silence(self, node: dict[str, Any], path: str) -> None:
-        spec = self._params(node, path, "silence", {"min_seconds": "num", "announce": "phrases", "announced": "", "lookback": "int"})
-        if spec and "min_seconds" not in spec:
-            self.err(f"{path}.silence.min_seconds", "is required")
-        if spec and "announced" in spec:
-            self._choice(spec["announced"], f"{path}.silence.announced", ("no", "any"))
-        if spec and spec.get("announced", "no") == "no" and "announce" not in spec:
-            self.err(f"{path}.silence.announce", "is required when announced is no (the phrases that announce a wait)")
-
-    def speech_rate(self, node: dict[str, Any], path: str) -> None:
-        spec = self._params(
-            node, path, "speech_rate",
-            {"speaker": "speaker", "max_cpm": "num", "min_cpm": "num", "min_chars": "int", "min_seconds": "num"},
-        )
-        if spec is not None and "max_cpm" not in spec and "min_cpm" not in spec:
-            self.err(f"{path}.speech_rate", "needs max_cpm or min_cpm")
-
-    def interruption(self, node: dict[str, Any], path: str) -> None:
-        self._params(node, path, "interruption", {"by": "speaker", "min_overlap": "num"})
-
-    def greeting_time(self, node: dict[str, Any], path: str) -> None:
-        self._params(node, path, "greeting_time", {})
-
-    def hangs_up_first(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"hangs_up_first"}, path)
-        self._choice(node["hangs_up_first"], f"{path}.hangs_up_first", ("agent", "customer"))
-
-    def emotion(self, node: dict[str, Any], path: str) -> None:
-        spec = self._params(node, path, "emotion", {"speaker": "speaker", "below": "num", "above": "num", "first": "int", "last": "int", "after_turn": "int"})
-        if spec is not None and "below" not in spec and "above" not in spec:
-            self.err(f"{path}.emotion", "needs below or above (polarity threshold)")
-
-    def trajectory(self, node: dict[str, Any], path: str) -> None:
-        spec = self._params(node, path, "trajectory", {"direction": "", "margin": "num"})
-        self._choice(spec.get("direction", "calmer"), f"{path}.trajectory.direction", ("calmer", "worse"))
-
-    def ref(self, node: dict[str, Any], path: str) -> None:
-        self._unknown(node, {"ref"}, path)
-        if node["ref"] not in self.defs:
-            self.err(f"{path}.ref", f"unknown definition {node['ref']!r} (define it under defs)")
+    def conditions(self, node: dict[str, Any], path: str, key: str) -> None:
+        """``key``: a non-empty list of conditions (all_of, any_of)."""
+        self.unknown(node, {key}, path)
+        children = node[key]
+        if not isinstance(children, list) or not children:
+            self.err(f"{path}.{key}", "must be a non-empty list of conditions")
+            return
+        for i, child in enumerate(children):
+            self.node(child, f"{path}.{key}[{i}]")
 
     # the whole file -------------------------------------------------------------------
     def rulebook(self) -> None:
@@ -321,12 +243,12 @@ class _Checker:
         if not isinstance(data, dict):
             self.err("(root)", "a rulebook must be a mapping with name and rules")
             return
-        self._unknown(data, RULEBOOK_KEYS, "(root)")
+        self.unknown(data, RULEBOOK_KEYS, "(root)")
         name = data.get("name")
         if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_-]*$", name or ""):
             self.err("name", f"is required: a lower-case identifier, got {name!r}")
         if "pass_score" in data:
-            self._int(data["pass_score"], "pass_score")
+            self.integer(data["pass_score"], "pass_score")
         if "channels" in data and not (isinstance(data["channels"], list) and all(isinstance(c, str) for c in data["channels"])):
             self.err("channels", "must be a list of channel names")
         sets = data.get("phrase_sets") or {}
@@ -361,7 +283,7 @@ class _Checker:
         if not isinstance(spec, dict):
             self.err("compose", "must be a mapping with into (rulebook names) and weight (percent)")
             return
-        self._unknown(spec, {"into", "weight"}, "compose")
+        self.unknown(spec, {"into", "weight"}, "compose")
         into = spec.get("into")
         if not isinstance(into, list) or not into or not all(isinstance(n, str) and n for n in into):
             self.err("compose.into", "is required: a non-empty list of rulebook names such as hotline, chat")
@@ -400,7 +322,7 @@ class _Checker:
         if not isinstance(rule, dict):
             self.err(path, "a rule must be a mapping")
             return
-        self._unknown(rule, RULE_KEYS, path)
+        self.unknown(rule, RULE_KEYS, path)
         rid = rule.get("id")
         if not isinstance(rid, str) or not _ID_RE.match(rid):
             self.err(f"{path}.id", f"is required: dotted lower-case id like phone.open.greeting, got {rid!r}")
@@ -410,11 +332,11 @@ class _Checker:
             seen.add(rid)
         if not isinstance(rule.get("title"), str) or not rule.get("title"):
             self.err(f"{path}.title", "is required (Chinese title shown to inspectors)")
-        self._choice(rule.get("category"), f"{path}.category", CATEGORIES)
+        self.choice(rule.get("category"), f"{path}.category", CATEGORIES)
         points = rule.get("points")
         if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 100:
             self.err(f"{path}.points", f"is required: an integer 1…100, got {points!r}")
-        self._choice(rule.get("expect", "present"), f"{path}.expect", ("present", "absent"))
+        self.choice(rule.get("expect", "present"), f"{path}.expect", ("present", "absent"))
         if not isinstance(rule.get("critical", False), bool):
             self.err(f"{path}.critical", "must be true or false")
         self._cites(rule.get("cites"), f"{path}.cites")
@@ -491,14 +413,20 @@ class Rulebook:
         return {c for rule in self.rules for c in rule.cites}
 
 
-class _Compiler:
+class Compiler:
+    """Compiles checked conditions; operators' ``build`` methods
+    (:mod:`kefu.qa.registry`) use its helpers."""
+
     def __init__(self, data: dict[str, Any]) -> None:
         self.sets: dict[str, list[str]] = data.get("phrase_sets") or {}
         self.phrase_ids: dict[str, int] = {}
         self.uses_emotion = False
+        # Whether the node being built is one whose *turns* matter (under
+        # count / near): any_of and ref then evaluate every child.
         self.exhaustive = False
 
     def ids(self, phrases: list[str]) -> frozenset[int]:
+        """Automaton ids of phrases ("@name" expands a phrase set), normalised."""
         out = set()
         for item in phrases:
             expanded = self.sets[item[1:]] if item.startswith("@") else [item]
@@ -518,23 +446,10 @@ class _Compiler:
         )
 
     def node(self, node: dict[str, Any]) -> op.Node:
-        key = next(k for k in node if k in OPERATORS)
-        return OPERATORS[key][1](self, node)
-
-    def phrases(self, node: dict[str, Any]) -> op.Node:
-        return op.Phrases(self.ids(node["phrases"]), node.get("mode", "any"), int(node.get("n", 1)), self.scope(node))
-
-    def regex(self, node: dict[str, Any]) -> op.Node:
-        exclude_re = re.compile(node["exclude_regex"]) if "exclude_regex" in node else None
-        pattern = re.compile(node["regex"])
-        exclude = self.ids(node.get("exclude", []))
-        exact = self.literal_ids(regexfast.finite_strings(pattern))
-        if exact is not None:  # a set of phrases: the automaton does the work
-            return op.Regex(pattern, exclude, exclude_re, self.scope(node), exact, None, True)
-        prefixes = regexfast.literal_prefixes(pattern)
-        if prefixes is not None and min(map(len, prefixes)) < 2:
-            prefixes = None  # single characters (digits) would match everywhere: not worth a phrase
-        return op.Regex(pattern, exclude, exclude_re, self.scope(node), self.literal_ids(prefixes), regexfast.fast_pattern(pattern))
+        operator = OPERATORS[next(k for k in node if k in OPERATORS)]
+        if operator.uses_emotion:
+            self.uses_emotion = True
+        return operator.build(self, node)
 
     def literal_ids(self, literals: frozenset[str] | None) -> frozenset[int] | None:
         """Phrase ids for literals a pattern's matches start with or consist
@@ -543,11 +458,6 @@ class _Compiler:
             return None  # the automaton sees normalised phrases: only exact ones
         return frozenset(self.phrase_ids.setdefault(lit, len(self.phrase_ids)) for lit in literals)
 
-    def combine(self, node: dict[str, Any]) -> op.Node:
-        if "all_of" in node:
-            return op.AllOf(tuple(self.node(c) for c in node["all_of"]))
-        return op.AnyOf(tuple(self.node(c) for c in node["any_of"]), self.exhaustive)
-
     def turn_sensitive(self, node: dict[str, Any]) -> op.Node:
         """Compile a node whose *turns* matter (under count / near)."""
         saved, self.exhaustive = self.exhaustive, True
@@ -555,61 +465,6 @@ class _Compiler:
             return self.node(node)
         finally:
             self.exhaustive = saved
-
-    def negate(self, node: dict[str, Any]) -> op.Node:
-        return op.Not(self.node(node["not"]))
-
-    def count(self, node: dict[str, Any]) -> op.Node:
-        return op.Count(self.turn_sensitive(node["count"]), node.get("min", 1), node.get("max"))
-
-    def near(self, node: dict[str, Any]) -> op.Node:
-        spec = node["near"]
-        return op.Near(
-            self.turn_sensitive(spec["anchor"]), self.turn_sensitive(spec["target"]), spec.get("relation", "after"),
-            int(spec.get("within", 1)), bool(spec.get("every", False)),
-        )
-
-    def answer_delay(self, node: dict[str, Any]) -> op.Node:
-        spec = node["answer_delay"] or {}
-        return op.AnswerDelay(float(spec.get("min", 0.0)), spec.get("max"))
-
-    def silence(self, node: dict[str, Any]) -> op.Node:
-        spec = node["silence"]
-        return op.Silence(
-            float(spec["min_seconds"]), self.ids(spec.get("announce", [])) if spec.get("announce") else frozenset(),
-            spec.get("announced", "no"), int(spec.get("lookback", 1)),
-        )
-
-    def speech_rate(self, node: dict[str, Any]) -> op.Node:
-        spec = node["speech_rate"]
-        return op.SpeechRate(
-            spec.get("speaker", "agent"), spec.get("max_cpm"), spec.get("min_cpm"),
-            int(spec.get("min_chars", 8)), float(spec.get("min_seconds", 1.5)),
-        )
-
-    def interruption(self, node: dict[str, Any]) -> op.Node:
-        spec = node["interruption"] or {}
-        return op.Interruption(spec.get("by", "agent"), float(spec.get("min_overlap", 0.5)))
-
-    def hangs_up_first(self, node: dict[str, Any]) -> op.Node:
-        return op.HangsUpFirst(node["hangs_up_first"])
-
-    def greeting_time(self, node: dict[str, Any]) -> op.Node:
-        return op.GreetingTime()
-
-    def emotion(self, node: dict[str, Any]) -> op.Node:
-        self.uses_emotion = True
-        spec = node["emotion"]
-        scope = op.Scope(spec.get("speaker", "customer"), spec.get("first"), spec.get("last"), None, spec.get("after_turn"))
-        return op.Emotion(scope, spec.get("below"), spec.get("above"))
-
-    def trajectory(self, node: dict[str, Any]) -> op.Node:
-        self.uses_emotion = True
-        spec = node["trajectory"] or {}
-        return op.Trajectory(spec.get("direction", "calmer"), float(spec.get("margin", 1.0)))
-
-    def ref(self, node: dict[str, Any]) -> op.Node:
-        return op.Ref(node["ref"], self.exhaustive)
 
     def automaton(self) -> Any:
         if not self.phrase_ids:
@@ -621,31 +476,9 @@ class _Compiler:
         return automaton
 
 
-_Check = Callable[[_Checker, dict[str, Any], str], None]
-_Build = Callable[[_Compiler, dict[str, Any]], op.Node]
-OPERATORS: dict[str, tuple[_Check, _Build]] = {
-    "phrases": (_Checker.phrases, _Compiler.phrases),
-    "regex": (_Checker.regex, _Compiler.regex),
-    "all_of": (_Checker.combine, _Compiler.combine),
-    "any_of": (_Checker.combine, _Compiler.combine),
-    "not": (_Checker.negate, _Compiler.negate),
-    "count": (_Checker.count, _Compiler.count),
-    "near": (_Checker.near, _Compiler.near),
-    "answer_delay": (_Checker.answer_delay, _Compiler.answer_delay),
-    "silence": (_Checker.silence, _Compiler.silence),
-    "speech_rate": (_Checker.speech_rate, _Compiler.speech_rate),
-    "interruption": (_Checker.interruption, _Compiler.interruption),
-    "hangs_up_first": (_Checker.hangs_up_first, _Compiler.hangs_up_first),
-    "greeting_time": (_Checker.greeting_time, _Compiler.greeting_time),
-    "emotion": (_Checker.emotion, _Compiler.emotion),
-    "trajectory": (_Checker.trajectory, _Compiler.trajectory),
-    "ref": (_Checker.ref, _Compiler.ref),
-}
-
-
 def check_rulebook_data(data: Any) -> list[str]:
     """Every schema error of a decoded rulebook, each naming its field path."""
-    checker = _Checker(data)
+    checker = Checker(data)
     checker.rulebook()
     return checker.errors
 
@@ -675,7 +508,7 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
     errors = check_rulebook_data(data)
     if errors:
         raise RulebookError(source, errors)
-    comp = _Compiler(data)
+    comp = Compiler(data)
     # Each definition twice: short-circuiting, and exhaustive for count/near.
     defs: dict[tuple[str, bool], op.Node] = {}
     for name, node in (data.get("defs") or {}).items():

@@ -116,7 +116,7 @@ def _broken_parser() -> types.ModuleType:
     def parse(pattern: str, flags: int = 0) -> Any:
         raise RuntimeError("the private parser changed")
 
-    module.parse = parse  # type: ignore[attr-defined]
+    module.parse = parse
     return module
 
 
