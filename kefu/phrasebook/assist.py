@@ -54,6 +54,42 @@ _CATEGORY_CUES: dict[str, tuple[float, tuple[str, ...]]] = {
     "harassment": (3.0, ("harass",)),
 }
 
+# --- what the caller is after (complaint.needs, complaint.channels) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    code: str
+    label: str
+    entry: str  # the script that answers it
+    why: str
+
+
+# Checked in this order; each with its phrase sets and how many of the latest customer
+# turns count (0: the whole call — a threat to go to the regulator stays said).
+INTENTS: tuple[tuple[Intent, tuple[str, ...], int], ...] = (
+    (
+        Intent(
+            "regulator",
+            "扬言向工信部等外部渠道投诉",
+            "complaint.regulator_threat",
+            "客户提到工信部、12300等外部渠道：表示重视、当场记录并升级，不激将也不阻拦",
+        ),
+        ("regulator_threat",),
+        0,
+    ),
+    (
+        Intent(
+            "compensation",
+            "要求赔偿",
+            "complaint.compensation",
+            "客户要求赔偿：先记录损失，按规定和权限答复，不随口报数",
+        ),
+        ("compensation_demand",),
+        2,
+    ),
+)
+
 # --- emotion ----------------------------------------------------------------------------
 
 EMOTIONS: dict[str, str] = {"angry": "愤怒", "unhappy": "不满/着急", "calm": "平静", "pleased": "满意"}
@@ -215,6 +251,7 @@ class AssistResult:
     emotion_score: float
     persona: dict[str, Any] | None
     next_step: dict[str, Any] | None
+    intents: tuple[Intent, ...]
     suggestions: tuple[Suggestion, ...]
     facts: tuple[Fact, ...]
     warnings: tuple[DraftWarning, ...]
@@ -249,6 +286,33 @@ def _turn_parts(turn: Any) -> tuple[str, str]:
     return str(getattr(turn, "speaker", "")), str(getattr(turn, "text", ""))
 
 
+_DIGIT_CUE: dict[str, re.Pattern[str]] = {}
+
+
+def _said(cue: str, squashed: str) -> bool:
+    """``cue`` occurs in ``squashed``; a number (12300, 315) only as a whole, not inside a phone number."""
+    if not cue.isdigit():
+        return cue in squashed
+    pattern = _DIGIT_CUE.get(cue)
+    if pattern is None:
+        pattern = _DIGIT_CUE[cue] = re.compile(rf"(?<![0-9]){cue}(?![0-9])")
+    return pattern.search(squashed) is not None
+
+
+def _count(squashed: str, *sets: str) -> int:
+    return sum(1 for cue in cues(*sets) if _said(cue, squashed))
+
+
+def caller_intents(customer_texts: Sequence[str]) -> list[Intent]:
+    """What the caller is after beyond the category: compensation, going to the regulator."""
+    found = []
+    for intent, sets, recent in INTENTS:
+        texts = customer_texts[-recent:] if recent else customer_texts
+        if any(_count(_squash(text), *sets) for text in texts):
+            found.append(intent)
+    return found
+
+
 def classify_caller(customer_texts: Sequence[str]) -> str:
     """The caller category; later turns weigh more, and complaint outranks help on a tie."""
     scores = dict.fromkeys(CATEGORIES, 0.0)
@@ -257,7 +321,7 @@ def classify_caller(customer_texts: Sequence[str]) -> str:
         recency = 1.0 + position / max(count, 1)
         squashed = _squash(text)
         for category, (weight, sets) in _CATEGORY_CUES.items():
-            scores[category] += recency * weight * sum(1 for cue in cues(*sets) if cue in squashed)
+            scores[category] += recency * weight * _count(squashed, *sets)
     order = ("harassment", "complaint", "help", "suggestion", "consult")
     best = max(order, key=lambda c: (scores[c], -order.index(c)))
     return best if scores[best] > 0 else "consult"
@@ -294,9 +358,9 @@ def customer_emotion(customer_texts: Sequence[str]) -> tuple[str, float]:
     text = normalize(customer_texts[-1])
     last = _squash(text)
     # An exclamation mark counts as one cue of anger.
-    anger = sum(1 for cue in cues(*_ANGER_SETS) if cue in last) + ("!" in text)
-    displeasure = sum(1 for cue in cues(*_UNHAPPY_SETS) if cue in last)
-    pleased = any(cue in last for cue in cues(*_PLEASED_SETS))
+    anger = _count(last, *_ANGER_SETS) + ("!" in text)
+    displeasure = _count(last, *_UNHAPPY_SETS)
+    pleased = _count(last, *_PLEASED_SETS) > 0
     if anger and (score <= -0.3 or anger >= 2):
         return "angry", min(score, -0.45)
     if (anger or displeasure) and score <= 0.1:
@@ -307,7 +371,7 @@ def customer_emotion(customer_texts: Sequence[str]) -> tuple[str, float]:
 
 
 def _done(step: Step, agent_text: str) -> bool:
-    return any(cue in agent_text for cue in step.cues)
+    return any(_said(cue, agent_text) for cue in step.cues)
 
 
 def next_step(category: str, agent_texts: Sequence[str], emotion: str = "calm") -> Step | None:
@@ -478,8 +542,27 @@ def draft_warnings(
 # --- suggestions and facts ----------------------------------------------------------------
 
 
+_SALUTATION = re.compile(r"\{称呼\}[，,]?")
+
+
+def address(text: str, salutation: str = "") -> str:
+    """Fill ``{称呼}`` in a script with how the customer is addressed (张女士), or leave it out.
+
+    Without a known salutation the script speaks to 您 alone: "{称呼}，我非常理解您的感受"
+    becomes "我非常理解您的感受", never a guessed 先生 or 女士.
+    """
+    salutation = salutation.strip()
+    return text.replace("{称呼}", salutation) if salutation else _SALUTATION.sub("", text)
+
+
 def _suggestions(
-    library: Library, category: str, emotion: str, step: Step | None, query: str
+    library: Library,
+    category: str,
+    emotion: str,
+    step: Step | None,
+    query: str,
+    intents: Sequence[Intent] = (),
+    salutation: str = "",
 ) -> list[Suggestion]:
     picked: list[Suggestion] = []
 
@@ -487,7 +570,9 @@ def _suggestions(
         entry = library.get(entry_id)
         if entry is None or any(s.entry == entry_id for s in picked):
             return
-        picked.append(Suggestion(entry.id, entry.title, entry.text or entry.alternative, why))
+        picked.append(
+            Suggestion(entry.id, entry.title, address(entry.text or entry.alternative, salutation), why)
+        )
 
     if category == "harassment":
         add("harass.terminate", "来电判断为骚扰电话：礼貌而机械地终止")
@@ -495,6 +580,8 @@ def _suggestions(
         return picked
     if emotion == "angry" and (step is None or step.code in ("soothe", "apologise")):
         add("complaint.deescalate", "客户情绪激动：先处理心情，再处理事情")
+    for intent in intents:
+        add(intent.entry, intent.why)
     hits = library.search(query, limit=6, kinds=SCRIPT_KINDS) if query else []
     # Weak matches share a word or two with the customer but not the situation: leave them out.
     cut = max(SCRIPT_MIN_SCORE, SCRIPT_RELATIVE_CUT * hits[0].score) if hits else 0.0
@@ -532,13 +619,15 @@ def assist(
     draft: str | None = None,
     channel: str = "phone",
     library: Library | None = None,
+    salutation: str = "",
 ) -> AssistResult:
     """Assist for the conversation so far.
 
     ``turns`` are mappings or objects with ``speaker`` ("customer", "agent",
     "system") and ``text``. ``persona`` is a known type (dove/peacock/tiger/owl,
     鸽子/孔雀/老虎/猫头鹰 or a persona entry id). ``draft`` is the agent's reply
-    not yet sent.
+    not yet sent. ``salutation`` is how the customer is addressed (张女士), when
+    known; scripts otherwise address the customer as 您.
     """
     started = time.perf_counter()
     library = library or builtin_library()
@@ -549,6 +638,7 @@ def assist(
     category = classify_caller(customer)
     emotion, score = customer_emotion(customer)
     step = next_step(category, agent, emotion) if customer else None
+    intents = caller_intents(customer) if category != "harassment" else []
     # The latest customer turn carries the question; the one before adds the context it leaves out.
     query = " ".join(customer[-2:])
     history = [{"speaker": s, "text": t} for s, t in parts if s in ("agent", "customer", "system")]
@@ -576,7 +666,8 @@ def assist(
             if step
             else None
         ),
-        suggestions=tuple(_suggestions(library, category, emotion, step, query)),
+        intents=tuple(intents),
+        suggestions=tuple(_suggestions(library, category, emotion, step, query, intents, salutation)),
         facts=tuple(_facts(library, query)),
         warnings=tuple(warnings),
         sent_warnings=tuple(sent),

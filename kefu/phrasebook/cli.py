@@ -4,7 +4,7 @@ kefu knowledge check FILE [FILE …]      validate operator YAML files (exit 1 o
 kefu knowledge search QUERY [--kind K] [--limit N] [--file F]
 kefu knowledge show ID
 kefu knowledge greet --company C [--department D] --agent A [--channel phone] [--at 2026-02-17T09:00]
-kefu knowledge assist CONVERSATION.json [--persona tiger] [--draft TEXT]
+kefu knowledge assist CONVERSATION.json [--persona tiger] [--draft TEXT] [--salutation 张女士]
 kefu knowledge stats
 """
 
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     assist.add_argument("--persona")
     assist.add_argument("--draft")
     assist.add_argument("--channel", default="phone")
+    assist.add_argument("--salutation", default="", help="how to address the customer, e.g. 张女士")
 
     sub.add_parser("stats", help="entries per kind and norm coverage")
     return parser
@@ -147,7 +148,9 @@ def _assist(args: argparse.Namespace) -> int:
         print(f"{args.conversation}: {exc}", file=sys.stderr)
         return 1
     turns = data.get("turns", []) if isinstance(data, dict) else data
-    result = assist(turns, persona=args.persona, draft=args.draft, channel=args.channel)
+    result = assist(
+        turns, persona=args.persona, draft=args.draft, channel=args.channel, salutation=args.salutation
+    )
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     return 0
 

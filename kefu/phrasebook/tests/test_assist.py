@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kefu.phrasebook import builtin_library
 from kefu.phrasebook.assist import assist, classify_caller, draft_warnings, next_step
 
 
@@ -162,3 +163,48 @@ def test_the_agents_last_sent_turn_is_checked_too() -> None:
 @pytest.mark.parametrize("text", ["送个女朋友的鞋子，便宜好看", "广告层一点就跳出美女陪护"])
 def test_merely_mentioning_a_girlfriend_or_beauty_is_not_harassment(text: str) -> None:
     assert classify_caller([text]) != "harassment"
+
+
+def test_asking_how_much_compensation_is_a_compensation_demand_not_a_bill_query() -> None:
+    result = assist(_customer("那你们赔我多少钱？"))
+    assert result.category == "complaint"
+    assert [i.code for i in result.intents] == ["compensation"]
+    entries = [s.entry for s in result.suggestions]
+    assert "complaint.compensation" in entries
+    assert "consult.bill_query" not in entries
+
+
+@pytest.mark.parametrize("text", ["我就打12300投诉你们", "再不解决我去工信部告你们"])
+def test_a_threat_to_go_to_the_regulator_brings_the_escalation_script(text: str) -> None:
+    result = assist(_customer(text))
+    assert "regulator" in [i.code for i in result.intents]
+    suggested = [s.entry for s in result.suggestions]
+    assert "complaint.regulator_threat" in suggested
+    script = builtin_library().get("complaint.regulator_threat")
+    assert {"complaint.channels", "complaint.authority"} <= set(script.cites)
+
+
+def test_a_phone_number_with_12345_in_it_is_no_threat() -> None:
+    result = assist(_customer("我的号码是13812345678，帮我查一下话费"))
+    assert result.intents == ()
+
+
+def test_scripts_address_the_customer_as_known_or_neutrally() -> None:
+    turns = _customer("你们怎么回事！宽带又断了！气死我了！")
+    neutral = assist(turns).suggestions[0]
+    assert neutral.entry == "complaint.deescalate"
+    assert neutral.text.startswith("我非常理解您的感受")
+    assert not any(
+        word in s.text for s in assist(turns).suggestions for word in ("先生", "女士", "小姐", "{称呼}")
+    )
+    assert assist(turns, salutation="张女士").suggestions[0].text.startswith("张女士，我非常理解")
+
+
+def test_no_script_guesses_the_customer_s_gender() -> None:
+    guessed = [
+        e.id
+        for e in builtin_library()
+        if e.kind in ("script", "technique", "phrase", "complainer")
+        and any(word in e.text for word in ("先生", "女士", "小姐"))
+    ]
+    assert guessed == []
