@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
-    "axes",  # login lockout after repeated failures
+    "kefu.front.apps.LoginLockoutConfig",  # django-axes: login lockout after repeated failures
     "csp",
     "kefu.accounts",
     "kefu.workflow",
@@ -122,6 +122,7 @@ AUTHENTICATION_BACKENDS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Kefu-wide messages and Kefu's wording of Django's and django-axes' own; wins over every app's catalogue.
 LOCALE_PATHS = [BASE_DIR / "kefu" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -1,10 +1,12 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FrontConfig(AppConfig):
     name = "kefu.front"
     label = "front"
-    verbose_name = "Front"
+    verbose_name = _("Pages")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
@@ -13,3 +15,9 @@ class FrontConfig(AppConfig):
 
         # A new session starts its idle clock at sign-in, so the first pages need no extra write.
         user_logged_in.connect(SlidingSessionMiddleware.mark_seen, dispatch_uid="kefu-session-seen")
+
+
+class LoginLockoutConfig(AxesAppConfig):
+    """django-axes under a name the admin shows in Chinese (its own is "Axes")."""
+
+    verbose_name = _("Login lockout")
