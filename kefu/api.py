@@ -3,21 +3,26 @@
 Each app contributes a ``router`` from its ``api`` module. Endpoints only parse
 input, call a service or selector and shape the answer; errors become JSON:
 
-- service ``InvalidInput`` and schema validation → 422 ``{"detail", "errors": {field: message}}``
+- service ``InvalidInput`` and schema validation → 422 ``{"detail", "errors": {field: message}}``, each
+  message in the user's language (pydantic's error types are translated, see ``SCHEMA_MESSAGES``);
+- a body that is not JSON → 400;
 - ``NotAllowed`` / ``PermissionDenied`` → 403, ``Conflict`` → 409, not visible → 404,
   no or bad credentials → 401 — each ``{"detail": message}``.
 """
 
 import functools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kefu.accounts.api import (
     MSG_AUTH_REQUIRED,
@@ -103,7 +108,7 @@ def check_request_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` → 413;
     - a body (of any declared type: ninja reads every body as JSON) that is
-      malformed is left to ninja (422), but JSON nested deeper than
+      malformed is left to ninja (400, ``http_error``), but JSON nested deeper than
       ``MAX_JSON_DEPTH`` → 400 (deep nesting would exhaust Python's recursion);
     - text holding NUL (PostgreSQL cannot store or even compare it) or a lone
       UTF-16 surrogate (not encodable, in the query or the body) → 422.
@@ -144,14 +149,106 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+# Pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) in the
+# user's language; ``%(name)s`` takes the error's context. Unlisted types get MSG_INVALID.
+_MSG_NUMBER = _("Enter a number.")
+_MSG_WHOLE_NUMBER = _("Enter a whole number.")
+_MSG_DATE = _("Enter a date such as 2026-01-31.")
+_MSG_DATETIME = _("Enter a date and time such as 2026-01-31T09:30:00+08:00.")
+_MSG_OBJECT = _("Enter an object.")
+SCHEMA_MESSAGES: dict[str, Promise] = {
+    "missing": _("This field is required."),
+    "extra_forbidden": _("This field is not accepted here."),
+    "json_invalid": _("The request body is not valid JSON."),
+    "string_type": _("Enter text."),
+    "string_too_short": _("Enter at least %(min_length)s characters."),
+    "string_too_long": _("Enter at most %(max_length)s characters."),
+    "string_pattern_mismatch": _("The value does not have the expected format."),
+    "int_type": _MSG_WHOLE_NUMBER,
+    "int_parsing": _MSG_WHOLE_NUMBER,
+    "int_from_float": _MSG_WHOLE_NUMBER,
+    "int_parsing_size": _("The number is too large."),
+    "float_type": _MSG_NUMBER,
+    "float_parsing": _MSG_NUMBER,
+    "decimal_type": _MSG_NUMBER,
+    "decimal_parsing": _MSG_NUMBER,
+    "finite_number": _MSG_NUMBER,
+    "decimal_max_digits": _("Enter at most %(max_digits)s digits in total."),
+    "decimal_max_places": _("Enter at most %(decimal_places)s decimal places."),
+    "decimal_whole_digits": _("Enter at most %(whole_digits)s digits before the decimal point."),
+    "greater_than": _("Enter a value greater than %(gt)s."),
+    "greater_than_equal": _("Enter a value of at least %(ge)s."),
+    "less_than": _("Enter a value less than %(lt)s."),
+    "less_than_equal": _("Enter a value of at most %(le)s."),
+    "multiple_of": _("Enter a multiple of %(multiple_of)s."),
+    "bool_type": _("Enter true or false."),
+    "bool_parsing": _("Enter true or false."),
+    "date_type": _MSG_DATE,
+    "date_parsing": _MSG_DATE,
+    "date_from_datetime_parsing": _MSG_DATE,
+    "date_from_datetime_inexact": _MSG_DATE,
+    "datetime_type": _MSG_DATETIME,
+    "datetime_parsing": _MSG_DATETIME,
+    "datetime_from_date_parsing": _MSG_DATETIME,
+    "datetime_object_invalid": _MSG_DATETIME,
+    "time_type": _("Enter a time such as 09:30."),
+    "time_parsing": _("Enter a time such as 09:30."),
+    "timezone_aware": _("Enter a time with its UTC offset, such as +08:00."),
+    "list_type": _("Enter a list."),
+    "too_short": _("Enter at least %(min_length)s items."),
+    "too_long": _("Enter at most %(max_length)s items."),
+    "dict_type": _MSG_OBJECT,
+    "model_type": _MSG_OBJECT,
+    "model_attributes_type": _MSG_OBJECT,
+    "uuid_type": _("Enter a valid UUID."),
+    "uuid_parsing": _("Enter a valid UUID."),
+    "url_parsing": _("Enter a valid URL."),
+    "url_type": _("Enter a valid URL."),
+}
+MSG_INVALID = _("This value is not valid.")
+MSG_ONE_OF = _("Choose one of: %(choices)s.")
+MSG_MALFORMED = _("The request body could not be read: send valid JSON.")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _schema_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence in the user's language (never pydantic's English)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind in ("enum", "literal_error"):
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if choices:
+            return str(MSG_ONE_OF) % {"choices": "、".join(choices)}
+    template = SCHEMA_MESSAGES.get(kind)
+    if template is not None:
+        try:
+            return str(template) % {k: v for k, v in ctx.items()}
+        except (KeyError, TypeError, ValueError):
+            return str(MSG_INVALID)
+    # Kefu's own validators (PydanticCustomError, ValueError) already speak the user's language.
+    own = str(ctx.get("error", "")) if kind == "value_error" else str(error.get("msg", ""))
+    return own if _CJK.search(own) else str(MSG_INVALID)
+
+
+def _summary(errors: Mapping[str, str]) -> str:
+    return "；".join(f"{field}：{message.rstrip('。.')}" for field, message in errors.items())
+
+
 @api.exception_handler(ValidationError)
 def schema_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors: dict[str, str] = {}
     for error in exc.errors:
-        errors.setdefault(_field_name(error.get("loc", ())), str(error.get("msg", "")))
-    summary = "; ".join(f"{field}: {msg}" for field, msg in errors.items())
-    detail = str(MSG_CORRECT_ERRORS) + (f" ({summary})" if summary else "")
+        errors.setdefault(_field_name(error.get("loc", ())), _schema_message(error))
+    summary = _summary(errors)
+    detail = str(MSG_CORRECT_ERRORS) + (f"（{summary}）" if summary else "")
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's only 400 is a body it cannot parse, and it says so in English.
+    message = str(MSG_MALFORMED) if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(ServiceError)
