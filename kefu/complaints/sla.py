@@ -17,7 +17,7 @@ from django.conf import settings
 
 from kefu.complaints.choices import Severity
 from kefu.complaints.flow import State
-from kefu.lib.workcal import ClockMode, WorkCalendar
+from kefu.lib.workcal import ClockMode, Countdown, WorkCalendar
 
 # Hours per step on the standard working clock, for a normal-severity complaint.
 DEFAULT_STEP_HOURS: dict[State, Decimal] = {
@@ -97,3 +97,9 @@ def time_left(*, due: datetime, now: datetime, regulator: bool) -> timedelta:
     """Signed working time left until ``due`` (negative: overdue by that much)."""
     clock = ClockMode.CALENDAR if regulator else ClockMode.WORKING
     return calendar_for(clock).working_between(now, due)
+
+
+def countdown(*, due: datetime, now: datetime, regulator: bool, flagged: bool = False) -> Countdown:
+    """The step's countdown on the clock its deadline was set with (working time, or 24×7 for regulators)."""
+    clock = ClockMode.CALENDAR if regulator else ClockMode.WORKING
+    return calendar_for(clock).countdown(now, due, flagged=flagged)

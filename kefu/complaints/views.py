@@ -9,15 +9,13 @@ because a client can post any form.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,24 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kefu.accounts.models import Department, User
+from kefu.accounts.models import User
 from kefu.accounts.roles import SEES_COMPLAINTS, Cap
-from kefu.complaints import flow, services, sla
+from kefu.complaints import flow, presenters, services
 from kefu.complaints import forms as cf
-from kefu.complaints.choices import (
-    Cause,
-    CauseCategory,
-    ComplainerIntent,
-    ComplainerType,
-    ContactMethod,
-    Degree,
-    Hotspot,
-    Need,
-    Remedy,
-    Severity,
-)
 from kefu.complaints.flow import Action, State
-from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent, Proposal
+from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import (
     complaint_actions_for,
     complaint_get_for_user,
@@ -55,7 +41,6 @@ from kefu.complaints.selectors import (
     queue_for,
     visible_complaints,
 )
-from kefu.customers.choices import Channel
 from kefu.customers.models import Contact, Customer
 from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
 from kefu.front.shortcuts import add_service_errors, forbidden, url_or_none
@@ -89,64 +74,6 @@ def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             return forbidden(request, exc.message)
 
     return wrapper
-
-
-# ---------------------------------------------------------------- queue rows
-
-
-@dataclass(frozen=True)
-class Row:
-    """A complaint in a queue or list, with its working time left on the current step."""
-
-    complaint: Complaint
-    remaining: timedelta | None
-    overdue: bool
-
-
-def _left(due: datetime | None, now: datetime, *, regulator: bool) -> timedelta | None:
-    """Working time left before ``due``; once it has passed, how long ago (wall clock).
-
-    Past the deadline the working-time difference is often zero (an evening, a
-    holiday), which would read "overdue 0 min"; the elapsed time is what matters then.
-    """
-    if due is None:
-        return None
-    if due <= now:
-        return due - now
-    return sla.time_left(due=due, now=now, regulator=regulator)
-
-
-def _rows(complaints: Iterable[Complaint], now: datetime) -> list[Row]:
-    rows = []
-    for c in complaints:
-        remaining = _left(c.step_due_at, now, regulator=c.is_regulator) if c.is_open else None
-        overdue = c.is_open and (c.sla_breached or (c.step_due_at is not None and c.step_due_at < now))
-        rows.append(Row(c, remaining, overdue))
-    return rows
-
-
-# What a queue or list row shows; the long texts stay in the database (they would be sorted too).
-TABLE_COLUMNS = (
-    "number", "state", "priority", "received_at", "complainant_name", "subject", "channel", "severity",
-    "is_regulator", "is_repeat", "step_due_at", "sla_breached",
-    "customer__name", "customer__tier",
-    "handler__username", "handler__full_name",
-    "handling_department__name",
-)
-
-
-def _table(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return qs.select_related("customer", "handler", "handling_department").only(*TABLE_COLUMNS)
-
-
-def _in_order(ids: list[int], qs: QuerySet[Complaint]) -> list[Complaint]:
-    """The complaints ``ids`` in that order.
-
-    A long queue is ordered on its narrow sort key alone and only the page's rows
-    are fetched with their joins: sorting 20,000 joined rows costs ~100 ms at scale.
-    """
-    by_pk = {c.pk: c for c in qs.filter(pk__in=ids)}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def _overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
@@ -193,7 +120,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "counters": counters,
         "page_obj": page,
-        "rows": _rows(_in_order(list(page), _table(Complaint.objects.all())), now),
+        "rows": presenters.rows(presenters.in_order(list(page), presenters.table(Complaint.objects.all())), now),
         "only_overdue": only_overdue,
         "can_record": user.can(Cap.COMPLAINT_RECORD),
     }
@@ -233,7 +160,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters if filters.is_bound else cf.ComplaintFilterForm(),
         "page_obj": page,
-        "rows": _rows(_in_order(list(page), _table(Complaint.objects.all())), now),
+        "rows": presenters.rows(presenters.in_order(list(page), presenters.table(Complaint.objects.all())), now),
         "can_record": user.can(Cap.COMPLAINT_RECORD),
         "casebook": request.GET.get("casebook") == "on",
     }
@@ -529,15 +456,15 @@ def _render_detail(
     context = {
         "complaint": complaint,
         "panel": panel,
-        "approval": _approval(proposals, user) if any(s.name == "approve" for s in specs) else None,
+        "approval": presenters.approval(proposals, user) if any(s.name == "approve" for s in specs) else None,
         "open_panel": bound_name,
         "conflict": conflict,
-        "progress": _progress(complaint),
-        "sla": _sla(complaint, now),
+        "progress": presenters.progress(complaint),
+        "sla": presenters.sla_view(complaint, now),
         "proposals": proposals,
         "follow_ups": complaint.follow_ups.select_related("by"),
-        "events": _event_rows(complaint.events.select_related("actor")),
-        "labels": _classification_labels(complaint),
+        "events": presenters.event_rows(complaint.events.select_related("actor")),
+        "labels": presenters.classification_labels(complaint),
         "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
         "customer_url": _customer_url(complaint),
         "contact_url": complaint.source_contact_id and url_or_none("contacts:detail", complaint.source_contact_id),
@@ -548,216 +475,6 @@ def _render_detail(
     return render(request, "complaints/detail.html", context, status=status)
 
 
-# ---------------------------------------------------------------- detail helpers
-
-
-@dataclass(frozen=True)
-class Approval:
-    """What the approver decides on, and whether it is within their authority (complaint.authority)."""
-
-    proposal: Proposal
-    limit: Decimal | None
-    over_limit: bool
-
-
-def _approval(proposals: list[Proposal], user: User) -> Approval | None:
-    pending = [p for p in proposals if p.decision == Proposal.Decision.PENDING]
-    if not pending:
-        return None
-    proposal = pending[-1]
-    limit = services.approval_limit(user)
-    return Approval(proposal, limit, limit is not None and proposal.amount > limit)
-
-
 def _customer_url(complaint: Complaint) -> str:
     """The customer page, when the customers app routes one."""
     return (complaint.customer_id and url_or_none("customers:detail", complaint.customer_id)) or ""
-
-
-
-@dataclass(frozen=True)
-class Step:
-    state: State
-    label: str | Promise
-    status: str  # done | current | todo | skipped
-
-
-def _progress(complaint: Complaint) -> list[Step]:
-    """The nine steps of ``flow.STEP_ORDER`` with the current one marked (an invalid complaint skips to closed)."""
-    current = flow.step_index(complaint.state)
-    invalid = complaint.closed_outcome == "invalid"
-    steps = []
-    for index, state in enumerate(flow.STEP_ORDER):
-        if index == current:
-            status = "current"
-        elif invalid and 0 < index < current:
-            status = "skipped"
-        elif index < current:
-            status = "done"
-        else:
-            status = "todo"
-        steps.append(Step(state, STATE_LABELS[state], status))
-    return steps
-
-
-@dataclass(frozen=True)
-class SlaView:
-    step_due: datetime | None
-    step_left: timedelta | None
-    overall_due: datetime | None
-    overall_left: timedelta | None
-    overdue: bool
-
-
-def _sla(complaint: Complaint, now: datetime) -> SlaView:
-    def left(due: datetime | None) -> timedelta | None:
-        return _left(due, now, regulator=complaint.is_regulator) if complaint.is_open else None
-
-    step_left = left(complaint.step_due_at)
-    overdue = complaint.is_open and (complaint.sla_breached or (step_left is not None and step_left <= timedelta(0)))
-    return SlaView(complaint.step_due_at, step_left, complaint.due_at, left(complaint.due_at), overdue)
-
-
-ACTION_LABELS: dict[str, str | Promise] = {
-    "record": gettext_lazy("Recorded the complaint"),
-    "accept": gettext_lazy("Judged valid"),
-    "reject": gettext_lazy("Judged invalid and closed"),
-    "assign": gettext_lazy("Assigned the department and handler"),
-    "reassign": gettext_lazy("Reassigned the department and handler"),
-    "analyse": gettext_lazy("Analysed the cause"),
-    "propose": gettext_lazy("Proposed a remedy"),
-    "approve": gettext_lazy("Approved the proposal"),
-    "send_back": gettext_lazy("Sent the proposal back"),
-    "implement": gettext_lazy("Implemented and notified the customer"),
-    "follow_up": gettext_lazy("Followed up: customer satisfied"),
-    "reopen": gettext_lazy("Followed up: customer dissatisfied, reopened"),
-    "review": gettext_lazy("Reviewed and closed"),
-    "classify": gettext_lazy("Reclassified"),
-    "sla_breach": gettext_lazy("Step deadline missed"),
-}
-ACTION_TONES = {
-    "record": "info", "accept": "info", "reject": "neutral", "approve": "success", "send_back": "danger",
-    "implement": "success", "follow_up": "success", "reopen": "danger", "review": "success",
-    "sla_breach": "danger",
-}
-
-# Labels of the keys of ``ComplaintEvent.data`` that are not Complaint fields.
-EXTRA_DATA_LABELS: dict[str, str | Promise] = {
-    "remedy": gettext_lazy("Remedy"),
-    "amount": gettext_lazy("Amount (yuan)"),
-    "plan": gettext_lazy("Plan"),
-    "method": gettext_lazy("Method"),
-    "done": gettext_lazy("Remedy carried out"),
-    "helped": gettext_lazy("It helped"),
-    "satisfaction": gettext_lazy("Satisfaction"),
-    "repeat_of": gettext_lazy("Repeat of"),
-    "step_due_at": gettext_lazy("Step due"),
-}
-# Bookkeeping that means nothing to a reader of the timeline.
-HIDDEN_DATA = frozenset({"priority", "reopen_count", "notified_at", "closed_outcome", "proposal", "version"})
-
-CHOICES_BY_KEY: dict[str, dict[str, str | Promise]] = {
-    "channel": dict(Channel.choices),
-    "severity": dict(Severity.choices),
-    "cause": dict(Cause.choices),
-    "cause_category": dict(CauseCategory.choices),
-    "hotspot": dict(Hotspot.choices),
-    "needs": dict(Need.choices),
-    "degrees": dict(Degree.choices),
-    "complainer_type": dict(ComplainerType.choices),
-    "complainer_intent": dict(ComplainerIntent.choices),
-    "remedy": dict(Remedy.choices),
-    "method": dict(ContactMethod.choices),
-    "notified_via": dict(ContactMethod.choices),
-}
-_DEPARTMENT_KEYS = ("handling_department", "responsible_department")
-
-
-@dataclass(frozen=True)
-class EventRow:
-    event: ComplaintEvent
-    title: str | Promise
-    tone: str
-    from_label: str | Promise
-    to_label: str | Promise
-    changes: list[tuple[str | Promise, str]]
-
-
-def _event_rows(events: Iterable[ComplaintEvent]) -> list[EventRow]:
-    events = list(events)
-    department_ids = {e.data.get(k) for e in events for k in _DEPARTMENT_KEYS if e.data.get(k)}
-    user_ids = {e.data.get("handler") for e in events if e.data.get("handler")}
-    complaint_ids = {e.data.get("repeat_of") for e in events if e.data.get("repeat_of")}
-    # One query per kind of reference, only when the history holds any.
-    names: dict[str, dict[Any, str]] = {
-        "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=department_ids)} if department_ids else {},
-        "user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
-        "complaint": dict(Complaint.objects.filter(pk__in=complaint_ids).values_list("pk", "number"))
-        if complaint_ids
-        else {},
-    }
-    rows = []
-    for event in events:
-        moved = event.from_state and event.to_state and event.from_state != event.to_state
-        rows.append(
-            EventRow(
-                event=event,
-                title=ACTION_LABELS.get(event.action, event.action),
-                tone=ACTION_TONES.get(event.action, "accent"),
-                from_label=STATE_LABELS.get(event.from_state, "") if moved else "",  # type: ignore[call-overload]
-                to_label=STATE_LABELS.get(event.to_state, "") if moved else "",  # type: ignore[call-overload]
-                changes=_changes(event.data or {}, names, reason=event.reason),
-            )
-        )
-    return rows
-
-
-def _changes(
-    data: dict[str, Any], names: dict[str, dict[Any, str]], *, reason: str = ""
-) -> list[tuple[str | Promise, str]]:
-    out: list[tuple[str | Promise, str]] = []
-    for key, value in data.items():
-        # The reason is shown once above the changes; a field holding the same text is not repeated.
-        if key in HIDDEN_DATA or value in (None, "", []) or (reason and value == reason):
-            continue
-        out.append((_data_label(key), _data_value(key, value, names)))
-    return out
-
-
-def _data_label(key: str) -> str | Promise:
-    if key in EXTRA_DATA_LABELS:
-        return EXTRA_DATA_LABELS[key]
-    try:
-        return Complaint._meta.get_field(key).verbose_name  # type: ignore[union-attr]
-    except FieldDoesNotExist:  # an unknown key is shown as is
-        return key
-
-
-def _data_value(key: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if key in _DEPARTMENT_KEYS:
-        return names["department"].get(value, str(value))
-    if key == "handler":
-        return names["user"].get(value, str(value))
-    if key == "repeat_of":
-        return names["complaint"].get(value) or str(value)
-    choices = CHOICES_BY_KEY.get(key)
-    if choices is not None:
-        values = value if isinstance(value, list) else [value]
-        return "、".join(str(choices.get(v, v)) for v in values)
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    if key.endswith("_at") and isinstance(value, str):
-        try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return value
-    return str(value)
-
-
-def _classification_labels(complaint: Complaint) -> dict[str, str]:
-    return {
-        "needs": "、".join(str(dict(Need.choices).get(v, v)) for v in complaint.needs or []),
-        "degrees": "、".join(str(dict(Degree.choices).get(v, v)) for v in complaint.degrees or []),
-    }

@@ -173,6 +173,25 @@ _DURATION_TOKEN_RE = re.compile(
 
 
 @dataclass(frozen=True)
+class Countdown:
+    """Time to a deadline on one clock: ``left`` is signed (negative: overdue by that much).
+
+    ``workday`` is the working time of one ordinary day on that clock (24 h on a
+    calendar clock), so a page can say "2 working days 3 h" in the clock's own units.
+    """
+
+    due: datetime
+    left: timedelta
+    workday: timedelta
+    working: bool  # True: working hours and holidays count; False: a 24×7 calendar clock
+    flagged: bool = False  # the SLA sweep marked the step overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.flagged or self.left <= timedelta()
+
+
+@dataclass(frozen=True)
 class WorkCalendar:
     """A working-time clock: daily periods, a timezone and a :class:`ClockMode`.
 
@@ -303,6 +322,16 @@ class WorkCalendar:
                     total += overlap
             day += _ONE_DAY
         return total
+
+    def countdown(self, now: datetime, due: datetime, *, flagged: bool = False) -> Countdown:
+        """How much of this clock's time is left until ``due`` (negative once it has passed)."""
+        return Countdown(
+            due=due,
+            left=self.working_between(now, due),
+            workday=self.workday_length,
+            working=self.mode is ClockMode.WORKING,
+            flagged=flagged,
+        )
 
     # -- policy text ------------------------------------------------------------------------
 

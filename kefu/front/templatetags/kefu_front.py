@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import template
 from django.core.paginator import Page
@@ -78,13 +79,21 @@ def status_tone(status: object, tone: str = "") -> str:
 
 
 @register.filter
-def compact_duration(value: timedelta | None) -> str:
-    """A short duration for badges and queues: ``2d 3h``, ``3h 20m``, ``12m`` (2天3小时 …)."""
+def compact_duration(value: timedelta | None, workday: timedelta | None = None) -> str:
+    """A short duration for badges and queues: ``2d 3h``, ``3h 20m``, ``12m`` (2天3小时 …).
+
+    With ``workday`` shorter than 24 h (a working-time clock) days are working days of
+    that length: 20 working hours on an 8-hour clock read "2 working days 4h".
+    """
     if value is None:
         return ""
     minutes = int(abs(value.total_seconds()) // 60)
-    days, rest = divmod(minutes, 24 * 60)
+    working = isinstance(workday, timedelta) and timedelta(0) < workday < timedelta(days=1)
+    day_minutes = int(workday.total_seconds() // 60) if working and workday else 24 * 60
+    days, rest = divmod(minutes, day_minutes)
     hours, mins = divmod(rest, 60)
+    if days and working:
+        return _("%(days)d working days %(hours)dh") % {"days": days, "hours": hours}
     if days:
         return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
     if hours:
@@ -98,6 +107,7 @@ class SlaInfo:
     text: str
     deadline: datetime | None
     live: bool  # True when the text is wall-clock time left and the browser may keep it ticking
+    clock: str = ""  # "working" | "calendar" | "" (wall clock to the deadline)
 
     @property
     def iso(self) -> str:
@@ -106,22 +116,26 @@ class SlaInfo:
 
 @register.simple_tag
 def sla_info(
-    deadline: datetime | None,
+    deadline: datetime | None = None,
     overdue: bool | None = None,
     remaining: timedelta | None = None,
     warn_minutes: int = 120,
     now: datetime | None = None,
+    countdown: Any = None,
 ) -> SlaInfo:
     """State and label of an SLA countdown.
 
-    ``overdue`` (the flag the SLA service stored) wins over the clock. ``remaining`` is the
-    working time left when the caller has it (working hours and holidays make it differ from
-    wall-clock time); otherwise the wall-clock time to ``deadline`` is shown.
+    ``countdown`` (a ``kefu.lib.workcal.Countdown``) is preferred: time left and time overdue
+    are both shown in its clock's units — working days and hours on a working-time clock.
+    Without it, ``overdue`` (the flag the SLA service stored) wins over the clock and the
+    wall-clock time to ``deadline`` is shown (the browser keeps it ticking).
     """
+    warn_minutes = int(warn_minutes) if str(warn_minutes).strip().isdigit() else 120
+    if countdown is not None and hasattr(countdown, "left"):
+        return _countdown_info(countdown, warn_minutes)
     # Include parameters that were not passed arrive as "" (string_if_invalid).
     deadline = deadline if isinstance(deadline, datetime) else None
     remaining = remaining if isinstance(remaining, timedelta) else None
-    warn_minutes = int(warn_minutes) if str(warn_minutes).strip().isdigit() else 120
     if deadline is None and remaining is None:
         return SlaInfo("none", _("No deadline"), None, live=False)
     live = remaining is None
@@ -135,6 +149,24 @@ def sla_info(
         return SlaInfo("late", _("Overdue"), deadline, live=False)
     state = "warn" if remaining <= timedelta(minutes=warn_minutes) else "ok"
     return SlaInfo(state, _("%(duration)s left") % {"duration": compact_duration(remaining)}, deadline, live)
+
+
+def _countdown_info(countdown: Any, warn_minutes: int) -> SlaInfo:
+    clock = "working" if countdown.working else "calendar"
+    left: timedelta = countdown.left
+    workday = countdown.workday if countdown.working else None
+    if countdown.overdue:
+        late = -left if left < timedelta(0) else timedelta(0)
+        # Past the deadline in the evening or on a holiday, no working time has passed yet: just "overdue".
+        text = (
+            _("Overdue %(duration)s") % {"duration": compact_duration(late, workday)}
+            if late >= timedelta(minutes=1)
+            else _("Overdue")
+        )
+        return SlaInfo("late", text, countdown.due, live=False, clock=clock)
+    state = "warn" if left <= timedelta(minutes=warn_minutes) else "ok"
+    text = _("%(duration)s left") % {"duration": compact_duration(left, workday)}
+    return SlaInfo(state, text, countdown.due, live=False, clock=clock)
 
 
 @register.simple_tag

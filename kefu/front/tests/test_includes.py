@@ -51,7 +51,7 @@ def test_sla_badge_renders_the_deadline_and_ticks_in_the_browser():
     html = render('{% include "front/includes/sla_badge.html" with deadline=d overdue=False %}', d=deadline)
     assert 'class="sla sla-ok"' in html
     assert "data-deadline=" in html
-    assert "时限" in html
+    assert "截止" in html
 
 
 def test_sla_badge_with_working_time_left_does_not_tick():
