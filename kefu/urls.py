@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kefu.api import api
-from kefu.complaints.views import home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +12,5 @@ urlpatterns = [
     path("complaints/", include("kefu.complaints.urls")),
     path("search/", include("kefu.search.urls")),
     path("knowledge/", include("kefu.knowledge.urls")),
-    path("", home, name="home"),
     path("", include("kefu.front.urls")),
 ]

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -5,15 +6,29 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.admin import HistoryAdmin
-from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal, SlaPolicy
+from kefu.complaints.models import (
+    STATE_CHOICES,
+    ApprovalLimit,
+    Complaint,
+    ComplaintEvent,
+    FollowUp,
+    Proposal,
+    SlaPolicy,
+)
 from kefu.lib.masking import mask_phone
+
+STATE_NAMES = dict(STATE_CHOICES)
 
 
 class EventInline(admin.TabularInline):
+    """The complaint's history, read-only, with states by their names."""
+
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["seq", "action", "from_state", "to_state", "actor", "at", "reason", "data"]
+    fields = readonly_fields = [
+        "seq_no", "action_code", "from_label", "to_label", "actor_name", "at_time", "reason_text", "details",
+    ]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -23,6 +38,40 @@ class EventInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # The event row's columns come from kefu.workflow.events.EventRow, shared by every process;
+    # their Chinese headers are given here.
+    @admin.display(description=_("no."))
+    def seq_no(self, obj: ComplaintEvent) -> int:
+        return obj.seq
+
+    @admin.display(description=_("action"))
+    def action_code(self, obj: ComplaintEvent) -> str:
+        return obj.action
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj: ComplaintEvent) -> str:
+        return str(STATE_NAMES.get(obj.from_state, obj.from_state)) if obj.from_state else "—"
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj: ComplaintEvent) -> str:
+        return str(STATE_NAMES.get(obj.to_state, obj.to_state)) if obj.to_state else "—"
+
+    @admin.display(description=_("by"))
+    def actor_name(self, obj: ComplaintEvent) -> Any:
+        return obj.actor
+
+    @admin.display(description=_("time"))
+    def at_time(self, obj: ComplaintEvent) -> Any:
+        return obj.at
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj: ComplaintEvent) -> str:
+        return obj.reason or "—"
+
+    @admin.display(description=_("details"))
+    def details(self, obj: ComplaintEvent) -> str:
+        return json.dumps(obj.data, ensure_ascii=False) if obj.data else "—"
 
 
 @admin.register(Complaint)
@@ -65,5 +114,13 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
     list_display = ["role", "max_amount"]
 
 
-admin.site.register(Proposal, HistoryAdmin)
-admin.site.register(FollowUp, HistoryAdmin)
+@admin.register(Proposal)
+class ProposalAdmin(HistoryAdmin):
+    list_display = ["complaint", "remedy", "amount", "decision", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["decision", "remedy"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(HistoryAdmin):
+    list_display = ["complaint", "method", "done", "helped", "satisfaction", "by", "at"]
+    list_filter = ["method", "done", "helped"]

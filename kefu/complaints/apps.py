@@ -8,7 +8,9 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from kefu.complaints import history
+        from kefu.complaints import history, workbench
         from kefu.customers.selectors import register_history_source
+        from kefu.front.workbench import register
 
         register_history_source(history.SOURCE)
+        register(workbench.PANEL)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -46,7 +48,7 @@ class Complaint(models.Model):  # 投诉
 
     number = models.CharField(_("number"), max_length=24, unique=True, null=True, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=STATE_CHOICES, default=State.RECORDED)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     # The complaint form (complaint.process.record).
     customer = models.ForeignKey(
@@ -60,7 +62,7 @@ class Complaint(models.Model):  # 投诉
     content = models.TextField(_("content"))
     demands = models.TextField(_("customer's demands"), blank=True)
     source_contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+        Contact, verbose_name=_("source contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
     )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
 
@@ -80,9 +82,9 @@ class Complaint(models.Model):  # 投诉
     # Flags and ordering.
     is_regulator = models.BooleanField(_("regulator/external channel"), default=False)
     is_repeat = models.BooleanField(_("repeat complaint"), default=False)
-    repeat_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats")
-    reopen_count = models.PositiveSmallIntegerField(default=0)
-    priority = models.PositiveSmallIntegerField(default=0, help_text="Higher first; derived by services.")
+    repeat_of = models.ForeignKey("self", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats")
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0, help_text=_("Higher first; set by the process."))
 
     # Validity (complaint.process.validity).
     validity_note = models.TextField(_("validity note / explanation"), blank=True)
@@ -126,20 +128,20 @@ class Complaint(models.Model):  # 投诉
     review_summary = models.TextField(_("summary"), blank=True)
     lessons = models.TextField(_("lessons"), blank=True)
     in_casebook = models.BooleanField(_("in the case book"), default=False)
-    closed_outcome = models.CharField(max_length=20, blank=True)  # resolved / invalid
+    closed_outcome = models.CharField(_("outcome"), max_length=20, blank=True)  # resolved / invalid
 
     # SLA (working-time clocks, see ``sla``).
-    step_started_at = models.DateTimeField(default=timezone.now)
+    step_started_at = models.DateTimeField(_("step started"), default=timezone.now)
     step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
     due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     sla_breached = models.BooleanField(_("SLA breached"), default=False)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints_recorded"
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="complaints_recorded"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("complaint")
@@ -175,20 +177,24 @@ class Proposal(models.Model):  # 处理方案
         APPROVED = "approved", _("Approved")
         SENT_BACK = "sent_back", _("Sent back")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="proposals")
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="proposals")
     remedy = models.CharField(_("remedy"), max_length=20, choices=Remedy.choices)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, default=0)
     plan = models.TextField(_("plan"))
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
 
     class Meta:
+        verbose_name = _("remedy proposal")
+        verbose_name_plural = _("remedy proposals")
         ordering = ["proposed_at", "pk"]
 
     def __str__(self) -> str:
@@ -198,17 +204,19 @@ class Proposal(models.Model):  # 处理方案
 class FollowUp(models.Model):  # 回访
     """A follow-up visit (complaint.followup): was it done, did it help, anything else."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="follow_ups")
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="follow_ups")
     method = models.CharField(_("method"), max_length=10, choices=ContactMethod.choices)
     done = models.BooleanField(_("remedy carried out"))
     helped = models.BooleanField(_("it helped"))
     anything_else = models.TextField(_("anything else"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"))
     note = models.TextField(_("note"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("followed up by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -222,13 +230,20 @@ class FollowUp(models.Model):  # 回访
 class ComplaintEvent(EventRow):
     """One row per change; history is never rewritten."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="events")
 
     class Meta(EventRow.Meta):
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint history")
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.action}"
+
+
+def _plain(number: Decimal) -> Decimal:
+    """24.00 → 24, 2.50 stays 2.50."""
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
 class SlaPolicy(models.Model):
@@ -252,7 +267,12 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.state or 'overall'}/{self.severity or '*'}/{'reg' if self.regulator else 'std'}: {self.hours}h"
+        return _("%(step)s · %(severity)s · %(channels)s: %(hours)s hours") % {
+            "step": self.get_state_display() if self.state else _("overall resolution"),
+            "severity": self.get_severity_display() if self.severity else _("any severity"),
+            "channels": _("regulator/external channels") if self.regulator else _("other channels"),
+            "hours": _plain(Decimal(str(self.hours))),
+        }
 
 
 class ApprovalLimit(models.Model):
@@ -266,4 +286,6 @@ class ApprovalLimit(models.Model):
         verbose_name_plural = _("approval limits")
 
     def __str__(self) -> str:
-        return f"{self.role}: {self.max_amount if self.max_amount is not None else '∞'}"
+        if self.max_amount is None:
+            return _("%(role)s: no limit") % {"role": self.get_role_display()}
+        return _("%(role)s: up to %(amount)s yuan") % {"role": self.get_role_display(), "amount": self.max_amount}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from kefu.accounts.models import User
@@ -101,3 +101,19 @@ def overdue_q(now: datetime) -> Q:
     The one definition of "overdue": the workbench, the list filter and the API all use it.
     """
     return ~Q(state=State.CLOSED) & (Q(sla_breached=True) | Q(step_due_at__lt=now))
+
+
+def overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
+    """Overdue complaints first, then by priority and the nearest step deadline."""
+    late = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
+    return qs.annotate(late=late).order_by("-late", "-priority", "step_due_at", "pk")
+
+
+def queue_counters(queue: QuerySet[Complaint], now: datetime) -> dict[str, int]:
+    """The workbench counters of a queue, in one query."""
+    return queue.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_q(now)),
+        awaiting_approval=Count("pk", filter=Q(state=State.PENDING_APPROVAL)),
+        regulator=Count("pk", filter=Q(is_regulator=True)),
+    )

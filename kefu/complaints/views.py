@@ -11,18 +11,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise, cached_property
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,8 +35,6 @@ from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import (
     complaint_actions_for,
     complaint_get_for_user,
-    overdue_q,
-    queue_for,
     visible_complaints,
 )
 from kefu.customers.models import Contact, Customer
@@ -74,72 +70,6 @@ def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             return forbidden(request, exc.message)
 
     return wrapper
-
-
-def _overdue_first(qs: QuerySet[Complaint], now: datetime) -> QuerySet[Complaint]:
-    late = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
-    return qs.annotate(late=late).order_by("-late", "-priority", "step_due_at", "pk")
-
-
-# ---------------------------------------------------------------- home
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count, when the page already counted the rows (saves a COUNT query)."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
-@login_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    """The workbench: the user's own work queue, overdue items first, with counters."""
-    user: User = request.user  # type: ignore[assignment]
-    if not _has_complaint_work(user):
-        return render(request, "complaints/home.html", {"no_work": True, "elsewhere": _elsewhere(user)})
-    now = timezone.now()
-    queue = queue_for(user)
-    counters = queue.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue_q(now)),
-        awaiting_approval=Count("pk", filter=Q(state=State.PENDING_APPROVAL)),
-        regulator=Count("pk", filter=Q(is_regulator=True)),
-    )
-    only_overdue = request.GET.get("overdue") == "1"
-    if only_overdue:
-        queue = queue.filter(overdue_q(now))
-    known = counters["overdue"] if only_overdue else counters["total"]
-    ordered_ids = _overdue_first(queue, now).values_list("pk", flat=True)
-    page = CountedPaginator(ordered_ids, PAGE_SIZE, count=known).get_page(request.GET.get("page"))
-    context = {
-        "counters": counters,
-        "page_obj": page,
-        "rows": presenters.rows(presenters.in_order(list(page), presenters.table(Complaint.objects.all())), now),
-        "only_overdue": only_overdue,
-        "can_record": user.can(Cap.COMPLAINT_RECORD),
-    }
-    template = "complaints/home.html#queue" if request.htmx else "complaints/home.html"
-    return render(request, template, context)
-
-
-def _elsewhere(user: User) -> list[tuple[str | Promise, str]]:
-    """Links for roles without complaint work (the trainer): where their own work is."""
-    links = []
-    for label, url_name in (
-        (gettext_lazy("Phrasebook"), "knowledge:index"),
-        (gettext_lazy("Training"), "training:index"),
-        (gettext_lazy("Quality inspection"), "quality:index"),
-    ):
-        url = url_or_none(url_name)
-        if url:
-            links.append((label, url))
-    return links
 
 
 # ---------------------------------------------------------------- list

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FrontConfig(AppConfig):
+    # This module holds two AppConfigs (and imports axes'): without ``default`` Django would pick none
+    # for "kefu.front" and ``ready`` below would never run.
+    default = True
     name = "kefu.front"
     label = "front"
     verbose_name = _("Pages")

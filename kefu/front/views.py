@@ -1,4 +1,4 @@
-"""Login (with lockout), logout, password change and the health check."""
+"""The workbench, login (with lockout), logout, password change and the health check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from axes.helpers import get_cool_off
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
@@ -17,9 +18,14 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+
+from kefu.accounts.models import User
+from kefu.front import workbench
+from kefu.front.shortcuts import url_or_none
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +103,39 @@ def healthz(request: HttpRequest) -> HttpResponse:
         log.exception("health check: database unreachable")
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+# ---------------------------------------------------------------- workbench
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The workbench: every panel the apps registered for this user (``kefu.front.workbench``)."""
+    user: User = request.user  # type: ignore[assignment]
+    panels = workbench.panels_for(user)
+    target = request.htmx.target if request.htmx else None
+    if target:
+        for panel in panels:
+            if panel.update is not None and target in panel.targets:
+                return panel.update(request)
+    context = {
+        "panels": [{"key": p.key, "html": mark_safe(p.render(request))} for p in panels],
+        "shortcuts": [s for p in panels for s in p.shortcuts(user)],
+        "elsewhere": [] if panels else _elsewhere(),
+    }
+    return render(request, "front/home.html", context)
+
+
+def _elsewhere() -> list[tuple[str, str]]:
+    """Links for roles with no workbench panel (the trainer today): where their own work is."""
+    links = []
+    for label, url_name in (
+        (_("Phrasebook"), "knowledge:index"),
+        (_("Training"), "training:index"),
+        (_("Quality inspection"), "quality:index"),
+    ):
+        url = url_or_none(url_name)
+        if url:
+            links.append((label, url))
+    return links
