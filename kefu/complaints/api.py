@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 from kefu.accounts.api import caller
 from kefu.accounts.models import Department, User
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS, Page
-from kefu.complaints import services
+from kefu.complaints import selectors, services
 from kefu.complaints.models import Complaint
 from kefu.complaints.schemas import (
     AcceptIn,
@@ -40,10 +40,9 @@ from kefu.complaints.schemas import (
     SendBackIn,
 )
 from kefu.complaints.selectors import (
+    ComplaintFilter,
     complaint_get_for_user,
-    overdue_q,
     queue_for,
-    visible_complaints,
     with_pending_proposer,
 )
 from kefu.customers.models import Contact, Customer
@@ -86,27 +85,24 @@ def _raise_if(errors: dict[str, str]) -> None:
 @router.get("", response={200: list[ComplaintOut], **AUTH_ERRORS}, summary="Complaints the caller may see")
 @paginate(Page)
 def complaint_list(request: HttpRequest, filters: Query[ComplaintFilters]) -> QuerySet[Complaint]:
-    qs = visible_complaints(caller(request))
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.channel:
-        qs = qs.filter(channel=filters.channel)
-    if filters.severity:
-        qs = qs.filter(severity=filters.severity)
-    if filters.regulator is not None:
-        qs = qs.filter(is_regulator=filters.regulator)
-    if filters.repeat is not None:
-        qs = qs.filter(is_repeat=filters.repeat)
-    if filters.overdue is not None:
-        overdue = overdue_q(timezone.now())
-        qs = qs.filter(overdue) if filters.overdue else qs.exclude(overdue)
-    if filters.department is not None:
-        qs = qs.filter(handling_department_id=filters.department)
-    if filters.handler is not None:
-        qs = qs.filter(handler_id=filters.handler)
-    if filters.customer is not None:
-        qs = qs.filter(customer_id=filters.customer)
-    return _listed(qs).order_by("-received_at", "-pk")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        message = _("The start date must not be after the end date.")
+        raise InvalidInput(message, errors={"date_from": message})
+    query = ComplaintFilter(
+        state=filters.state or "",
+        channel=filters.channel or "",
+        severity=filters.severity or "",
+        regulator=filters.regulator,
+        repeat=filters.repeat,
+        overdue=filters.overdue,
+        casebook=filters.casebook,
+        department_id=filters.department,
+        handler_id=filters.handler,
+        customer_id=filters.customer,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+    return _listed(selectors.complaint_list(user=caller(request), filters=query, now=timezone.now()))
 
 
 @router.get(

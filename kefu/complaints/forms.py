@@ -31,9 +31,8 @@ from kefu.complaints.choices import (
     Remedy,
     Severity,
 )
-from kefu.complaints.flow import State
 from kefu.complaints.models import STATE_CHOICES, Complaint
-from kefu.complaints.selectors import overdue_q
+from kefu.complaints.selectors import ComplaintFilter
 from kefu.customers.choices import Channel
 
 BLANK = [("", "—")]
@@ -229,7 +228,7 @@ class ClassifyForm(ActionForm):
 
 
 class ComplaintFilterForm(forms.Form):
-    """The filters of the complaint list; ``apply`` narrows an already visibility-scoped queryset."""
+    """The filters of the complaint list, turned into the selector's ``ComplaintFilter`` by ``to_filter``."""
 
     state = forms.ChoiceField(label=_("State"), choices=[("", _("All")), ("open", _("Open")), *STATE_CHOICES],
                               required=False)
@@ -254,32 +253,28 @@ class ComplaintFilterForm(forms.Form):
         self.fields["department"].queryset = handling_departments()
         self.fields["handler"].queryset = complaint_handlers()
 
-    def apply(self, qs: QuerySet[Complaint], *, now: datetime) -> QuerySet[Complaint]:
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The start date must not be after the end date."))
+        return data
+
+    def to_filter(self) -> ComplaintFilter:
+        """The selector's filter; an invalid form filters nothing (its errors are shown)."""
         if not self.is_valid():
-            return qs
+            return ComplaintFilter()
         data = self.cleaned_data
-        if data["state"] == "open":
-            qs = qs.exclude(state=State.CLOSED)
-        elif data["state"]:
-            qs = qs.filter(state=data["state"])
-        for name in ("channel", "severity"):
-            if data[name]:
-                qs = qs.filter(**{name: data[name]})
-        if data["department"]:
-            qs = qs.filter(handling_department=data["department"])
-        if data["handler"]:
-            qs = qs.filter(handler=data["handler"])
-        if data["date_from"]:
-            qs = qs.filter(received_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            qs = qs.filter(received_at__date__lte=data["date_to"])
-        if data["regulator"]:
-            qs = qs.filter(is_regulator=True)
-        if data["repeat"]:
-            qs = qs.filter(is_repeat=True)
-        if data["overdue"]:
-            qs = qs.filter(overdue_q(now))
-        if data["casebook"]:
-            qs = qs.filter(in_casebook=True)
-        return qs
+        return ComplaintFilter(
+            state=data["state"] or "",
+            channel=data["channel"] or "",
+            severity=data["severity"] or "",
+            regulator=True if data["regulator"] else None,
+            repeat=True if data["repeat"] else None,
+            overdue=True if data["overdue"] else None,
+            casebook=True if data["casebook"] else None,
+            department_id=data["department"].pk if data["department"] else None,
+            handler_id=data["handler"].pk if data["handler"] else None,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
 

@@ -16,7 +16,7 @@ from ninja import Field, Schema
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.accounts.schemas import MAX_ID, DepartmentRef, UserRef
-from kefu.accounts.validators import InputDateTime
+from kefu.accounts.validators import InputDate, InputDateTime
 from kefu.complaints import sla
 from kefu.complaints.choices import Cause, ContactMethod, Remedy, Severity
 from kefu.complaints.flow import Action, State
@@ -230,6 +230,9 @@ class ComplaintFilters(Schema):
     department: int | None = Field(None, ge=1, le=MAX_ID, description="Handling department id.")
     handler: int | None = Field(None, ge=1, le=MAX_ID, description="Handler user id.")
     customer: int | None = Field(None, ge=1, le=MAX_ID)
+    casebook: bool | None = Field(None, description="Complaints kept in the case book for training.")
+    date_from: InputDate | None = Field(None, description="Received on or after this day (local time).")
+    date_to: InputDate | None = Field(None, description="Received on or before this day (local time).")
 
 
 class ComplaintIn(Schema):

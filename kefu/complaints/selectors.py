@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
@@ -117,3 +119,57 @@ def queue_counters(queue: QuerySet[Complaint], now: datetime) -> dict[str, int]:
         awaiting_approval=Count("pk", filter=Q(state=State.PENDING_APPROVAL)),
         regulator=Count("pk", filter=Q(is_regulator=True)),
     )
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """What a complaint list is narrowed to; the list page and the API both build one.
+
+    ``None`` means "either way" for the yes/no filters; ``state`` may also be ``"open"``.
+    Dates are whole local days, inclusive.
+    """
+
+    state: str = ""
+    channel: str = ""
+    severity: str = ""
+    regulator: bool | None = None
+    repeat: bool | None = None
+    overdue: bool | None = None
+    casebook: bool | None = None
+    department_id: int | None = None
+    handler_id: int | None = None
+    customer_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def complaint_list(*, user: User, filters: ComplaintFilter, now: datetime) -> QuerySet[Complaint]:
+    """The complaints ``user`` may see that match ``filters``, newest first."""
+    qs = visible_complaints(user)
+    if filters.state == "open":
+        qs = qs.exclude(state=State.CLOSED)
+    elif filters.state:
+        qs = qs.filter(state=filters.state)
+    exact = {
+        "channel": filters.channel,
+        "severity": filters.severity,
+        "handling_department_id": filters.department_id,
+        "handler_id": filters.handler_id,
+        "customer_id": filters.customer_id,
+        "is_regulator": filters.regulator,
+        "is_repeat": filters.repeat,
+        "in_casebook": filters.casebook,
+    }
+    qs = qs.filter(**{field: value for field, value in exact.items() if value not in (None, "")})
+    if filters.overdue is not None:
+        late = overdue_q(now)
+        qs = qs.filter(late) if filters.overdue else qs.exclude(late)
+    if filters.date_from:
+        qs = qs.filter(received_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(received_at__lt=_day_start(filters.date_to) + timedelta(days=1))
+    return qs.order_by("-received_at", "-pk")
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

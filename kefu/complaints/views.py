@@ -37,6 +37,9 @@ from kefu.complaints.selectors import (
     complaint_get_for_user,
     visible_complaints,
 )
+from kefu.complaints.selectors import (
+    complaint_list as complaint_list_query,
+)
 from kefu.customers.models import Contact, Customer
 from kefu.customers.selectors import contact_get_for_user, customer_get_for_user, customers_by_phone
 from kefu.front.shortcuts import add_service_errors, forbidden, url_or_none
@@ -84,8 +87,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     _require_complaint_work(user)
     now = timezone.now()
     filters = cf.ComplaintFilterForm(request.GET or None)
-    qs = filters.apply(visible_complaints(user), now=now)
-    ordered_ids = qs.order_by("-received_at", "-pk").values_list("pk", flat=True)
+    qs = complaint_list_query(user=user, filters=filters.to_filter(), now=now)
+    ordered_ids = qs.values_list("pk", flat=True)
     page = Paginator(ordered_ids, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters if filters.is_bound else cf.ComplaintFilterForm(),
