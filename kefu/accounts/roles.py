@@ -31,7 +31,6 @@ class Cap(StrEnum):
     COMPLAINT_JUDGE = "complaint_judge"  # validity and assignment (intake desk)
     COMPLAINT_HANDLE = "complaint_handle"  # cause, proposal, implementation in the department
     COMPLAINT_APPROVE = "complaint_approve"
-    COMPLAINT_APPROVE_HIGH = "complaint_approve_high"  # above the upper amount threshold
     COMPLAINT_FOLLOW_UP = "complaint_follow_up"
     COMPLAINT_REVIEW = "complaint_review"
     COMPLAINT_VIEW_ALL = "complaint_view_all"
@@ -41,6 +40,8 @@ class Cap(StrEnum):
     QA_INSPECT = "qa_inspect"
     TRAIN = "train"
     KNOWLEDGE_EDIT = "knowledge_edit"
+    ASSIST_VIEW_TEAM = "assist_view_team"  # read (not write) the assist sessions of one's department
+    ASSIST_VIEW_ALL = "assist_view_all"  # read every assist session
     ADMIN = "admin"
 
 
@@ -64,6 +65,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.PII_REVEAL,
             Cap.CUSTOMER_EDIT,
             Cap.KNOWLEDGE_EDIT,
+            Cap.ASSIST_VIEW_TEAM,
         }
     ),
     Role.MANAGER: frozenset(
@@ -73,13 +75,13 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.COMPLAINT_JUDGE,
             Cap.COMPLAINT_HANDLE,
             Cap.COMPLAINT_APPROVE,
-            Cap.COMPLAINT_APPROVE_HIGH,
             Cap.COMPLAINT_FOLLOW_UP,
             Cap.COMPLAINT_REVIEW,
             Cap.COMPLAINT_VIEW_ALL,
             Cap.PII_REVEAL,
             Cap.CUSTOMER_EDIT,
             Cap.KNOWLEDGE_EDIT,
+            Cap.ASSIST_VIEW_ALL,
         }
     ),
     Role.QA: frozenset({Cap.QA_INSPECT, Cap.COMPLAINT_VIEW_ALL, Cap.COMPLAINT_REVIEW}),
@@ -102,7 +104,6 @@ SEES_COMPLAINTS = frozenset(
         Cap.COMPLAINT_JUDGE,
         Cap.COMPLAINT_HANDLE,
         Cap.COMPLAINT_APPROVE,
-        Cap.COMPLAINT_APPROVE_HIGH,
         Cap.COMPLAINT_FOLLOW_UP,
         Cap.COMPLAINT_REVIEW,
         Cap.COMPLAINT_VIEW_ALL,

@@ -11,17 +11,23 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from kefu.accounts.api import caller
+from kefu.accounts.models import User
 from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
 from kefu.accounts.validators import InputDateTime
+from kefu.complaints.models import Complaint
+from kefu.complaints.selectors import complaint_get_for_user
+from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_get_for_user
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import InvalidInput
+from kefu.knowledge.models import AssistSession
 from kefu.phrasebook.greeting import CHANNELS as GREETING_CHANNELS
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.loader import parse_entries
@@ -123,20 +129,32 @@ class AssistIn(Schema):
     channel: str = Field("phone", pattern="^(phone|chat)$")
 
 
-class SessionIn(Schema):
-    channel: str = Field("phone", pattern="^(phone|chat)$")
-    persona: str = Field("", max_length=40)
-    title: str = Field("", max_length=200)
+class SessionLinksIn(Schema):
     customer: int | None = Field(
         None, ge=1, le=MAX_ID, description="a known customer: their observed persona applies"
     )
+    complaint: int | None = Field(
+        None, ge=1, le=MAX_ID, description="the complaint the call is about (brings its customer)"
+    )
+    salutation: str | None = Field(
+        None, max_length=20, description="how scripts address the customer, e.g. 张女士; blank: 您"
+    )
+
+
+class SessionIn(SessionLinksIn):
+    channel: str = Field("phone", pattern="^(phone|chat)$")
+    persona: str = Field("", max_length=40)
+    title: str = Field("", max_length=200)
 
 
 class SessionOut(Schema):
     id: int
+    agent: str
     channel: str
     persona: str
     customer: int | None
+    complaint: int | None
+    salutation: str
     title: str
     created_at: datetime
     turns: list[dict[str, Any]]
@@ -167,12 +185,15 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _session_out(session: Any) -> dict[str, Any]:
+def _session_out(session: AssistSession) -> dict[str, Any]:
     return {
         "id": session.pk,
+        "agent": session.agent.username,
         "channel": session.channel,
         "persona": session.persona,
         "customer": session.customer_id,
+        "complaint": session.complaint_id,
+        "salutation": session.salutation,
         "title": session.title,
         "created_at": session.created_at,
         "turns": [
@@ -340,22 +361,55 @@ def assist_once(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
     return result.to_dict()
 
 
-@router.post("/sessions", response={201: SessionOut, **AUTH_ERRORS}, summary="Start a live conversation")
-def session_start(request: HttpRequest, payload: SessionIn) -> Status:
-    user = caller(request)
-    customer = None
+def _links(user: User, payload: SessionLinksIn) -> tuple[Customer | None, Complaint | None]:
+    """The customer and complaint a body names, as ``user`` may see them; a field error otherwise."""
+    errors: dict[str, str] = {}
+    customer = complaint = None
     if payload.customer:
         try:
             customer = customer_get_for_user(pk=payload.customer, user=user)
-        except Http404:
+        except (Http404, PermissionDenied):
             # A reference in a body: a field error, not a 404 of the endpoint.
-            raise InvalidInput(
-                _("Please correct the errors below."), errors={"customer": _("No such record.")}
-            ) from None
+            errors["customer"] = _("No such record.")
+    if payload.complaint:
+        try:
+            complaint = complaint_get_for_user(pk=payload.complaint, user=user)
+        except Http404:
+            errors["complaint"] = _("No such record.")
+    if errors:
+        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    return customer, complaint
+
+
+@router.post("/sessions", response={201: SessionOut, **ACTION_ERRORS}, summary="Start a live conversation")
+def session_start(request: HttpRequest, payload: SessionIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    customer, complaint = _links(user, payload)
     session = services.assist_session_start(
-        actor=user, channel=payload.channel, persona=payload.persona, title=payload.title, customer=customer
+        actor=user,
+        channel=payload.channel,
+        persona=payload.persona,
+        title=payload.title,
+        customer=customer,
+        complaint=complaint,
+        salutation=payload.salutation or "",
     )
     return Status(201, _session_out(session))
+
+
+@router.patch(
+    "/sessions/{session_id}",
+    response={200: SessionOut, **ACTION_ERRORS},
+    summary="Link the conversation to its customer or complaint, or set the form of address",
+)
+def session_links(request: HttpRequest, session_id: SessionId, payload: SessionLinksIn) -> dict[str, Any]:
+    user = caller(request)
+    session = selectors.session_get_for_user(user, session_id)
+    customer, complaint = _links(user, payload)
+    services.assist_session_link(
+        session=session, actor=user, customer=customer, complaint=complaint, salutation=payload.salutation
+    )
+    return _session_out(session)
 
 
 @router.get(
@@ -372,9 +426,12 @@ def session_detail(request: HttpRequest, session_id: SessionId) -> dict[str, Any
     response={201: dict[str, Any], **OBJECT_ERRORS},
     summary="Post a turn; the answer is the assist for the conversation so far",
 )
-def session_turn(request: HttpRequest, session_id: SessionId, payload: SessionTurnIn) -> Status:
-    session = selectors.session_get_for_user(caller(request), session_id)
-    turn = services.assist_turn_add(session=session, speaker=payload.speaker, text=payload.text)
+def session_turn(
+    request: HttpRequest, session_id: SessionId, payload: SessionTurnIn
+) -> Status[dict[str, Any]]:
+    user = caller(request)
+    session = selectors.session_get_for_user(user, session_id)
+    turn = services.assist_turn_add(session=session, actor=user, speaker=payload.speaker, text=payload.text)
     result = services.assist_session_result(session=session).to_dict()
     return Status(
         201, {"turn": {"seq": turn.seq, "speaker": turn.speaker, "text": turn.text}, "assist": result}

@@ -106,17 +106,50 @@ class ImportForm(forms.Form):
         return self.cleaned_data.get("text", "")
 
 
-class SessionForm(forms.Form):
+class SessionLinkForm(forms.Form):
+    """What a conversation is about: the customer, the complaint, and how to address the customer."""
+
+    salutation = forms.CharField(
+        label=_("Form of address"),
+        required=False,
+        max_length=20,
+        help_text=_("How the scripts address the customer, e.g. 张女士. Left blank, they say 您."),
+    )
+    customer_phone = forms.CharField(
+        label=_("Customer's phone number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": "138…"}),
+    )
+    complaint_number = forms.CharField(
+        label=_("Complaint number"),
+        required=False,
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "TS…"}),
+    )
+
+
+class SessionForm(SessionLinkForm):
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=AssistChannel.choices, initial=AssistChannel.PHONE
     )
     persona = forms.ChoiceField(label=_("Customer type"), choices=PERSONA_CHOICES, required=False)
+    # Set by a link from a customer's or a complaint's page (?customer=…, ?complaint=…).
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    complaint = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    field_order = ("title", "channel", "persona", "salutation", "customer_phone", "complaint_number")
 
 
 class TurnForm(forms.Form):
     speaker = forms.ChoiceField(label=_("Speaker"), choices=Speaker.choices, initial=Speaker.CUSTOMER)
-    text = forms.CharField(label=_("Words said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Words said"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("This turn is empty: type what the customer or you said.")},
+    )
 
 
 class DraftForm(forms.Form):
@@ -126,4 +159,4 @@ class DraftForm(forms.Form):
     )
 
 
-__all__ = ["DraftForm", "EntryForm", "ImportForm", "SessionForm", "TurnForm"]
+__all__ = ["DraftForm", "EntryForm", "ImportForm", "SessionForm", "SessionLinkForm", "TurnForm"]

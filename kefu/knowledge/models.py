@@ -72,7 +72,11 @@ class AssistChannel(models.TextChoices):
 
 
 class AssistSession(models.Model):  # 坐席辅助会话
-    """A live conversation the assist panel follows; turns arrive from the page or the API."""
+    """A live conversation the assist panel follows; turns arrive from the page or the API.
+
+    Only the agent who started it posts turns; supervisors read their team's sessions
+    (``Cap.ASSIST_VIEW_TEAM``/``ASSIST_VIEW_ALL``, see ``selectors.visible_sessions``).
+    """
 
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(
@@ -83,6 +87,17 @@ class AssistSession(models.Model):  # 坐席辅助会话
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The complaint the conversation is about, when there is one (a follow-up call, a repeat complaint).
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # How the scripts address the customer (张女士); blank: 您, never a guessed 先生.
+    salutation = models.CharField(_("form of address"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

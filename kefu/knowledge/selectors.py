@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kefu.accounts.models import User
@@ -152,13 +152,37 @@ def can_edit(user: User) -> bool:
     return user.is_active and Cap.KNOWLEDGE_EDIT in user.caps
 
 
+def visible_sessions(user: User) -> QuerySet[AssistSession]:
+    """Assist sessions ``user`` may open: their own; a supervisor's team's; all for ``ASSIST_VIEW_ALL``.
+
+    Only the agent who started a session writes to it (``services.assist_turn_add``).
+    """
+    sessions = AssistSession.objects.select_related("agent", "customer", "complaint")
+    if user.can(Cap.ASSIST_VIEW_ALL):
+        return sessions
+    if user.can(Cap.ASSIST_VIEW_TEAM) and user.department_id:
+        return sessions.filter(Q(agent=user) | Q(agent__department_id=user.department_id))
+    return sessions.filter(agent=user)
+
+
 def sessions_for(user: User) -> QuerySet[AssistSession]:
-    return AssistSession.objects.filter(agent=user)
+    """The user's own sessions, newest first."""
+    return visible_sessions(user).filter(agent=user)
+
+
+def team_sessions(user: User) -> QuerySet[AssistSession]:
+    """Other agents' sessions the user may read (none for an agent)."""
+    return visible_sessions(user).exclude(agent=user)
 
 
 def session_get_for_user(user: User, pk: int) -> AssistSession:
-    """The user's own assist session, or 404 (also for other people's sessions: no probing)."""
-    session = AssistSession.objects.filter(pk=pk, agent=user).first()
+    """A session the user may open, or 404 (also for sessions out of sight: no probing)."""
+    session = visible_sessions(user).filter(pk=pk).first()
     if session is None:
         raise Http404(pk)
     return session
+
+
+def can_write_session(user: User, session: AssistSession) -> bool:
+    """Only the agent on the call posts turns and changes links; everyone else reads."""
+    return session.agent_id == user.pk

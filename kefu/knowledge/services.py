@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
+from kefu.complaints.models import Complaint
 from kefu.customers.models import Customer
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
 from kefu.knowledge.models import (
@@ -35,6 +36,7 @@ from kefu.phrasebook.schema import Entry, PhrasebookError, validate_entry
 from kefu.workflow import versioned
 
 MAX_TURN_LENGTH = 2000
+MAX_SALUTATION_LENGTH = 20
 
 
 def _require_editor(actor: User) -> None:
@@ -208,6 +210,16 @@ def entries_import(
 # ---------------------------------------------------------------- assist sessions
 
 
+def _salutation(value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_SALUTATION_LENGTH:
+        raise InvalidInput(
+            _("Please correct the errors below."),
+            errors={"salutation": _("At most 20 characters, e.g. 张女士.")},
+        )
+    return value
+
+
 def assist_session_start(
     *,
     actor: User,
@@ -215,8 +227,14 @@ def assist_session_start(
     persona: str = "",
     title: str = "",
     customer: Customer | None = None,
+    complaint: Complaint | None = None,
+    salutation: str = "",
 ) -> AssistSession:
-    """Start a live conversation; the caller has already checked that ``actor`` may see ``customer``."""
+    """Start a live conversation, optionally about a customer or a complaint.
+
+    The caller has already checked that ``actor`` may see ``customer`` and
+    ``complaint``. A complaint brings its customer when none is given.
+    """
     if channel not in AssistChannel.values:
         raise InvalidInput(_("Please correct the errors below."), errors={"channel": _("Unknown channel.")})
     persona = persona.strip()
@@ -224,11 +242,56 @@ def assist_session_start(
         raise InvalidInput(
             _("Please correct the errors below."), errors={"persona": _("Unknown customer type.")}
         )
-    if not title.strip() and customer is not None:
-        title = customer.name
+    salutation = _salutation(salutation)
+    if customer is None and complaint is not None:
+        customer = complaint.customer
+    if not title.strip():
+        title = customer.name if customer is not None else (complaint.complainant_name if complaint else "")
     return AssistSession.objects.create(
-        agent=actor, channel=channel, persona=persona, title=title.strip()[:200], customer=customer
+        agent=actor,
+        channel=channel,
+        persona=persona,
+        title=title.strip()[:200],
+        customer=customer,
+        complaint=complaint,
+        salutation=salutation,
     )
+
+
+def _require_session_agent(session: AssistSession, actor: User) -> None:
+    if session.agent_id != actor.pk:
+        raise NotAllowed(_("Only the agent on this conversation can change it; you can read it."))
+
+
+def assist_session_link(
+    *,
+    session: AssistSession,
+    actor: User,
+    customer: Customer | None = None,
+    complaint: Complaint | None = None,
+    salutation: str | None = None,
+) -> AssistSession:
+    """Link a session to the customer or complaint it is about, or say how to address the customer.
+
+    None leaves a value as it is. Only the session's agent may; the caller has
+    already checked that ``actor`` may see ``customer`` and ``complaint``.
+    """
+    _require_session_agent(session, actor)
+    changed: list[str] = []
+    if salutation is not None:
+        session.salutation = _salutation(salutation)
+        changed.append("salutation")
+    if complaint is not None:
+        session.complaint = complaint
+        changed.append("complaint")
+        if customer is None and session.customer_id is None and complaint.customer_id is not None:
+            customer = complaint.customer
+    if customer is not None:
+        session.customer = customer
+        changed.append("customer")
+    if changed:
+        session.save(update_fields=changed)
+    return session
 
 
 def _history(session: AssistSession) -> list[dict[str, str]]:
@@ -243,16 +306,28 @@ def assist_session_result(*, session: AssistSession, draft: str = "") -> AssistR
         draft=draft or None,
         channel=session.channel,
         library=site_library(),
+        salutation=session.salutation,
     )
 
 
 @transaction.atomic
-def assist_turn_add(*, session: AssistSession, speaker: str, text: str) -> AssistTurn:
-    """Append a turn; the sequence number is taken under a row lock so concurrent posts keep order."""
+def assist_turn_add(*, session: AssistSession, actor: User, speaker: str, text: str) -> AssistTurn:
+    """Append a turn said on ``session``'s call; only its agent may.
+
+    The sequence number is taken under a row lock on the session (SQLite: the
+    IMMEDIATE transaction's write lock), so concurrent posts each get their own
+    number, in the order they commit.
+    """
+    _require_session_agent(session, actor)
     if speaker not in Speaker.values:
         raise InvalidInput(_("Please correct the errors below."), errors={"speaker": _("Unknown speaker.")})
     text = text.strip()
-    if not text or len(text) > MAX_TURN_LENGTH:
+    if not text:
+        raise InvalidInput(
+            _("This turn is empty: type what the customer or you said."),
+            errors={"text": _("This turn is empty: type what the customer or you said.")},
+        )
+    if len(text) > MAX_TURN_LENGTH:
         raise InvalidInput(
             _("Please correct the errors below."),
             errors={"text": _("Enter the words said (up to 2000 characters).")},

@@ -20,4 +20,5 @@ urlpatterns = [
     path(ENTRY + "restore/", views.set_active, {"active": True}, name="restore"),
     path("assist/", views.assist_sessions, name="assist"),
     path("assist/<int:pk>/", views.assist_panel, name="assist_panel"),
+    path("assist/<int:pk>/links/", views.assist_links, name="assist_links"),
 ]

@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +23,21 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.accounts.models import User
-from kefu.front.shortcuts import forbidden
+from kefu.complaints.models import Complaint
+from kefu.complaints.selectors import complaint_get_for_user, visible_complaints
+from kefu.customers.models import Customer
+from kefu.customers.selectors import (
+    can_view_customers,
+    check_can_view_customers,
+    customer_get_for_user,
+    customers_by_phone,
+)
+from kefu.front.shortcuts import add_service_errors, forbidden
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
-from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, TurnForm
+from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, SessionLinkForm, TurnForm
+from kefu.knowledge.models import AssistSession
+from kefu.lib.errors import RateLimited
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.schema import CHANNELS, KINDS
 
@@ -37,7 +49,6 @@ CHANNEL_LABELS = {
     "chat": _lazy("Online chat"),
     "onsite": _lazy("On-site"),
 }
-
 
 
 def _user(request: HttpRequest) -> User:
@@ -231,6 +242,48 @@ def import_yaml(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- agent assist
 
 
+def _link_targets(user: User, form: SessionLinkForm) -> tuple[Customer | None, Complaint | None]:
+    """The customer and complaint a valid link form names, as ``user`` may see them.
+
+    A phone number looks the customer up (counted as a number search); a
+    complaint number the complaint. Raises ``InvalidInput`` with field errors.
+    """
+    data = form.cleaned_data
+    errors: dict[str, str] = {}
+    customer: Customer | None = None
+    complaint: Complaint | None = None
+    try:
+        if data.get("customer"):
+            customer = customer_get_for_user(pk=data["customer"], user=user)
+        elif phone := (data.get("customer_phone") or "").strip():
+            check_can_view_customers(user)
+            found = customers_by_phone(phone, limit=2, user=user)
+            if len(found) == 1:
+                customer = found[0]
+            else:
+                errors["customer_phone"] = (
+                    _("No customer has this number.")
+                    if not found
+                    else _("Several customers share this number: start from the customer's page.")
+                )
+    except (Http404, PermissionDenied):
+        errors["customer_phone"] = _("No such customer, or not one you work with.")
+    except RateLimited as exc:
+        errors["customer_phone"] = exc.message
+    try:
+        if data.get("complaint"):
+            complaint = complaint_get_for_user(pk=data["complaint"], user=user)
+        elif number := (data.get("complaint_number") or "").strip():
+            complaint = visible_complaints(user).select_related("customer").filter(number=number).first()
+            if complaint is None:
+                errors["complaint_number"] = _("No complaint you can see has this number.")
+    except Http404:
+        errors["complaint_number"] = _("No complaint you can see has this number.")
+    if errors:
+        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    return customer, complaint
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def assist_sessions(request: HttpRequest) -> HttpResponse:
@@ -238,56 +291,148 @@ def assist_sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SessionForm(request.POST)
         if form.is_valid():
-            session = services.assist_session_start(
-                actor=user,
-                channel=form.cleaned_data["channel"],
-                persona=form.cleaned_data["persona"],
-                title=form.cleaned_data["title"],
-            )
-            return redirect("knowledge:assist_panel", pk=session.pk)
+            try:
+                customer, complaint = _link_targets(user, form)
+                session = services.assist_session_start(
+                    actor=user,
+                    channel=form.cleaned_data["channel"],
+                    persona=form.cleaned_data["persona"],
+                    title=form.cleaned_data["title"],
+                    customer=customer,
+                    complaint=complaint,
+                    salutation=form.cleaned_data["salutation"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("knowledge:assist_panel", pk=session.pk)
     else:
-        form = SessionForm()
-    sessions = selectors.sessions_for(user)[:30]
-    return render(request, "knowledge/sessions.html", {"form": form, "sessions": sessions})
+        # A customer's or complaint's page links here with ?customer=… or ?complaint=….
+        form = SessionForm(
+            initial={k: request.GET[k] for k in ("customer", "complaint") if request.GET.get(k)}
+        )
+    context = {
+        "form": form,
+        "sessions": selectors.sessions_for(user)[:30],
+        "team_sessions": selectors.team_sessions(user)[:50],
+        "linked": _prefilled_links(user, form),
+    }
+    return render(request, "knowledge/sessions.html", context)
+
+
+def _prefilled_links(user: User, form: SessionForm) -> list[str]:
+    """What a ?customer=…/?complaint=… link will attach, in words (nothing the user may not see)."""
+    shown: list[str] = []
+    raw = form.data if form.is_bound else form.initial
+    if str(raw.get("customer", "")).isdigit():
+        try:
+            shown.append(
+                _("Customer: %(name)s") % {"name": customer_get_for_user(pk=raw["customer"], user=user)}
+            )
+        except (Http404, PermissionDenied):
+            pass
+    if str(raw.get("complaint", "")).isdigit():
+        try:
+            complaint = complaint_get_for_user(pk=int(raw["complaint"]), user=user)
+            shown.append(
+                _("Complaint: %(number)s %(subject)s") % {"number": complaint, "subject": complaint.subject}
+            )
+        except Http404:
+            pass
+    return shown
+
+
+def _panel_context(request: HttpRequest, session: AssistSession, **extra: Any) -> dict[str, Any]:
+    user = _user(request)
+    can_write = selectors.can_write_session(user, session)
+    complaint = session.complaint
+    if complaint is not None and not visible_complaints(user).filter(pk=complaint.pk).exists():
+        complaint = None  # linked by the agent, out of this reader's sight
+    context: dict[str, Any] = {
+        "session": session,
+        "can_write": can_write,
+        "turns": list(session.turns.all()),
+        "turn_form": TurnForm(),
+        "draft_form": DraftForm(),
+        "draft": "",
+        "link_form": SessionLinkForm(initial={"salutation": session.salutation}) if can_write else None,
+        "linked_customer": session.customer if session.customer and can_view_customers(user) else None,
+        "linked_complaint": complaint,
+        "turn_error": "",
+    }
+    context.update(extra)
+    context["result"] = services.assist_session_result(session=session, draft=context["draft"])
+    return context
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get_for_user(_user(request), pk)
-    turn_form, draft_form, draft = TurnForm(), DraftForm(), ""
+    """The live panel. Turns are posted here (one at a time by assist.js, in the order typed);
+    readers other than the session's agent get it read-only."""
+    user = _user(request)
+    session = selectors.session_get_for_user(user, pk)
+    partial = bool(request.htmx) and not request.htmx.boosted
+    extra: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST" and not selectors.can_write_session(user, session):
+        return forbidden(request, _("Only the agent on this conversation can change it; you can read it."))
     if request.method == "GET" and request.GET.get("draft", "").strip():
         # The panel polls with the draft box's content so a checked draft keeps its warnings.
-        draft = request.GET["draft"].strip()[:2000]
-        draft_form = DraftForm(initial={"draft": draft})
+        extra["draft"] = request.GET["draft"].strip()[:2000]
+        extra["draft_form"] = DraftForm(initial={"draft": extra["draft"]})
     elif request.method == "POST" and "speaker" not in request.POST:
         draft_form = DraftForm(request.POST)
+        extra["draft_form"] = draft_form
         if draft_form.is_valid():
-            draft = draft_form.cleaned_data["draft"]
+            extra["draft"] = draft_form.cleaned_data["draft"]
     elif request.method == "POST":
-        # The turn form posts the draft box too (hx-include is inherited): keep its warnings.
-        draft = request.POST.get("draft", "").strip()[:2000]
-        draft_form = DraftForm(initial={"draft": draft})
+        # The turn form posts the draft box too: keep its warnings.
+        extra["draft"] = request.POST.get("draft", "").strip()[:2000]
+        extra["draft_form"] = DraftForm(initial={"draft": extra["draft"]})
         turn_form = TurnForm(request.POST)
         if turn_form.is_valid():
             try:
-                services.assist_turn_add(session=session, **turn_form.cleaned_data)
+                services.assist_turn_add(session=session, actor=user, **turn_form.cleaned_data)
             except InvalidInput as exc:
-                for field, message in exc.errors.items():
-                    turn_form.add_error(field if field in turn_form.fields else None, message)
-            else:
-                if not request.htmx:
-                    return redirect("knowledge:assist_panel", pk=session.pk)
-                turn_form = TurnForm(initial={"speaker": turn_form.cleaned_data["speaker"]})
-    context = {
-        "session": session,
-        "turns": list(session.turns.all()),
-        "result": services.assist_session_result(session=session, draft=draft),
-        "draft": draft,
-        "turn_form": turn_form,
-        "draft_form": draft_form,
-    }
-    template = (
-        "knowledge/assist.html#live" if request.htmx and not request.htmx.boosted else "knowledge/assist.html"
+                add_service_errors(turn_form, exc)
+        if turn_form.errors:
+            # Never dropped in silence: the form keeps the words and the panel says why.
+            extra["turn_form"] = turn_form
+            extra["turn_error"] = " ".join(str(e) for errs in turn_form.errors.values() for e in errs)
+            status = 422
+        elif not partial:
+            return redirect("knowledge:assist_panel", pk=session.pk)
+        else:
+            extra["turn_form"] = TurnForm(initial={"speaker": turn_form.cleaned_data["speaker"]})
+    template = "knowledge/assist.html#live" if partial else "knowledge/assist.html"
+    return render(request, template, _panel_context(request, session, **extra), status=status)
+
+
+@require_POST
+@login_required
+def assist_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a conversation to its customer or complaint, or set how to address the customer."""
+    user = _user(request)
+    session = selectors.session_get_for_user(user, pk)
+    if not selectors.can_write_session(user, session):
+        return forbidden(request, _("Only the agent on this conversation can change it; you can read it."))
+    form = SessionLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            customer, complaint = _link_targets(user, form)
+            services.assist_session_link(
+                session=session,
+                actor=user,
+                customer=customer,
+                complaint=complaint,
+                salutation=form.cleaned_data["salutation"],
+            )
+        except InvalidInput as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("knowledge:assist_panel", pk=session.pk)
+    return render(
+        request, "knowledge/assist.html", _panel_context(request, session, link_form=form), status=422
     )
-    return render(request, template, context)

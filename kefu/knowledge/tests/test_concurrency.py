@@ -23,3 +23,26 @@ def test_two_editors_archiving_the_same_built_in_entry_get_one_archive_and_one_c
     assert sum(isinstance(r, KnowledgeEntry) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 1, results
     assert KnowledgeEntry.objects.filter(entry_id=entry_id, is_active=False).count() == 1
+
+
+def test_turns_posted_at_once_are_each_saved_with_their_own_number(cast):
+    from django.test import Client
+
+    from kefu.knowledge.models import AssistSession
+
+    session = AssistSession.objects.create(agent=cast["agent"])
+    url = f"/knowledge/assist/{session.pk}/"
+
+    def post(text):  # type: ignore[no-untyped-def]
+        def call():  # type: ignore[no-untyped-def]
+            client = Client()
+            client.force_login(cast["agent"])
+            return client.post(url, {"speaker": "customer", "text": text}, headers={"HX-Request": "true"})
+
+        return call
+
+    said = [f"第{i}句" for i in range(1, 6)]
+    results = race(*(post(text) for text in said))
+    assert [getattr(r, "status_code", r) for r in results] == [200] * 5
+    assert sorted(session.turns.values_list("text", flat=True)) == sorted(said)
+    assert list(session.turns.values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
