@@ -56,13 +56,13 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=60, blank=True)
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

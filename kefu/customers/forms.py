@@ -200,7 +200,7 @@ class ContactForm(forms.Form):
         required=False,
         max_length=8,
         help_text=_("Minutes:seconds, or seconds. Left blank, the time since you typed the number is used."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "m:ss", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("m:ss"), "autocomplete": "off"}),
     )
 
     def clean_duration(self) -> int | None:

@@ -27,7 +27,7 @@ class Customer(models.Model):  # 客户
         related_name="managed_customers",
     )
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -37,7 +37,7 @@ class Customer(models.Model):  # 客户
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    version = models.PositiveIntegerField(default=1)  # optimistic concurrency for profile edits
+    version = models.PositiveIntegerField(_("version"), default=1)  # optimistic concurrency for profile edits
 
     class Meta:
         verbose_name = _("customer")
@@ -60,10 +60,10 @@ class Customer(models.Model):  # 客户
 
 
 class PhoneNumber(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("number"), max_length=20, db_index=True)
     label = models.CharField(_("label"), max_length=20, blank=True)
-    is_primary = models.BooleanField(default=False)
+    is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
         verbose_name = _("phone number")
@@ -93,7 +93,7 @@ class Contact(models.Model):  # 接触记录
     )
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("contact")
