@@ -82,6 +82,8 @@ channel's rule (its hit's ``detail`` names it): one fault, one deduction.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -407,10 +409,39 @@ class Rulebook:
     parts: tuple[Part, ...] = ()  # the added rulebooks of a composition
     compose_into: tuple[str, ...] = ()
     compose_weight: int = 0
+    # Content hash of everything that was compiled (see content_version).
+    version: str = ""
+
+    @property
+    def id(self) -> str:
+        """The rulebook's identifier: its name, ``hotline+complaint`` for a
+        composition. With :attr:`version` it names exactly what scored a
+        conversation."""
+        return self.name
 
     @property
     def cites(self) -> set[str]:
         return {c for rule in self.rules for c in rule.cites}
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data: mapping keys as strings, and YAML's
+    other scalars (dates, say) as their text."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return f"{type(value).__name__}:{value}"
+
+
+def content_version(data: Any) -> str:
+    """A short hash of decoded rulebook data, the same in every process:
+    it changes when any rule, phrase, weight or condition does (comments
+    and key order do not count)."""
+    text = json.dumps(_canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class Compiler:
@@ -533,7 +564,7 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
         defs=defs, pass_score=int(data.get("pass_score", 80)), channels=tuple(data.get("channels", ())),
         applies_when=applies, source=source, phrases=tuple(comp.phrase_ids), uses_emotion=comp.uses_emotion,
         compose_into=tuple((data.get("compose") or {}).get("into", ())),
-        compose_weight=int((data.get("compose") or {}).get("weight", 0)),
+        compose_weight=int((data.get("compose") or {}).get("weight", 0)), version=content_version(data),
     )
 
 
@@ -627,9 +658,11 @@ def compose_rulebooks(base: str, added: list[str]) -> Rulebook:
     data["defs"] = dict(base_data.get("defs") or {})
     data["rules"] = list(base_data["rules"])
     sources = [str(base_path)]
+    components = [base_data]
     parts: list[tuple[str, int, str, int]] = []  # name, weight, gate def, first rule index
     for name in added:
         extra, path = _rulebook_data(name)
+        components.append(extra)
         errors = check_rulebook_data(extra)
         if errors:
             raise RulebookError(str(path), errors)
@@ -666,6 +699,7 @@ def compose_rulebooks(base: str, added: list[str]) -> Rulebook:
             rules[r] = replace(rule, part=name, counted_in=same.id if same else "")
     book.rules = tuple(rules)
     book.name = "+".join([book.name, *(p[0] for p in parts)])
+    book.version = content_version({"compose": components})
     book.parts = tuple(Part(name, weight, gate) for name, weight, gate, _ in parts)
     return book
 

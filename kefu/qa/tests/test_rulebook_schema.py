@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,8 @@ from kefu.qa.rulebook import (
     check_rulebook,
     check_rulebook_data,
     compile_rulebook,
+    content_version,
+    default_rulebooks,
     load_rulebook,
 )
 
@@ -114,3 +117,91 @@ def test_norms_parser_reads_ids_and_codes() -> None:
 def test_shipped_norm_ids_exist_and_include_r_ids() -> None:
     assert SHIPPED.exists()
     assert "phone.open.no_wei" in r_ids()
+
+
+# --- version: a content hash ---------------------------------------------------------------
+
+CHANNEL = """name: mine
+channels: [mine]
+include: [_frag]
+rules:
+  - id: a.b
+    title: 道歉
+    category: attitude
+    points: {points}
+    cites: [complaint.ten_wrong]
+    detect: {{phrases: ["@sorry"], speaker: agent}}
+"""
+FRAGMENT = "phrase_sets:\n  sorry: [{phrase}]\n"
+ADDED = """name: extra
+applies_when: {{phrases: [投诉], speaker: customer}}
+compose: {{into: [mine], weight: {weight}}}
+rules:
+  - id: c.d
+    title: 记录
+    category: complaint
+    points: 2
+    cites: [complaint.ten_wrong]
+    detect: {{phrases: [记录], speaker: agent}}
+"""
+
+
+def rulebook_dir(tmp_path: Path, name: str, points: int = 3, phrase: str = "抱歉", weight: int = 25) -> Path:
+    """A channel rulebook including a fragment, and one added to it, in a directory of their own
+    (load_rulebook caches by path)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(CHANNEL.format(points=points), encoding="utf-8")
+    (folder / "_frag.yaml").write_text(FRAGMENT.format(phrase=phrase), encoding="utf-8")
+    (folder / "extra.yaml").write_text(ADDED.format(weight=weight), encoding="utf-8")
+    return folder
+
+
+def versions(folder: Path) -> tuple[str, str]:
+    alone = load_rulebook(str(folder / "mine.yaml"))
+    composed = load_rulebook(f"{folder / 'mine.yaml'}+{folder / 'extra.yaml'}")
+    assert alone.id == "mine" and composed.id == "mine+extra"
+    return alone.version, composed.version
+
+
+def test_a_rulebook_version_is_the_same_for_the_same_content(tmp_path: Path) -> None:
+    first, second = versions(rulebook_dir(tmp_path, "a")), versions(rulebook_dir(tmp_path, "b"))
+    assert first == second
+    assert len(set(first)) == 2 and all(len(v) == 16 for v in first)
+
+
+@pytest.mark.parametrize(
+    ("change", "alone_changes"),
+    [({"points": 4}, True), ({"phrase": "对不起"}, True), ({"weight": 30}, False)],
+    ids=["a rule's points", "a phrase in an included fragment", "an added rulebook's weight"],
+)
+def test_a_rulebook_version_changes_with_its_content(tmp_path: Path, change: dict[str, Any], alone_changes: bool) -> None:
+    before = versions(rulebook_dir(tmp_path, "before"))
+    after = versions(rulebook_dir(tmp_path, "after", **change))
+    assert (after[0] != before[0]) is alone_changes
+    assert after[1] != before[1]
+
+
+def test_builtin_versions_are_the_same_in_every_process() -> None:
+    # A workbench stores the version with a scorecard: another worker, with
+    # another hash seed, must name the same rulebook the same way.
+    import os
+    import subprocess
+    import sys
+
+    code = ("from kefu.qa.rulebook import builtin_names, default_rulebooks, load_rulebook\n"
+            "print(sorted((b.id, b.version) for b in [*map(load_rulebook, builtin_names()), *default_rulebooks()]))")
+    outs = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                       capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1
+    here = sorted((b.id, b.version) for b in [*map(load_rulebook, builtin_names()), *default_rulebooks()])
+    assert outs == {f"{here}\n"}
+
+
+def test_content_version_ignores_key_order_but_not_values() -> None:
+    assert content_version({"a": 1, "b": [1, 2]}) == content_version({"b": [1, 2], "a": 1})
+    assert content_version({"a": 1, "b": [1, 2]}) != content_version({"a": 1, "b": [2, 1]})
+    assert content_version({"a": 1}) != content_version({"a": 1.5})
