@@ -6,8 +6,10 @@ A conversation is::
     {"id", "channel"?, "turns": [{"speaker", "text", "start"?, "end"?}],
      "events"?: [{"type", "at", "by"?}], "meta"?: {...}}
 
-Times are seconds from the start of the call. A conversation without a
-channel is online chat.
+A turn's speaker is ``agent``, ``customer`` or ``system`` (an IVR prompt, a
+transfer notice). Times are seconds from the start of the call, optional,
+finite and never negative, and a turn does not end before it starts. A
+conversation without a channel is online chat.
 """
 
 from __future__ import annotations
@@ -37,10 +39,23 @@ class ConversationError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    speaker: str
+    """One turn; built directly or by :func:`parse_turn`, it is checked either
+    way (:class:`ConversationError` names the offending field)."""
+
+    speaker: str  # agent | customer | system
     text: str
-    start: float | None = None
+    start: float | None = None  # seconds from the start of the call
     end: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.speaker not in SPEAKERS:
+            raise ConversationError("speaker", f"must be one of {', '.join(SPEAKERS)}, got {self.speaker!r}")
+        if not isinstance(self.text, str):
+            raise ConversationError("text", "must be a string")
+        _number(self.start, "start")
+        _number(self.end, "end")
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ConversationError("end", f"ends ({self.end}) before it starts ({self.start})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +88,24 @@ def _number(value: Any, path: str) -> float | None:
     return float(value)
 
 
-def _parse_turn(raw: Any, index: int) -> Turn:
+def _seconds(value: Any) -> Any:
+    # Whole seconds as floats, so a scorecard's times read the same however
+    # the input spelled them; anything else is left for Turn to refuse.
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def parse_turn(raw: Any, index: int = 0) -> Turn:
+    """Validate one decoded turn ``{"speaker", "text", "start"?, "end"?}``,
+    the ``index``-th of its conversation (errors name ``turns[index]``)."""
     path = f"turns[{index}]"
     if not isinstance(raw, dict):
         raise ConversationError(path, "must be an object with speaker and text")
-    speaker = raw.get("speaker")
-    if speaker not in SPEAKERS:
-        raise ConversationError(f"{path}.speaker", f"must be one of {', '.join(SPEAKERS)}, got {speaker!r}")
-    text = raw.get("text")
-    if not isinstance(text, str):
-        raise ConversationError(f"{path}.text", "must be a string")
-    start = _number(raw.get("start"), f"{path}.start")
-    end = _number(raw.get("end"), f"{path}.end")
-    if start is not None and end is not None and end < start:
-        raise ConversationError(f"{path}.end", f"ends ({end}) before it starts ({start})")
-    return Turn(speaker, text, start, end)
+    speaker: Any = raw.get("speaker")
+    text: Any = raw.get("text")
+    try:
+        return Turn(speaker, text, _seconds(raw.get("start")), _seconds(raw.get("end")))
+    except ConversationError as exc:
+        raise ConversationError(f"{path}.{exc.path}", exc.message) from None
 
 
 def _parse_event(raw: Any, index: int) -> Event:
@@ -122,7 +140,7 @@ def parse_conversation(raw: Any) -> Conversation:
     turns_raw = raw.get("turns")
     if not isinstance(turns_raw, list):
         raise ConversationError("turns", "is required (a list of turns)")
-    turns = tuple(_parse_turn(t, i) for i, t in enumerate(turns_raw))
+    turns = tuple(parse_turn(t, i) for i, t in enumerate(turns_raw))
     events_raw = raw.get("events") or []
     if not isinstance(events_raw, list):
         raise ConversationError("events", "must be a list")
