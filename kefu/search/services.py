@@ -6,7 +6,8 @@ rolled-back write never reaches the index and a committed one is always in it. `
 bulk import, a restore, or when the index format changes (``kefu search reindex``).
 
 A document's ``text`` is its fields, normalised, one per line; the first line
-holds the record's identifiers (name, number, phones) and ranks higher.
+holds the record's identifiers (name, number, phones; a customer's name also in
+pinyin, see ``kefu.search.pinyin``) and ranks higher.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kefu.lib.textnorm import normalize
 from kefu.search import backends
 from kefu.search.grams import document_terms
 from kefu.search.models import Document, Kind
+from kefu.search.pinyin import name_spellings
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,9 @@ def _document(kind: str, object_id: int, key: str, body: Iterable[str | None], a
 
 
 def customer_document(row: dict[str, Any], phones: list[str]) -> Row:
-    return _document(
-        Kind.CUSTOMER, row["id"], _join(row["name"], *phones), (row["segment"], row["address"], row["note"]),
-        row["created_at"],
-    )
+    # The name's pinyin spellings (xiongyao, xiong, yao, xy) are identifiers too: an exact one ranks first.
+    key = _join(row["name"], *phones, *name_spellings(normalize(row["name"] or "")))
+    return _document(Kind.CUSTOMER, row["id"], key, (row["segment"], row["address"], row["note"]), row["created_at"])
 
 
 def contact_document(row: dict[str, Any]) -> Row:
@@ -216,3 +217,23 @@ def reindex(
                     progress(kind, counts[kind])
         backends.rebuild(connection)
     return counts
+
+
+def refresh(*, kind: str, chunk_size: int = 2000) -> int:
+    """Rewrite the documents of ``kind`` in place after their format changed; returns how many were written.
+
+    Unlike ``reindex`` it leaves the full-text structures alone (the SQLite triggers and
+    PostgreSQL's generated column follow each update), so the other kinds' indexes are not
+    rebuilt. Each chunk commits on its own: writers may work meanwhile.
+    """
+    count = 0
+    for rows in BUILDERS[kind](chunk_size):
+        with transaction.atomic():
+            ids = dict(
+                Document.objects.filter(kind=kind, object_id__in=[row[1] for row in rows]).values_list("object_id", "id")
+            )
+            stored = [Document(id=ids[row[1]], text=row[2], terms=row[3]) for row in rows if row[1] in ids]
+            Document.objects.bulk_update(stored, ["text", "terms"], batch_size=500)
+            _write([row for row in rows if row[1] not in ids])
+        count += len(rows)
+    return count
