@@ -32,11 +32,11 @@ def test_a_bad_turn_is_refused_with_its_field_and_why(raw: Any, path: str, messa
 
 
 def test_a_turn_built_directly_is_checked_too() -> None:
-    with pytest.raises(ConversationError, match="^speaker: must be one of agent, customer, system"):
+    with pytest.raises(ConversationError, match=r"^speaker: must be one of agent, customer, system"):
         Turn("bot", "您好")
     with pytest.raises(ConversationError, match=r"^end: ends \(1.0\) before it starts \(2.0\)"):
         Turn("agent", "您好", 2.0, 1.0)
-    with pytest.raises(ConversationError, match="^start: must be a finite number"):
+    with pytest.raises(ConversationError, match=r"^start: must be a finite number"):
         Turn("agent", "您好", float("nan"))
 
 
