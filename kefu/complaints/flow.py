@@ -37,6 +37,7 @@ class Action(StrEnum):
     PROPOSE = "propose"
     APPROVE = "approve"
     SEND_BACK = "send_back"
+    ESCALATE = "escalate"  # above the approver's limit: up to a role whose limit covers it (上报)
     IMPLEMENT = "implement"
     FOLLOW_UP = "follow_up"  # customer satisfied
     REOPEN = "reopen"  # dissatisfied follow-up: back to the department, marked repeat
@@ -70,6 +71,13 @@ TRANSITIONS: _wf.TransitionTable[State, Action] = _wf.TransitionTable(
         ),
         _t(
             Action.APPROVE, {State.PENDING_APPROVAL}, State.APPROVED, "complaint_approve", "complaint.process.approval"
+        ),
+        _t(
+            Action.ESCALATE,
+            {State.PENDING_APPROVAL},
+            State.PENDING_APPROVAL,
+            "complaint_approve",
+            "complaint.authority",
         ),
         _t(
             Action.SEND_BACK,

@@ -164,6 +164,10 @@ class ApproveForm(ActionForm):
     comment = forms.CharField(label=_("Instruction"), required=False, widget=_textarea(2))
 
 
+class EscalateForm(ActionForm):
+    comment = forms.CharField(label=_("Note for the approver"), required=False, widget=_textarea(2))
+
+
 class SendBackForm(ActionForm):
     comment = forms.CharField(label=_("What must change"), widget=_textarea(2))
 

@@ -191,6 +191,13 @@ class Proposal(models.Model):  # 处理方案
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
+    # Above the approver's limit the proposal goes up to a role whose limit covers it (complaint.authority).
+    escalated_to = models.CharField(_("escalated to"), max_length=20, blank=True)
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("escalated by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("remedy proposal")

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import Department, User
-from kefu.complaints import flow, services, sla
+from kefu.accounts.roles import Cap, Role
+from kefu.complaints import flow, selectors, sla
 from kefu.complaints.choices import (
     Cause,
     CauseCategory,
@@ -97,15 +98,28 @@ class Approval:
     proposal: Proposal
     limit: Decimal | None
     over_limit: bool
+    own: bool  # the viewer made this proposal: someone else must decide
+    escalated_to: str | Promise  # the role it went up to, or ""
+    escalate_to: str | Promise  # the role it would go up to if escalated now, or ""
 
 
 def approval(proposals: list[Proposal], user: User) -> Approval | None:
+    """The pending proposal as the viewer should read it, or None when nothing awaits approval."""
     pending = [p for p in proposals if p.decision == Proposal.Decision.PENDING]
-    if not pending:
+    if not pending or (not user.can(Cap.COMPLAINT_APPROVE) and not any(p.proposed_by_id == user.pk for p in pending)):
         return None
     proposal = pending[-1]
-    limit = services.approval_limit(user)
-    return Approval(proposal, limit, limit is not None and proposal.amount > limit)
+    limit = selectors.approval_limit(user)
+    over = limit is not None and proposal.amount > limit
+    labels = dict(Role.choices)
+    return Approval(
+        proposal=proposal,
+        limit=limit,
+        over_limit=over,
+        own=proposal.proposed_by_id == user.pk,
+        escalated_to=labels.get(proposal.escalated_to, proposal.escalated_to) if proposal.escalated_to else "",
+        escalate_to=labels[selectors.approver_role_for(proposal.amount)] if over and not proposal.escalated_to else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "propose": gettext_lazy("Proposed a remedy"),
     "approve": gettext_lazy("Approved the proposal"),
     "send_back": gettext_lazy("Sent the proposal back"),
+    "escalate": gettext_lazy("Escalated the proposal for approval"),
     "implement": gettext_lazy("Implemented and notified the customer"),
     "follow_up": gettext_lazy("Followed up: customer satisfied"),
     "reopen": gettext_lazy("Followed up: customer dissatisfied, reopened"),
@@ -184,6 +199,7 @@ EXTRA_DATA_LABELS: dict[str, str | Promise] = {
     "satisfaction": gettext_lazy("Satisfaction"),
     "repeat_of": gettext_lazy("Repeat of"),
     "step_due_at": gettext_lazy("Step due"),
+    "escalated_to": gettext_lazy("Escalated to"),
 }
 # Bookkeeping that means nothing to a reader of the timeline.
 HIDDEN_DATA = frozenset({"priority", "reopen_count", "notified_at", "closed_outcome", "proposal", "version"})

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap
+from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.complaints import flow
 from kefu.complaints.flow import Action, State
-from kefu.complaints.models import Complaint, ComplaintEvent, Proposal
+from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, Proposal
 from kefu.customers.models import Customer
 
 
@@ -49,21 +50,86 @@ def complaint_get_for_user(*, pk: int, user: User) -> Complaint:
         raise Http404("complaint not found") from exc
 
 
+# Approval limits when no ApprovalLimit row is configured for a role (complaint.authority).
+DEFAULT_APPROVAL_LIMITS: dict[str, Decimal | None] = {
+    Role.SUPERVISOR: Decimal(500),
+    Role.MANAGER: Decimal(5000),
+    Role.ADMIN: None,
+}
+
+
+def approval_limit(user: User) -> Decimal | None:
+    """The largest amount ``user`` may approve; ``None`` means unlimited (complaint.authority)."""
+    if user.is_superuser:
+        return None
+    cached: dict[str, Decimal | None] = user.__dict__.setdefault("_approval_limit", {})  # once per request
+    if "limit" not in cached:
+        cached["limit"] = role_approval_limit(user.role)
+    return cached["limit"]
+
+
+def role_approval_limit(role: str) -> Decimal | None:
+    row = ApprovalLimit.objects.filter(role=role).first()
+    if row is not None:
+        return row.max_amount
+    return DEFAULT_APPROVAL_LIMITS.get(role, Decimal(0))
+
+
+def approver_role_for(amount: Decimal) -> str:
+    """The approving role with the smallest limit that covers ``amount`` (unlimited roles last)."""
+    approvers = [role for role, caps in ROLE_CAPS.items() if Cap.COMPLAINT_APPROVE in caps and role != Role.ADMIN]
+    covering: list[tuple[Decimal, str]] = []
+    for role in approvers:
+        limit = role_approval_limit(role)
+        if limit is None or limit >= amount:
+            covering.append((limit if limit is not None else Decimal("Infinity"), role))
+    return min(covering)[1] if covering else Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The pending proposal's facts that decide who may act on it."""
+
+    proposer_id: int | None
+    amount: Decimal
+    escalated_to: str
+
+
 def with_pending_proposer(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Annotate who made the pending proposal, so ``complaint_actions_for`` over a list costs no extra queries."""
-    pending = Proposal.objects.filter(complaint=OuterRef("pk"), decision=Proposal.Decision.PENDING)
-    first = pending.order_by("proposed_at", "pk").values("proposed_by_id")[:1]
-    return qs.annotate(pending_proposer_id=Subquery(first))
+    """Annotate the pending proposal (who, how much, escalated to), so ``complaint_actions_for``
+    over a list costs no extra queries."""
+    pending = Proposal.objects.filter(complaint=OuterRef("pk"), decision=Proposal.Decision.PENDING).order_by(
+        "-proposed_at", "-pk"
+    )
+    return qs.annotate(
+        pending_proposer_id=Subquery(pending.values("proposed_by_id")[:1]),
+        pending_amount=Subquery(pending.values("amount")[:1]),
+        pending_escalated_to=Subquery(pending.values("escalated_to")[:1]),
+    )
 
 
-def _pending_proposer_id(complaint: Complaint) -> int | None:
+def _pending(complaint: Complaint) -> Pending:
     if hasattr(complaint, "pending_proposer_id"):  # from ``with_pending_proposer``
-        return complaint.pending_proposer_id  # type: ignore[no-any-return]
-    return complaint.proposals.filter(decision="pending").values_list("proposed_by_id", flat=True).first()
+        return Pending(
+            complaint.pending_proposer_id,
+            Decimal(complaint.pending_amount or 0),
+            complaint.pending_escalated_to or "",
+        )
+    row = (
+        complaint.proposals.filter(decision=Proposal.Decision.PENDING)
+        .order_by("-proposed_at", "-pk")
+        .values_list("proposed_by_id", "amount", "escalated_to")
+        .first()
+    )
+    return Pending(*row) if row else Pending(None, Decimal(0), "")
 
 
 def complaint_actions_for(*, complaint: Complaint, user: User) -> list[Action]:
-    """The actions ``user`` may take next on ``complaint`` (state + capabilities + handler scope)."""
+    """The actions ``user`` may take next on ``complaint`` (state + capabilities + handler scope).
+
+    On a pending proposal: nobody decides on their own; above the user's approval limit
+    they may send it back or escalate it (once), not approve it; within it, not escalate.
+    """
     actions = flow.actions_for(complaint.state, {c.value for c in user.caps})
     department_work = {Action.ANALYSE, Action.PROPOSE, Action.IMPLEMENT}
     if not user.can(Cap.COMPLAINT_VIEW_ALL) and complaint.handler_id != user.pk and (
@@ -73,9 +139,17 @@ def complaint_actions_for(*, complaint: Complaint, user: User) -> list[Action]:
     if Action.REOPEN in actions:  # follow-up is one form; the outcome picks FOLLOW_UP or REOPEN
         actions.remove(Action.REOPEN)
     if complaint.state == State.PENDING_APPROVAL and Action.APPROVE in actions:
-        pending = _pending_proposer_id(complaint)
-        if pending == user.pk:
-            actions = [a for a in actions if a not in (Action.APPROVE, Action.SEND_BACK)]
+        pending = _pending(complaint)
+        decisions = (Action.APPROVE, Action.SEND_BACK, Action.ESCALATE)
+        if pending.proposer_id == user.pk:
+            actions = [a for a in actions if a not in decisions]
+        else:
+            limit = approval_limit(user)
+            if limit is None or pending.amount <= limit:
+                actions = [a for a in actions if a != Action.ESCALATE]
+            else:
+                drop = {Action.APPROVE} | ({Action.ESCALATE} if pending.escalated_to else set())
+                actions = [a for a in actions if a not in drop]
     return actions
 
 

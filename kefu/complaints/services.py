@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, User
-from kefu.accounts.roles import Cap, Role
+from kefu.accounts.roles import Cap
 from kefu.complaints import flow, sla
 from kefu.complaints.choices import (
     CAUSE_CATEGORY,
@@ -39,7 +39,8 @@ from kefu.complaints.choices import (
     Severity,
 )
 from kefu.complaints.flow import Action, State
-from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, FollowUp, Proposal
+from kefu.complaints.models import Complaint, ComplaintEvent, FollowUp, Proposal
+from kefu.complaints.selectors import approval_limit, approver_role_for
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
 from kefu.lib import indexing
@@ -53,11 +54,6 @@ from kefu.workflow.versioned import LastChange
 # A complaint form may be entered late, but not about a contact from years ago (typo guard).
 MAX_BACKDATE_DAYS = 366
 
-DEFAULT_APPROVAL_LIMITS: dict[str, Decimal | None] = {
-    Role.SUPERVISOR: Decimal(500),
-    Role.MANAGER: Decimal(5000),
-    Role.ADMIN: None,
-}
 
 
 # ---------------------------------------------------------------- helpers
@@ -511,6 +507,7 @@ def complaint_propose(
             "amount": lambda: _amount(amount),
         }
     )
+    _check_remedy_amount(proposal["remedy"], proposal["amount"])
     complaint = _transition(
         complaint=complaint,
         action=Action.PROPOSE,
@@ -522,23 +519,30 @@ def complaint_propose(
     return complaint
 
 
-def approval_limit(user: User) -> Decimal | None:
-    """The largest amount ``user`` may approve; ``None`` means unlimited (complaint.authority)."""
-    if user.is_superuser:
-        return None
-    row = ApprovalLimit.objects.filter(role=user.role).first()
-    if row is not None:
-        return row.max_amount
-    if user.role in DEFAULT_APPROVAL_LIMITS:
-        return DEFAULT_APPROVAL_LIMITS[user.role]
-    return Decimal(0)
-
-
 def _pending_proposal(complaint: Complaint) -> Proposal:
     proposal = complaint.proposals.filter(decision=Proposal.Decision.PENDING).order_by("-proposed_at", "-pk").first()
     if proposal is None:
         raise InvalidInput(_("There is no proposal awaiting approval."))
     return proposal
+
+
+# Remedies that are money (or money's worth) need an amount; words alone carry none (complaint.remedies).
+AMOUNT_REQUIRED = frozenset({Remedy.REFUND, Remedy.GIFT, Remedy.BORNE_COST, Remedy.DISCOUNT})
+NO_AMOUNT = frozenset({Remedy.APOLOGY, Remedy.EXPLANATION})
+
+
+def _check_remedy_amount(remedy: str, amount: Decimal) -> None:
+    if remedy in AMOUNT_REQUIRED and amount <= 0:
+        raise InvalidInput(
+            _("Please correct the errors below."),
+            errors={"amount": _("A %(remedy)s needs the amount in yuan.") % {"remedy": Remedy(remedy).label}},
+        )
+    if remedy in NO_AMOUNT and amount > 0:
+        raise InvalidInput(
+            _("Please correct the errors below."),
+            errors={"amount": _("A %(remedy)s carries no amount; choose another remedy for money.")
+                    % {"remedy": Remedy(remedy).label}},
+        )
 
 
 @fresh
@@ -571,6 +575,44 @@ def complaint_approve(
     )
     Proposal.objects.filter(pk=proposal.pk).update(
         decision=Proposal.Decision.APPROVED, decided_by=actor, decided_at=timezone.now(), decision_comment=comment
+    )
+    return complaint
+
+
+@fresh
+def complaint_escalate(
+    *, complaint: Complaint, actor: User, comment: str = "", expected_version: int | None = None
+) -> Complaint:
+    """Send a proposal above the actor's approval limit up to a role whose limit covers it (上报).
+
+    The approval step keeps its deadline: escalating does not buy time (complaint.authority).
+    """
+    _check_cap(actor, Cap.COMPLAINT_APPROVE)
+    proposal = _pending_proposal(complaint)
+    if proposal.proposed_by_id == actor.pk:
+        raise NotAllowed(_("You cannot decide on your own proposal."))
+    limit = approval_limit(actor)
+    if limit is None or proposal.amount <= limit:
+        raise InvalidInput(_("This amount is within your approval limit: approve it or send it back."))
+    if proposal.escalated_to:
+        raise InvalidInput(_("This proposal has already been escalated."))
+    try:
+        flow.transition_for(complaint.state, Action.ESCALATE)
+    except flow.TransitionError as exc:
+        raise InvalidInput(_("There is no proposal awaiting approval.")) from exc
+    role = approver_role_for(proposal.amount)
+    comment = _text(comment, field="comment")
+    complaint = _write(
+        complaint=complaint,
+        actor=actor,
+        action=Action.ESCALATE,
+        expected_version=expected_version,
+        changes={},
+        reason=comment,
+        data={"proposal": proposal.pk, "amount": str(proposal.amount), "escalated_to": role},
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(
+        escalated_to=role, escalated_by=actor, escalated_at=timezone.now()
     )
     return complaint
 

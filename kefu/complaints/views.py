@@ -260,6 +260,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("approve", cf.ApproveForm, services.complaint_approve, (Action.APPROVE,),
                    gettext_lazy("Approve the proposal"), gettext_lazy("Approve"),
                    gettext_lazy("The proposal was approved."), "success"),
+        ActionSpec("escalate", cf.EscalateForm, services.complaint_escalate, (Action.ESCALATE,),
+                   gettext_lazy("Escalate for approval"), gettext_lazy("Escalate"),
+                   gettext_lazy("The proposal was escalated for approval."), "primary"),
         ActionSpec("send_back", cf.SendBackForm, services.complaint_send_back, (Action.SEND_BACK,),
                    gettext_lazy("Send the proposal back"), gettext_lazy("Send back"),
                    gettext_lazy("The proposal was sent back."), "danger"),
@@ -305,9 +308,22 @@ def _authorise(spec: ActionSpec, complaint: Complaint, user: User, version: int 
     if not any(user.can(Cap(cap)) for cap in caps):
         raise NotAllowed(_("You are not allowed to do this."))
     if version == complaint.version and spec not in _allowed_specs(complaint, user):
-        if spec.name in ("approve", "send_back") and complaint.state == State.PENDING_APPROVAL:
-            raise NotAllowed(_("You cannot approve your own proposal."))
+        if spec.name in ("approve", "send_back", "escalate") and complaint.state == State.PENDING_APPROVAL:
+            _refuse_decision(complaint, user)
         raise NotAllowed(_("You are not allowed to do this."))
+
+
+def _refuse_decision(complaint: Complaint, user: User) -> None:
+    """Why this approver may not take that decision, in words (own proposal, above the limit)."""
+    pending = presenters.approval(list(complaint.proposals.all()), user)
+    if pending is not None and pending.own:
+        raise NotAllowed(_("You cannot decide on your own proposal."))
+    if pending is not None and pending.over_limit:
+        raise NotAllowed(
+            _("%(amount)s yuan is above your approval limit of %(limit)s yuan: escalate it instead.")
+            % {"amount": pending.proposal.amount, "limit": pending.limit}
+        )
+    raise NotAllowed(_("You are not allowed to do this."))
 
 
 def _posted_version(request: HttpRequest) -> int | None:
@@ -389,7 +405,7 @@ def _render_detail(
     context = {
         "complaint": complaint,
         "panel": panel,
-        "approval": presenters.approval(proposals, user) if any(s.name == "approve" for s in specs) else None,
+        "approval": presenters.approval(proposals, user),
         "open_panel": bound_name,
         "conflict": conflict,
         "progress": presenters.progress(complaint),

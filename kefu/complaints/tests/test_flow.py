@@ -34,7 +34,7 @@ def test_send_back_returns_to_the_department_and_reopen_to_assigned():
 
 def test_actions_are_filtered_by_capability():
     assert flow.actions_for(State.PENDING_APPROVAL, {"complaint_handle"}) == []
-    assert flow.actions_for(State.PENDING_APPROVAL, {"complaint_approve"}) == [Action.APPROVE, Action.SEND_BACK]
+    assert flow.actions_for(State.PENDING_APPROVAL, {"complaint_approve"}) == [Action.APPROVE, Action.ESCALATE, Action.SEND_BACK]
 
 
 def test_every_open_state_has_a_way_forward_and_every_transition_cites_a_norm():
