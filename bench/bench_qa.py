@@ -141,6 +141,7 @@ def main() -> int:
     patterns = [re.compile(re.escape(phrase)) for phrase in book.phrases]
     rule_patterns = [[(pid, patterns[pid]) for pid in sorted(rule_phrase_ids(rule, naive_book))] for rule in naive_book.rules]
     naive_convs = convs[: N_CALLS // 4]
+    naive_engine = Engine(naive_book, emotion=engine.emotion_model)
 
     def naive_score(conv: Conversation) -> Scorecard:
         # A complete naive engine: text normalised turn by turn, then each
@@ -153,9 +154,7 @@ def main() -> int:
                 for pid, pattern in pats:
                     if pattern.search(text):
                         hits[t].add(pid)
-        prep = Prepared(conv, norm)
-        ctx = op.Context(prep, None, naive_book.defs, engine.emotion_model, hits=hits)
-        return engine._score(naive_book, prep, ctx)
+        return naive_engine.score_prepared(Prepared(conv, norm), phrase_hits=hits)
 
     for conv in naive_convs[:20]:  # same verdicts, or the comparison is meaningless
         assert naive_score(conv).to_dict() == engine.score(conv).to_dict(), conv.id

@@ -1,104 +1,136 @@
 """Scoring: batch (:class:`Engine`), live turn by turn (:class:`LiveSession`) and
-agent drafts (:func:`check_draft`)."""
+agent drafts (:func:`check_draft`).
+
+The public contract: :meth:`Engine.score` (a conversation, as JSON data or
+parsed), :meth:`Engine.score_prepared` (a conversation already normalised,
+optionally with its phrases already found), :class:`LiveSession` and
+:func:`check_draft`; they return :class:`~kefu.qa.scorecard.Scorecard` and
+:class:`Alert` values, never engine internals.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kefu.lib.textnorm import normalize
 from kefu.qa import operators as op
 from kefu.qa.emotion import EmotionModel, default_model
-from kefu.qa.model import SEP, Conversation, Prepared, Turn, parse_conversation
+from kefu.qa.model import SEP, Conversation, Prepared, Turn, parse_conversation, parse_turn
 from kefu.qa.rulebook import Rule, Rulebook, default_rulebook, load_rulebook
+from kefu.qa.scorecard import Evidence, Hit, Scorecard
+
+# Evidence, Hit and Scorecard live in kefu.qa.scorecard; importable from here too.
+__all__ = ["Alert", "Engine", "Evidence", "Hit", "LiveSession", "Scorecard", "check_draft"]
 
 EVIDENCE_TURNS = 3
 EVIDENCE_CHARS = 200
 
+# --- evidence ---------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Hit:
-    rule: str
-    title: str
-    category: str
-    cites: tuple[str, ...]
-    outcome: str  # pass | fail | na
-    points: int  # earned (pass) or lost (fail); 0 when na
-    critical: bool
-    evidence: tuple[dict[str, Any], ...] = ()
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rule": self.rule, "title": self.title, "cites": list(self.cites), "outcome": self.outcome,
-            "points": self.points, "evidence": list(self.evidence),
-        }
-        if self.detail:
-            out["detail"] = self.detail
-        return out
+# What a rule matches text with, in the order its detection names them: a
+# set of phrase ids or a pattern. The first that occurs in an evidence turn
+# gives the span.
+_Needle = frozenset[int] | re.Pattern[str]
+_NEEDLES: dict[int, tuple[tuple[Rule, ...], tuple[tuple[_Needle, ...], ...]]] = {}
 
 
-@dataclass
-class Scorecard:
-    id: str
-    rulebook: str
-    score: int
-    passed: bool
-    critical: list[str]
-    categories: dict[str, int]
-    hits: list[Hit]
-    emotion: dict[str, Any] = field(default_factory=dict)
-    applicable: bool = True
-    # Whether the customer complained (the ``complaint`` definition); None
-    # for a rulebook that does not define it.
-    complaint_detected: bool | None = None
-
-    def hit(self, rule_id: str) -> Hit:
-        return next(h for h in self.hits if h.rule == rule_id)
-
-    def outcome(self, rule_id: str) -> str:
-        return self.hit(rule_id).outcome
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "rulebook": self.rulebook, "score": self.score, "passed": self.passed,
-            "critical": self.critical, "categories": self.categories, "hits": [h.to_dict() for h in self.hits],
-            "emotion": self.emotion, "complaint_detected": self.complaint_detected,
-        }
+def _rule_needles(book: Rulebook) -> tuple[tuple[_Needle, ...], ...]:
+    """Per rule of ``book``, its needles (computed once per rulebook)."""
+    cached = _NEEDLES.get(id(book.rules))
+    if cached is not None and cached[0] is book.rules:
+        return cached[1]
+    result = tuple(tuple(_needles(rule.detect, book, set())) for rule in book.rules)
+    _NEEDLES[id(book.rules)] = (book.rules, result)
+    return result
 
 
-def _evidence(
-    prep: Prepared, turns: tuple[int, ...], cache: dict[int, dict[str, Any]] | None = None
-) -> tuple[dict[str, Any], ...]:
-    """The first EVIDENCE_TURNS turns of a match (a match may name dozens).
+def _needles(node: object, book: Rulebook, seen: set[str]) -> list[_Needle]:
+    if isinstance(node, op.Phrases):
+        return [node.ids]
+    if isinstance(node, op.Regex):
+        return [node.pattern]
+    if isinstance(node, op.Ref):
+        if node.name in seen:
+            return []
+        seen.add(node.name)
+        return _needles(book.defs[(node.name, node.exhaustive)], book, seen)
+    out: list[_Needle] = []
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        # Any operator, registered ones too: its child conditions, in order.
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, op.Node):
+                    out += _needles(child, book, seen)
+    return out
 
-    With ``cache`` (one per scorecard) a turn's entry is built once and
-    shared by every hit that cites it: treat evidence as read-only.
-    """
-    if not turns:
-        return ()
-    out = []
-    all_turns = prep.turns
-    n = len(all_turns)
-    cached = (cache if cache is not None else {}).get
-    for t in turns:
-        entry = cached(t)
-        if entry is None:
+
+class _Evidence:
+    """Builds a scorecard's evidence."""
+
+    __slots__ = ("hits", "phrases", "prep")
+
+    def __init__(self, prep: Prepared, book: Rulebook, hits: list[set[int]]) -> None:
+        self.prep = prep
+        self.phrases = book.phrases
+        self.hits = hits  # the phrase ids found in each turn
+
+    def __call__(self, turns: tuple[int, ...], needles: tuple[_Needle, ...]) -> tuple[Evidence, ...]:
+        """The first EVIDENCE_TURNS turns of a match (a match may name dozens)."""
+        out = []
+        all_turns = self.prep.turns
+        n = len(all_turns)
+        for t in turns:
             if not 0 <= t < n:
                 continue
             turn = all_turns[t]
-            entry = {"turn": t, "start": turn.start, "end": turn.end, "text": turn.text[:EVIDENCE_CHARS]}
-            if cache is not None:
-                cache[t] = entry
-        out.append(entry)
-        if len(out) == EVIDENCE_TURNS:
-            break
-    return tuple(out)
+            out.append(Evidence(t, turn.text[:EVIDENCE_CHARS], turn.start, turn.end, self._span(t, needles) if needles else None))
+            if len(out) == EVIDENCE_TURNS:
+                break
+        return tuple(out)
+
+    def _span(self, t: int, needles: tuple[_Needle, ...]) -> tuple[int, int] | None:
+        """Where the first needle that occurs in turn ``t`` does (leftmost,
+        then longest); None when normalising changed the turn's length, as
+        offsets would then not line up with its text."""
+        text = self.prep.norm[t]
+        if len(text) != len(self.prep.turns[t].text):
+            return None
+        hits = self.hits[t]
+        for needle in needles:
+            if isinstance(needle, re.Pattern):
+                match = needle.search(text)
+                if match is not None and match.end() > match.start():
+                    return match.span()
+                continue
+            # The needle's phrases in this turn are known from the scan:
+            # str.find places them, cheaper than another automaton pass.
+            found = hits & needle
+            if not found:
+                continue
+            phrases = self.phrases
+            best_start, best_end = len(text), -1
+            for pid in found:
+                phrase = phrases[pid]
+                start = text.find(phrase)
+                end = start + len(phrase)
+                if start < best_start or (start == best_start and end > best_end):
+                    best_start, best_end = start, end
+            return best_start, best_end
+        return None
+
+
+# --- judging ----------------------------------------------------------------------------
 
 
 def judge(rule: Rule, ctx: op.Context) -> tuple[str, op.Match]:
-    """Outcome of one rule: na when it does not apply or cannot be judged."""
+    """Outcome of one rule (pass, fail or na when it does not apply or cannot
+    be judged) and the match that decided it."""
     if rule.applies_when is not None:
         cond = rule.applies_when.eval(ctx)
         if cond.na or not cond.hit:
@@ -237,76 +269,96 @@ class Engine:
         return self._emotion
 
     def book_for(self, conv: Conversation) -> Rulebook:
+        """The rulebook this engine scores ``conv`` with."""
         return self.rulebook or default_rulebook(conv.channel)
 
-    def score(self, conversation: Conversation | dict[str, Any]) -> Scorecard:
+    def score(self, conversation: Conversation | Mapping[str, Any]) -> Scorecard:
+        """Score a conversation: parsed, or its JSON data (validated first;
+        raises :class:`~kefu.qa.model.ConversationError`)."""
         conv = conversation if isinstance(conversation, Conversation) else parse_conversation(conversation)
-        book = self.book_for(conv)
-        prep = Prepared(conv)
-        ctx = op.Context(prep, book.automaton, book.defs, self.emotion_model)
-        return self._score(book, prep, ctx)
+        return self.score_prepared(Prepared(conv))
 
-    def _score(self, book: Rulebook, prep: Prepared, ctx: op.Context) -> Scorecard:
-        applicable = True
-        if book.applies_when is not None:
-            cond = book.applies_when.eval(ctx)
-            applicable = cond.hit and not cond.na
-        hits: list[Hit] = []
-        earned = possible = 0
-        by_cat: dict[str, list[int]] = {}
-        by_part: dict[str, list[int]] = {}
-        evidence: dict[int, dict[str, Any]] = {}
-        critical: list[str] = []
-        judged: dict[str, tuple[str, op.Match]] = {}
-        closed = _closed_rules(book, ctx) if applicable else _NO_RULES
-        for i, rule in enumerate(book.rules):
-            if not applicable or i in closed:
-                outcome, match = "na", op.NA
-            elif rule.counted_in in judged:
-                # The same detection as a channel rule judged whenever this
-                # one applies (see compose_rulebooks): its verdict, not a rerun.
-                own = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
-                closed_here = own is not None and (own.na or not own.hit)
-                outcome, match = ("na", op.NA) if closed_here else judged[rule.counted_in]
-            else:
-                outcome, match = judge(rule, ctx)
-                judged[rule.id] = (outcome, match)
-            points = 0
-            detail = match.detail
-            if outcome != "na" and rule.counted_in:
-                # The same fault as a channel rule: shown, but counted there.
-                detail = f"counted in {rule.counted_in}" + (f"; {detail}" if detail else "")
-            elif outcome != "na":
-                cat = by_cat.get(rule.category) or by_cat.setdefault(rule.category, [0, 0])
-                part = by_part.get(rule.part) or by_part.setdefault(rule.part, [0, 0])
-                cat[1] += rule.points
-                part[1] += rule.points
-                possible += rule.points
-                if outcome == "pass":
-                    points = rule.points
-                    cat[0] += rule.points
-                    part[0] += rule.points
-                    earned += rule.points
-                else:
-                    points = -rule.points
-                    if rule.critical:
-                        critical.append(rule.id)
-            hits.append(
-                Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
-                    _evidence(prep, match.turns, evidence) if outcome != "na" else (), detail)
-            )
-        if book.parts:
-            score = _weighted_score(book, by_part)
+    def score_prepared(self, prepared: Prepared, *, phrase_hits: list[set[int]] | None = None) -> Scorecard:
+        """Score a conversation already normalised (:class:`Prepared`).
+
+        ``phrase_hits``, when given, are the phrases already found in each
+        turn — for turn *i*, the indexes into the rulebook's ``phrases`` that
+        occur in it (what a live session keeps as turns arrive); by default
+        the rulebook's automaton finds them.
+        """
+        book = self.book_for(prepared.conv)
+        if phrase_hits is not None and len(phrase_hits) != len(prepared.turns):
+            raise ValueError(f"phrase_hits has {len(phrase_hits)} entries for {len(prepared.turns)} turns")
+        ctx = op.Context(prepared, book.automaton, book.defs, self.emotion_model, phrase_hits)
+        return _scorecard(book, prepared, ctx, self.emotion_per_turn)
+
+
+def _scorecard(book: Rulebook, prep: Prepared, ctx: op.Context, emotion_per_turn: bool) -> Scorecard:
+    applicable = True
+    if book.applies_when is not None:
+        cond = book.applies_when.eval(ctx)
+        applicable = cond.hit and not cond.na
+    hits: list[Hit] = []
+    earned = possible = 0
+    by_cat: dict[str, list[int]] = {}
+    by_part: dict[str, list[int]] = {}
+    evidence = _Evidence(prep, book, ctx.hits)
+    needles = _rule_needles(book)
+    critical: list[str] = []
+    judged: dict[str, tuple[str, op.Match]] = {}
+    closed = _closed_rules(book, ctx) if applicable else _NO_RULES
+    for i, rule in enumerate(book.rules):
+        if not applicable or i in closed:
+            outcome, match = "na", op.NA
+        elif rule.counted_in in judged:
+            # The same detection as a channel rule judged whenever this
+            # one applies (see compose_rulebooks): its verdict, not a rerun.
+            own = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
+            closed_here = own is not None and (own.na or not own.hit)
+            outcome, match = ("na", op.NA) if closed_here else judged[rule.counted_in]
         else:
-            score = round(100 * earned / possible) if possible else 100
-        if critical:
-            score = 0  # a veto rule failed: the conversation fails whatever else went well
-        categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
-        return Scorecard(
-            id=prep.conv.id, rulebook=book.name, score=score, passed=not critical and score >= book.pass_score,
-            critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx, self.emotion_per_turn),
-            applicable=applicable, complaint_detected=complaint_detected(book, ctx),
+            outcome, match = judge(rule, ctx)
+            judged[rule.id] = (outcome, match)
+        points = 0
+        detail = match.detail
+        if outcome != "na" and rule.counted_in:
+            # The same fault as a channel rule: shown, but counted there.
+            detail = f"counted in {rule.counted_in}" + (f"; {detail}" if detail else "")
+        elif outcome != "na":
+            cat = by_cat.get(rule.category) or by_cat.setdefault(rule.category, [0, 0])
+            part = by_part.get(rule.part) or by_part.setdefault(rule.part, [0, 0])
+            cat[1] += rule.points
+            part[1] += rule.points
+            possible += rule.points
+            if outcome == "pass":
+                points = rule.points
+                cat[0] += rule.points
+                part[0] += rule.points
+                earned += rule.points
+            else:
+                points = -rule.points
+                if rule.critical:
+                    critical.append(rule.id)
+        hits.append(
+            Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
+                evidence(match.turns, needles[i]) if outcome != "na" and match.turns else (), detail)
         )
+    if book.parts:
+        score = _weighted_score(book, by_part)
+    else:
+        score = round(100 * earned / possible) if possible else 100
+    # A failed critical rule vetoes: the conversation fails whatever else went
+    # well, and by the rulebook's scoring.veto its score is zeroed or stands.
+    veto = book.veto if critical else None
+    if veto == "zero":
+        score = 0
+    categories = {name: (round(100 * e / p) if p else 100) for name, (e, p) in by_cat.items()}
+    return Scorecard(
+        id=prep.conv.id, rulebook=book.id, score=score, passed=not critical and score >= book.pass_score,
+        critical=critical, categories=categories, hits=hits, emotion=emotion_summary(prep, ctx, emotion_per_turn),
+        applicable=applicable, complaint_detected=complaint_detected(book, ctx), rulebook_version=book.version,
+        veto=veto,
+    )
 
 
 # --- live checking --------------------------------------------------------------------
@@ -356,6 +408,7 @@ class LiveSession:
             self.book = load_rulebook(rulebook) if isinstance(rulebook, str) else rulebook
         self.rules = _live_rules(self.book)
         self.model = default_model() if self.book.uses_emotion else None
+        self._engine = Engine(self.book, emotion=self.model)
         self.conv_id = conv_id
         self.channel = channel
         self.turns: list[Turn] = []
@@ -364,9 +417,12 @@ class LiveSession:
         self.emotions: list[float] = []
         self._alerted: set[tuple[str, int]] = set()
 
-    def add_turn(self, turn: Turn | dict[str, Any]) -> list[Alert]:
-        if isinstance(turn, dict):
-            turn = parse_conversation({"id": "t", "turns": [turn]}).turns[0]
+    def add_turn(self, turn: Turn | Mapping[str, Any]) -> list[Alert]:
+        """Add the next turn (a :class:`Turn` or its JSON data, validated:
+        :class:`~kefu.qa.model.ConversationError` names ``turns[i]``) and
+        return the alerts it raises."""
+        if not isinstance(turn, Turn):
+            turn = parse_turn(turn, len(self.turns))
         text = normalize(turn.text.replace(SEP, " "))
         self.turns.append(turn)
         self.norm.append(text)
@@ -391,9 +447,7 @@ class LiveSession:
     def scorecard(self) -> Scorecard:
         """The full scorecard of the conversation so far."""
         conv = Conversation(self.conv_id, tuple(self.turns), self.channel)
-        prep = Prepared(conv, self.norm)
-        ctx = op.Context(prep, self.book.automaton, self.book.defs, self.model or default_model(), self.hits)
-        return Engine(self.book)._score(self.book, prep, ctx)
+        return self._engine.score_prepared(Prepared(conv, self.norm), phrase_hits=self.hits)
 
 
 def check_draft(

@@ -15,6 +15,7 @@ conversation without a channel is online chat.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ def parse_turn(raw: Any, index: int = 0) -> Turn:
     """Validate one decoded turn ``{"speaker", "text", "start"?, "end"?}``,
     the ``index``-th of its conversation (errors name ``turns[index]``)."""
     path = f"turns[{index}]"
-    if not isinstance(raw, dict):
+    if not isinstance(raw, Mapping):
         raise ConversationError(path, "must be an object with speaker and text")
     speaker: Any = raw.get("speaker")
     text: Any = raw.get("text")

@@ -6,6 +6,7 @@ A rulebook file::
     title: 热线通话质检
     channels: [hotline, phone]   # channels it is the default for (optional)
     pass_score: 80               # optional, default 80
+    scoring: {veto: zero}        # optional: what a failed critical rule does (see "Scoring")
     applies_when: <node>         # optional: the whole rulebook is n/a otherwise
     compose: {into: [hotline, chat], weight: 25}   # optional, see "Composition"
     phrase_sets: {apology: [抱歉, 对不起]}     # reusable lists, "@apology" in phrases
@@ -16,7 +17,7 @@ A rulebook file::
         category: opening        # opening attitude skill process closing substance timing emotion complaint
         points: 5                # weight: earned when the rule passes
         expect: present          # present: the detection must hold; absent: it must not
-        critical: false          # veto: a failure zeroes the score
+        critical: false          # veto: a failure fails the conversation (scoring.veto)
         applies_when: <node>     # optional: otherwise the outcome is na
         cites: [phone.open.greeting]
         suggest: 您好，这里是……   # optional better phrasing, for agent assist
@@ -62,6 +63,16 @@ is the rule: it neither earns nor loses points. :func:`check_rulebook` returns e
 path of the offending field; :func:`load_rulebook` raises
 :class:`RulebookError` carrying the same list.
 
+Scoring
+-------
+
+Everything that weighs is data. The score (0–100, the *compliance* score) is
+the points earned over the points of the rules judged (pass or fail); a
+composition weighs each part by ``compose.weight`` (below). A failed
+``critical`` rule vetoes: the conversation does not pass, and with
+``scoring.veto: zero`` (the default) its score is 0, with ``fail`` the score
+stands. A conversation with no rule judged scores 100.
+
 Composition
 -----------
 
@@ -72,7 +83,8 @@ are gated on the added rulebook's ``applies_when`` — n/a when no complaint
 is detected. The added rulebook's ``compose.into`` names the channel
 rulebooks that default scoring (:func:`default_rulebook`) composes it into,
 and ``compose.weight`` the share (percent) of the 0–100 score its rules carry
-when the gate holds; the channel's own rules carry the rest. So a complaint
+when the gate holds (25 when it has no ``compose``); the channel's own rules
+carry the rest. So a complaint
 call is judged 75 % on the channel's checklist and 25 % on complaint
 handling, and a plain consultation exactly as by the channel rulebook alone.
 An added rule whose detection is the same as one of the channel's (arguing,
@@ -106,8 +118,12 @@ RULE_KEYS = {
 }
 RULEBOOK_KEYS = {
     "name", "title", "description", "version", "channels", "pass_score", "applies_when", "phrase_sets", "defs", "rules",
-    "include", "compose",
+    "include", "compose", "scoring",
 }
+# What a failed critical rule does to the score (scoring.veto); the first is the default.
+VETO_EFFECTS = ("zero", "fail")
+# The share (percent) of an added rulebook without compose.weight.
+DEFAULT_PART_WEIGHT = 25
 CATEGORIES = ("opening", "attitude", "skill", "process", "closing", "substance", "timing", "emotion", "complaint")
 _ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
@@ -273,6 +289,8 @@ class Checker:
             self.node(data["applies_when"], "applies_when")
         if "compose" in data:
             self._compose(data["compose"], "applies_when" in data)
+        if "scoring" in data:
+            self._scoring(data["scoring"])
         rules = data.get("rules")
         if not isinstance(rules, list) or not rules:
             self.err("rules", "is required: a non-empty list of rules")
@@ -280,6 +298,14 @@ class Checker:
         seen: set[str] = set()
         for i, rule in enumerate(rules):
             self.rule(rule, f"rules[{i}]", seen)
+
+    def _scoring(self, spec: Any) -> None:
+        if not isinstance(spec, dict):
+            self.err("scoring", "must be a mapping such as {veto: zero}")
+            return
+        self.unknown(spec, {"veto"}, "scoring")
+        if "veto" in spec:
+            self.choice(spec["veto"], "scoring.veto", VETO_EFFECTS)
 
     def _compose(self, spec: Any, gated: bool) -> None:
         if not isinstance(spec, dict):
@@ -411,6 +437,7 @@ class Rulebook:
     compose_weight: int = 0
     # Content hash of everything that was compiled (see content_version).
     version: str = ""
+    veto: str = VETO_EFFECTS[0]  # what a failed critical rule does (scoring.veto)
 
     @property
     def id(self) -> str:
@@ -565,7 +592,12 @@ def compile_rulebook(data: Any, source: str = "<data>") -> Rulebook:
         applies_when=applies, source=source, phrases=tuple(comp.phrase_ids), uses_emotion=comp.uses_emotion,
         compose_into=tuple((data.get("compose") or {}).get("into", ())),
         compose_weight=int((data.get("compose") or {}).get("weight", 0)), version=content_version(data),
+        veto=_veto(data),
     )
+
+
+def _veto(data: dict[str, Any]) -> str:
+    return str((data.get("scoring") or {}).get("veto", VETO_EFFECTS[0]))
 
 
 _CACHE: dict[str, Rulebook] = {}
@@ -670,9 +702,13 @@ def compose_rulebooks(base: str, added: list[str]) -> Rulebook:
             raise RulebookError(str(path), ["applies_when: a rulebook added to another needs one (when do its rules apply?)"])
         _merge_named(data["phrase_sets"], extra.get("phrase_sets") or {}, "phrase_sets", str(path))
         _merge_named(data["defs"], extra.get("defs") or {}, "defs", str(path))
+        if _veto(extra) != _veto(base_data):
+            raise RulebookError(str(path), [f"scoring.veto: {_veto(extra)!r} here, {_veto(base_data)!r} in {base_path}: "
+                                            "the rulebooks being composed must veto alike"])
         gate = f"applies.{extra['name']}"
         data["defs"][gate] = extra["applies_when"]
-        parts.append((extra["name"], int((extra.get("compose") or {}).get("weight", 25)), gate, len(data["rules"])))
+        weight = int((extra.get("compose") or {}).get("weight", DEFAULT_PART_WEIGHT))
+        parts.append((extra["name"], weight, gate, len(data["rules"])))
         for rule in extra["rules"]:
             own = rule.get("applies_when") if isinstance(rule, dict) else None
             condition: dict[str, Any] = {"ref": gate} if own is None else {"all_of": [{"ref": gate}, own]}

@@ -44,13 +44,16 @@ def test_conversation_without_channel_is_chat_and_uses_the_chat_rulebook() -> No
 
 def test_scorecard_json_has_the_documented_shape() -> None:
     card = Engine("hotline").score(conv("A:您好，请问有什么可以帮您？", "C:谢谢", channel="hotline")).to_dict()
-    assert set(card) == {"id", "rulebook", "score", "passed", "critical", "categories", "hits", "emotion", "complaint_detected"}
+    assert set(card) == {
+        "id", "rulebook", "rulebook_version", "score", "passed", "veto", "critical", "categories", "hits", "emotion",
+        "applicable", "complaint_detected",
+    }
     assert 0 <= card["score"] <= 100
     hit = card["hits"][0]
-    assert set(hit) >= {"rule", "cites", "outcome", "points", "evidence"}
+    assert set(hit) == {"rule", "title", "category", "cites", "outcome", "points", "critical", "evidence", "detail"}
     assert all(h["outcome"] in ("pass", "fail", "na") for h in card["hits"])
     greeting = next(h for h in card["hits"] if h["rule"] == "phone.open.greeting_first")
-    assert greeting["evidence"] == [{"turn": 0, "start": None, "end": None, "text": "您好，请问有什么可以帮您？"}]
+    assert greeting["evidence"] == [{"turn": 0, "start": None, "end": None, "text": "您好，请问有什么可以帮您？", "span": [0, 2]}]
     json.dumps(card, ensure_ascii=False)
 
 
@@ -176,3 +179,74 @@ def test_live_checking_stays_fast_per_turn() -> None:
     latencies.sort()
     # Target p99 < 2 ms (bench_qa measures it); a loose bound keeps CI stable.
     assert latencies[int(len(latencies) * 0.99)] < 0.010
+
+
+# --- the public contract: prepared conversations, live sessions, vetoes from data --------
+
+
+def test_a_prepared_conversation_scores_as_the_conversation_does() -> None:
+    from kefu.qa import Prepared
+    from kefu.qa.operators import scan
+    from kefu.qa.rulebook import default_rulebook
+    from kefu.qa.tests.test_composition import COMPLAINT_CALL, call
+
+    conversation = parse_conversation(call(COMPLAINT_CALL))
+    engine = Engine()
+    expected = engine.score(conversation)
+    prepared = Prepared(conversation)
+    assert engine.score_prepared(prepared) == expected
+    # Phrases found elsewhere (a live session's incremental scan) give the same card.
+    found = scan(default_rulebook("hotline").automaton, prepared)
+    assert engine.score_prepared(Prepared(conversation), phrase_hits=found) == expected
+    with pytest.raises(ValueError, match="phrase_hits has 1 entries for 10 turns"):
+        engine.score_prepared(Prepared(conversation), phrase_hits=found[:1])
+
+
+def test_a_live_session_scorecard_equals_batch_scoring_of_the_same_turns() -> None:
+    from kefu.qa.tests.test_composition import COMPLAINT_CALL, call
+
+    conversation = call(COMPLAINT_CALL)
+    session = LiveSession(conv_id="t")
+    for turn in conversation["turns"]:
+        session.add_turn(turn)
+    batch = Engine().score({**conversation, "events": []})
+    assert session.scorecard() == batch
+    assert session.scorecard().to_dict() == batch.to_dict()
+
+
+def test_a_live_session_refuses_a_bad_turn_naming_its_index() -> None:
+    session = LiveSession("hotline")
+    session.add_turn({"speaker": "agent", "text": "您好", "start": 1, "end": 2})
+    session.add_turn({"speaker": "system", "text": "正在为您转接", "start": 3})
+    with pytest.raises(ConversationError) as info:
+        session.add_turn({"speaker": "customer", "text": "喂", "start": 9, "end": 4})
+    assert info.value.path == "turns[2].end"
+    assert len(session.turns) == 2  # the refused turn is not kept
+
+
+def test_evidence_reports_the_times_of_timed_turns() -> None:
+    card = Engine("hotline").score(conv("A:喂，你好", "C:我的宽带断了", channel="hotline", timed=True))
+    evidence = card.hit("phone.open.no_wei").evidence[0]
+    assert (evidence.turn, evidence.start, evidence.end, evidence.span) == (0, 6.0, 7.0, (0, 1))
+
+
+def _critical_book(veto: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": "t", "pass_score": 60, "rules": [
+        {"id": "greet", "title": "问候", "category": "opening", "points": 9, "cites": ["skill.ask"], "detect": {"phrases": ["您好"]}},
+        {"id": "argue", "title": "不争辩", "category": "attitude", "points": 1, "critical": True, "expect": "absent",
+         "cites": ["skill.ask"], "detect": {"phrases": ["你自己的问题"]}},
+    ]}
+    if veto is not None:
+        data["scoring"] = {"veto": veto}
+    return data
+
+
+@pytest.mark.parametrize(("veto", "score"), [(None, 0), ("zero", 0), ("fail", 90)])
+def test_what_a_failed_critical_rule_does_is_the_rulebooks_choice(veto: str | None, score: int) -> None:
+    from kefu.qa.rulebook import compile_rulebook
+
+    engine = Engine(compile_rulebook(_critical_book(veto)))
+    card = engine.score(conv("A:您好，这是你自己的问题"))
+    assert (card.score, card.passed, card.critical, card.veto) == (score, False, ["argue"], veto or "zero")
+    clean = engine.score(conv("A:您好"))
+    assert (clean.score, clean.passed, clean.critical, clean.veto) == (100, True, [], None)

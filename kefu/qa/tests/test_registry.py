@@ -66,7 +66,7 @@ def test_a_registered_operator_is_checked_compiled_and_evaluated_in_a_rulebook()
     engine = Engine(compile_rulebook(rulebook({"mentions_number": {"digits": 4}})))
     card = engine.score(conv("A:您好，工號１２３４為您服務", "C:你好"))  # full-width digits are normalised first
     assert card.outcome("r") == "pass"
-    assert [e["turn"] for e in card.hit("r").evidence] == [0]
+    assert [e.turn for e in card.hit("r").evidence] == [0]
     assert engine.score(conv("A:您好，工号12为您服务", "C:1234")).outcome("r") == "fail"
 
 

@@ -205,3 +205,27 @@ def test_content_version_ignores_key_order_but_not_values() -> None:
     assert content_version({"a": 1, "b": [1, 2]}) == content_version({"b": [1, 2], "a": 1})
     assert content_version({"a": 1, "b": [1, 2]}) != content_version({"a": 1, "b": [2, 1]})
     assert content_version({"a": 1}) != content_version({"a": 1.5})
+
+
+# --- scoring: weights and vetoes are data --------------------------------------------------
+
+
+def test_scoring_veto_must_be_known() -> None:
+    errors = check_rulebook_data(book(rule(), scoring={"veto": "halve", "bonus": 1}))
+    assert "scoring.veto: must be one of zero, fail, got 'halve'" in errors
+    assert any(e.startswith("scoring.bonus: unknown field") for e in errors)
+    assert check_rulebook_data(book(rule(), scoring="zero")) == ["scoring: must be a mapping such as {veto: zero}"]
+
+
+def test_rulebooks_veto_by_zeroing_unless_they_say_otherwise() -> None:
+    assert {load_rulebook(name).veto for name in builtin_names()} == {"zero"}
+    assert compile_rulebook(book(rule())).veto == "zero"
+    assert compile_rulebook(book(rule(), scoring={"veto": "fail"})).veto == "fail"
+
+
+def test_composed_rulebooks_must_veto_alike(tmp_path: Path) -> None:
+    folder = rulebook_dir(tmp_path, "veto")
+    extra = folder / "extra.yaml"
+    extra.write_text(extra.read_text(encoding="utf-8") + "scoring: {veto: fail}\n", encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"scoring\.veto: 'fail' here, 'zero' in"):
+        load_rulebook(f"{folder / 'mine.yaml'}+{extra}")
