@@ -41,6 +41,7 @@ from kefu.complaints.choices import (
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import Complaint, ComplaintEvent, FollowUp, Proposal
 from kefu.complaints.selectors import approval_limit, approver_role_for
+from kefu.customers import services as customer_services
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
 from kefu.customers.models import Contact, Customer
 from kefu.lib import indexing
@@ -639,6 +640,23 @@ def complaint_send_back(
         decision=Proposal.Decision.SENT_BACK, decided_by=actor, decided_at=timezone.now(), decision_comment=comment
     )
     return complaint
+
+
+def complaint_followup_call(*, complaint: Complaint, actor: User) -> str:
+    """The complainant's full number for the follow-up call (回访), its reveal logged with that reason.
+
+    Whoever does the follow-up step must be able to dial the customer (complaint.followup): the task
+    grants the number for this complaint only, while it waits for the follow-up.
+    """
+    _check_cap(actor, Cap.COMPLAINT_FOLLOW_UP)
+    if complaint.state != State.IMPLEMENTED:
+        raise InvalidInput(_("The follow-up call is made once the remedy is implemented."))
+    if not complaint.complainant_phone:
+        raise InvalidInput(_("This complaint has no phone number to call."))
+    reason = _("Follow-up call (complaint %(number)s)") % {"number": complaint.number or complaint.pk}
+    return customer_services.task_phone_reveal(
+        actor=actor, number=complaint.complainant_phone, customer=complaint.customer, reason=reason
+    )
 
 
 @fresh

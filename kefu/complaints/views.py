@@ -382,6 +382,22 @@ def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect(complaint)
 
 
+@login_required
+@_handles_not_allowed
+@require_POST
+def followup_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal the complainant's number for the follow-up call (logged as 回访) and offer it as a tel: link."""
+    user: User = request.user  # type: ignore[assignment]
+    complaint = complaint_get_for_user(pk=pk, user=user)
+    try:
+        number = services.complaint_followup_call(complaint=complaint, actor=user)
+    except InvalidInput as exc:
+        return _render_detail(request, complaint, conflict=exc.message, status=422)
+    if request.htmx:
+        return render(request, "complaints/_followup_call.html", {"complaint": complaint, "number": number})
+    return _render_detail(request, complaint, call_number=number)
+
+
 def _render_detail(
     request: HttpRequest,
     complaint: Complaint,
@@ -390,6 +406,7 @@ def _render_detail(
     bound_name: str = "",
     conflict: str = "",
     status: int = 200,
+    call_number: str = "",
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     specs = _allowed_specs(complaint, user)
@@ -415,6 +432,7 @@ def _render_detail(
         "events": presenters.event_rows(complaint.events.select_related("actor")),
         "labels": presenters.classification_labels(complaint),
         "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
+        "call_number": call_number,
         "customer_url": _customer_url(complaint),
         "contact_url": complaint.source_contact_id and url_or_none("contacts:detail", complaint.source_contact_id),
     }

@@ -119,7 +119,10 @@ class RevealLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="reveals"
     )
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="reveals")
+    # Empty when the number belongs to no customer record (a complainant's number revealed for a follow-up call).
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.CASCADE, related_name="reveals"
+    )
     field = models.CharField(_("revealed"), max_length=20, choices=Field.choices)
     # Which value, masked (one customer may have several numbers): 138****5678.
     target = models.CharField(_("which"), max_length=40, blank=True, default="")

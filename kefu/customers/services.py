@@ -279,7 +279,17 @@ def contact_log(
     return contact
 
 
-def _log_reveal(*, actor: User, customer: Customer, field: str, target: str, reason: str) -> None:
+def task_phone_reveal(*, actor: User, number: str, customer: Customer | None, reason: str) -> str:
+    """A number revealed because a work step needs it (the follow-up call of a complaint), logged (PIPL).
+
+    The caller — the step's service — has checked that ``actor`` is doing that step; the right to
+    the number comes from the task, not from a general reveal right, and ``reason`` names the task.
+    """
+    _log_reveal(actor=actor, customer=customer, field=RevealLog.Field.PHONE, target=mask_phone(number), reason=reason)
+    return number
+
+
+def _log_reveal(*, actor: User, customer: Customer | None, field: str, target: str, reason: str) -> None:
     RevealLog.objects.create(user=actor, customer=customer, field=field, target=target, reason=reason)
 
 
