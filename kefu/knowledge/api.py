@@ -28,6 +28,7 @@ from kefu.customers.selectors import customer_get_for_user
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import InvalidInput
 from kefu.knowledge.models import AssistSession
+from kefu.knowledge.problems import problem_text
 from kefu.phrasebook.greeting import CHANNELS as GREETING_CHANNELS
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.loader import parse_entries
@@ -238,7 +239,11 @@ def entry_detail(request: HttpRequest, entry_id: EntryId) -> dict[str, Any]:
     return _entry_out(selectors.entry_get(entry_id))
 
 
-@router.post("/entries", response={201: EntryOut, **ACTION_ERRORS}, summary="Add an operator entry")
+@router.post(
+    "/entries",
+    response={201: EntryOut, **ACTION_ERRORS},
+    summary="Add an operator entry (without an id, one is made from its kind and title)",
+)
 def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
     row = services.entry_create(actor=caller(request), data=payload.entry, comment=payload.comment)
     return Status(201, _entry_out(selectors.entry_get(row.entry_id)))
@@ -298,7 +303,7 @@ def check_yaml(request: HttpRequest, payload: YamlIn) -> dict[str, Any]:
     try:
         entries = parse_entries(payload.text, source="upload.yaml", origin="operator")
     except PhrasebookError as exc:
-        return {"ok": False, "entries": 0, "problems": [str(p) for p in exc.problems]}
+        return {"ok": False, "entries": 0, "problems": [problem_text(p) for p in exc.problems]}
     return {"ok": True, "entries": len(entries), "problems": []}
 
 

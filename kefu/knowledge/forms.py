@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.knowledge.models import AssistChannel, Speaker
+from kefu.phrasebook.norms import norm_sections
 from kefu.phrasebook.schema import KINDS, RISKS, Entry
 
 PERSONA_CHOICES = [
@@ -18,17 +19,24 @@ PERSONA_CHOICES = [
     ("owl", _("Owl 猫头鹰型")),
 ]
 
-# (field, label, list?) in the order the form shows them.
+# The channels an entry fits, as people call them.
+CHANNEL_LABELS: dict[str, Any] = {
+    "phone": _("Hotline"),
+    "outbound": _("Outbound call"),
+    "counter": _("Counter"),
+    "chat": _("Online chat"),
+    "onsite": _("On-site"),
+}
+
+# (field, label, list?) of the fields typed in, in the order the form shows them.
 ENTRY_FIELDS: tuple[tuple[str, Any, bool], ...] = (
     ("title", _("Title"), False),
     ("text", _("What to say / the content"), False),
     ("situations", _("Situations it fits (one per line)"), True),
     ("tags", _("Tags (one per line)"), True),
-    ("cites", _("Norm ids cited (one per line)"), True),
     ("example", _("Example"), False),
     ("explanation", _("Explanation"), False),
     ("keywords", _("Extra search words (one per line)"), True),
-    ("channels", _("Channels (one per line: phone, outbound, counter, chat, onsite)"), True),
     ("when", _("When to use (techniques)"), False),
     ("steps", _("Steps (one per line)"), True),
     ("traits", _("Traits (one per line)"), True),
@@ -40,48 +48,73 @@ ENTRY_FIELDS: tuple[tuple[str, Any, bool], ...] = (
     ("alternative", _("Better alternative (forbidden phrases)"), False),
     ("source", _("Source"), False),
 )
+# Fields picked from a list rather than typed.
+PICKED_FIELDS = ("channels", "cites")
 LONG_TEXT = {"text", "example", "explanation", "alternative"}
 
 
+def norm_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The norms grouped by the catalogue's sections, each by its Chinese name."""
+    return [(section, list(norms)) for section, norms in norm_sections()]
+
+
 class EntryForm(forms.Form):
-    entry_id = forms.RegexField(
-        label=_("Entry id"),
-        regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
-        max_length=120,
-        help_text=_("Lower-case dotted words, e.g. acme.deposit_refund"),
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, f"{label} {k}") for k, label in KINDS.items()])
+    """An entry as people write it: a title (the id is made from it), texts, and norms and
+    channels picked by name. The phrasebook schema validates the result (``entry_data``)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=list(KINDS.items()))
     risk = forms.ChoiceField(
         label=_("Risk (forbidden phrases)"), required=False, choices=[("", "—"), *RISKS.items()]
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Channels it fits"),
+        required=False,
+        choices=list(CHANNEL_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-row"}),
+        help_text=_("None ticked: every channel."),
+    )
+    cites = forms.MultipleChoiceField(
+        label=_("Norms it follows"),
+        required=False,
+        choices=norm_choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "norm-picker"}),
+        help_text=_("Tick at least one: the service norms this entry puts into words."),
     )
     comment = forms.CharField(label=_("Why this change"), required=False, max_length=500)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    field_order = ("title", "kind", "risk")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, label, is_list in ENTRY_FIELDS:
             rows = 4 if is_list or name in LONG_TEXT else 1
             widget = forms.Textarea(attrs={"rows": rows}) if rows > 1 else forms.TextInput()
             self.fields[name] = forms.CharField(label=label, required=False, widget=widget)
-        if editing:
-            self.fields["entry_id"].disabled = True
+        self.order_fields(
+            [
+                "title",
+                "kind",
+                *(n for n, _l, _is in ENTRY_FIELDS if n != "title"),
+                "risk",
+                "channels",
+                "cites",
+            ]
+        )
 
     @classmethod
     def initial_for(cls, entry: Entry, version: int | None) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "entry_id": entry.id,
-            "kind": entry.kind,
-            "risk": entry.risk,
-            "version": version,
-        }
+        data: dict[str, Any] = {"kind": entry.kind, "risk": entry.risk, "version": version}
         for name, _label, is_list in ENTRY_FIELDS:
             value = getattr(entry, name)
             data[name] = "\n".join(value) if is_list else value
+        for name in PICKED_FIELDS:
+            data[name] = list(getattr(entry, name))
         return data
 
     def entry_data(self) -> dict[str, Any]:
-        """The cleaned form as a raw phrasebook entry (the schema validates it)."""
-        data: dict[str, Any] = {"id": self.cleaned_data["entry_id"], "kind": self.cleaned_data["kind"]}
+        """The cleaned form as a raw phrasebook entry without its id (the schema validates it)."""
+        data: dict[str, Any] = {"kind": self.cleaned_data["kind"]}
         if self.cleaned_data.get("risk"):
             data["risk"] = self.cleaned_data["risk"]
         for name, _label, is_list in ENTRY_FIELDS:
@@ -89,6 +122,9 @@ class EntryForm(forms.Form):
             if not value:
                 continue
             data[name] = [line.strip() for line in value.splitlines() if line.strip()] if is_list else value
+        for name in PICKED_FIELDS:
+            if self.cleaned_data.get(name):
+                data[name] = list(self.cleaned_data[name])
         return data
 
 

@@ -29,10 +29,11 @@ from kefu.knowledge.models import (
     RevisionAction,
     Speaker,
 )
+from kefu.knowledge.problems import problem_message, problem_text
 from kefu.knowledge.selectors import site_library
 from kefu.phrasebook.assist import PERSONA_ALIASES, AssistResult, assist, draft_warnings
 from kefu.phrasebook.loader import parse_entries
-from kefu.phrasebook.schema import Entry, PhrasebookError, validate_entry
+from kefu.phrasebook.schema import KINDS, Entry, PhrasebookError, new_entry_id, validate_entry
 from kefu.workflow import versioned
 
 MAX_TURN_LENGTH = 2000
@@ -49,9 +50,8 @@ def _validated(data: dict[str, Any]) -> Entry:
     if entry is None:
         errors: dict[str, str] = {}
         for problem in problems:
-            errors[problem.field] = (
-                f"{errors[problem.field]}; {problem.message}" if problem.field in errors else problem.message
-            )
+            message = problem_message(problem)
+            errors[problem.field] = f"{errors[problem.field]} {message}" if problem.field in errors else message
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     return entry
 
@@ -71,23 +71,42 @@ def _insert(**fields: Any) -> KnowledgeEntry:
         raise Conflict(_("Someone else changed this entry; reload it and try again.")) from exc
 
 
+def _id_taken(entry_id: str) -> bool:
+    return site_library().get(entry_id) is not None or KnowledgeEntry.objects.filter(entry_id=entry_id).exists()
+
+
 @transaction.atomic
 def entry_create(*, actor: User, data: dict[str, Any], comment: str = "") -> KnowledgeEntry:
-    """Add an operator entry, or the first operator version of a built-in entry (same id replaces it)."""
+    """Add an operator entry, or the first operator version of a built-in entry (same id replaces it).
+
+    Without an ``id`` the entry gets a fresh one from its kind and title
+    (``script.kuan_dai_diao_xian_an_fu``): people name entries in Chinese and
+    never type an id. A given id that is in use is a ``Conflict``.
+    """
     _require_editor(actor)
-    entry = _validated(data)
-    if KnowledgeEntry.objects.filter(entry_id=entry.id).exists():
-        raise Conflict(_("An entry with this id already exists; edit it instead."))
-    now = timezone.now()
-    try:
-        row = _insert(
-            entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
-            created_by=actor, updated_by=actor, created_at=now, updated_at=now,
-        )
-    except Conflict as exc:  # a concurrent create of the same id won
-        raise Conflict(_("An entry with this id already exists; edit it instead.")) from exc
-    _revision(row, RevisionAction.CREATE, actor, comment)
-    return row
+    generated = not data.get("id")
+    for _attempt in range(5):
+        if generated:
+            kind = data.get("kind") if data.get("kind") in KINDS else "entry"
+            data = {**data, "id": new_entry_id(str(kind), str(data.get("title") or ""), _id_taken)}
+        entry = _validated(data)
+        if KnowledgeEntry.objects.filter(entry_id=entry.id).exists():
+            if generated:
+                continue
+            raise Conflict(_("An entry with this id already exists; edit it instead."))
+        now = timezone.now()
+        try:
+            row = _insert(
+                entry_id=entry.id, kind=entry.kind, title=entry.title, data=entry.to_dict(),
+                created_by=actor, updated_by=actor, created_at=now, updated_at=now,
+            )
+        except Conflict as exc:  # a concurrent create of the same id won
+            if generated:
+                continue  # the next free id
+            raise Conflict(_("An entry with this id already exists; edit it instead.")) from exc
+        _revision(row, RevisionAction.CREATE, actor, comment)
+        return row
+    raise Conflict(_("Someone else changed this entry; reload it and try again."))
 
 
 def _versioned_update(row: KnowledgeEntry, expected_version: int | None, **changes: Any) -> None:
@@ -174,7 +193,7 @@ def entries_import(
         entries = parse_entries(text, source=source, origin="operator")
     except PhrasebookError as exc:
         raise InvalidInput(
-            _("The file does not validate."), errors={"file": "\n".join(str(p) for p in exc.problems)}
+            _("The file does not validate."), errors={"file": "\n".join(problem_text(p) for p in exc.problems)}
         ) from exc
     rows = []
     now = timezone.now()

@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.accounts.models import User
@@ -35,20 +34,22 @@ from kefu.customers.selectors import (
 from kefu.front.shortcuts import add_service_errors, forbidden
 from kefu.knowledge import selectors, services
 from kefu.knowledge.errors import Conflict, InvalidInput, NotAllowed
-from kefu.knowledge.forms import DraftForm, EntryForm, ImportForm, SessionForm, SessionLinkForm, TurnForm
+from kefu.knowledge.forms import (
+    CHANNEL_LABELS,
+    DraftForm,
+    EntryForm,
+    ImportForm,
+    SessionForm,
+    SessionLinkForm,
+    TurnForm,
+)
 from kefu.knowledge.models import AssistSession
 from kefu.lib.errors import RateLimited
 from kefu.phrasebook.greeting import opening
+from kefu.phrasebook.norms import norm_name
 from kefu.phrasebook.schema import CHANNELS, KINDS
 
 PAGE_SIZE = 50
-CHANNEL_LABELS = {
-    "phone": _lazy("Hotline"),
-    "outbound": _lazy("Outbound call"),
-    "counter": _lazy("Counter"),
-    "chat": _lazy("Online chat"),
-    "onsite": _lazy("On-site"),
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -122,6 +123,8 @@ def detail(request: HttpRequest, entry_id: str) -> HttpResponse:
         {
             "entry": entry,
             "kind_label": KINDS[entry.kind],
+            "norms": [norm_name(norm) for norm in entry.cites],
+            "channels": [CHANNEL_LABELS.get(c, c) for c in entry.channels],
             "row": row,
             "archived": archived,
             "history": selectors.entry_history(entry_id) if row else [],
@@ -147,14 +150,12 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry_id: str | None) -> 
                 comment=form.cleaned_data["comment"],
             )
     except InvalidInput as exc:
-        for field, message in exc.errors.items():
-            target = "entry_id" if field == "id" else field
-            form.add_error(target if target in form.fields else None, message)
+        add_service_errors(form, exc)
         return None
     except Conflict as exc:
         form.add_error(None, exc.message)
         return None
-    messages.success(request, _("Saved %(id)s.") % {"id": row.entry_id})
+    messages.success(request, _("Saved “%(title)s”.") % {"title": row.title})
     return redirect("knowledge:detail", entry_id=row.entry_id)
 
 
@@ -166,11 +167,11 @@ def edit(request: HttpRequest, entry_id: str) -> HttpResponse:
     entry = selectors.entry_get(entry_id)
     row = selectors.entry_row(entry_id)
     if request.method == "POST":
-        form = EntryForm(request.POST, editing=True, initial={"entry_id": entry_id})
+        form = EntryForm(request.POST)
         if form.is_valid() and (response := _save_entry(request, form, entry_id)):
             return response
     else:
-        form = EntryForm(initial=EntryForm.initial_for(entry, row.version if row else None), editing=True)
+        form = EntryForm(initial=EntryForm.initial_for(entry, row.version if row else None))
     return render(request, "knowledge/edit.html", {"form": form, "entry": entry, "creating": False})
 
 

@@ -45,27 +45,16 @@ def _raw_entries(text: str, source: str) -> list[Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise PhrasebookError([Problem(source, "-", "-", f"not valid YAML: {exc}", line)]) from exc
+        raise PhrasebookError([Problem.of(source, "-", "-", "bad_yaml", line, error=exc)]) from exc
     if isinstance(document, dict):
         document.pop("__line__", None)
         extra = set(document) - {"entries"}
         if extra or not isinstance(document.get("entries"), list):
-            raise PhrasebookError(
-                [
-                    Problem(
-                        source,
-                        "-",
-                        "entries",
-                        "the file must be a list of entries or a mapping with 'entries:'",
-                    )
-                ]
-            )
+            raise PhrasebookError([Problem.of(source, "-", "entries", "bad_file")])
         return document["entries"]
     if isinstance(document, list):
         return document
-    raise PhrasebookError(
-        [Problem(source, "-", "-", "the file must be a list of entries or 'entries:' mapping")]
-    )
+    raise PhrasebookError([Problem.of(source, "-", "-", "bad_file")])
 
 
 def parse_entries(text: str, *, source: str, origin: str = "builtin") -> list[Entry]:
@@ -81,9 +70,7 @@ def parse_entries(text: str, *, source: str, origin: str = "builtin") -> list[En
             continue
         if entry.id in seen:
             problems.append(
-                Problem(
-                    source, f"#{position} ({entry.id})", "id", f"duplicate of entry #{seen[entry.id]}", line
-                )
+                Problem.of(source, f"#{position} ({entry.id})", "id", "duplicate", line, first=seen[entry.id])
             )
             continue
         seen[entry.id] = position
@@ -99,7 +86,7 @@ def load_file(path: str | Path, *, origin: str = "operator") -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PhrasebookError([Problem(str(path), "-", "-", f"cannot read: {exc}")]) from exc
+        raise PhrasebookError([Problem.of(str(path), "-", "-", "unreadable", error=exc)]) from exc
     return parse_entries(text, source=str(path), origin=origin)
 
 
@@ -163,7 +150,7 @@ def builtin_library() -> Library:
             continue
         for entry in found:
             if entry.id in owner:
-                problems.append(Problem(str(path), entry.id, "id", f"also defined in {owner[entry.id]}"))
+                problems.append(Problem.of(str(path), entry.id, "id", "defined_twice", file=owner[entry.id]))
                 continue
             owner[entry.id] = path.name
             entries.append(entry)

@@ -7,14 +7,20 @@ background knowledge. Every kind shares the common fields; some kinds
 require more (see ``REQUIRED_BY_KIND``).
 
 Validation collects every problem instead of stopping at the first, so an
-operator fixing a YAML file sees the whole list at once.
+operator fixing a YAML file sees the whole list at once. Each problem has a
+``code`` and its ``params`` besides the English message the command line
+prints; the web UI and the API say it in the user's language from the code
+(``kefu.knowledge.problems``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pypinyin import Style, lazy_pinyin
 
 from kefu.lib.textnorm import to_simplified
 from kefu.phrasebook.norms import known_norm_ids
@@ -31,6 +37,30 @@ KINDS: dict[str, str] = {
 }
 
 CHANNELS = ("phone", "outbound", "counter", "chat", "onsite")
+
+# Every problem a phrasebook file or entry can have, by code, as the command line says it.
+MESSAGES: dict[str, str] = {
+    "not_mapping": "an entry must be a mapping of field: value",
+    "unknown_field": "unknown field (known: %(known)s)",
+    "bad_id": "required; lower-case dotted words such as counter.form_error",
+    "bad_kind": "required; one of %(kinds)s",
+    "not_text": "must be text",
+    "not_text_list": "must be a list of non-empty texts",
+    "required": "required and must not be empty",
+    "id_too_long": "at most %(max)d characters",
+    "too_long": "at most %(max)d characters",
+    "list_too_long": "at most %(items)d items of at most %(max)d characters",
+    "required_list": "required: a non-empty list",
+    "unknown_norm": "unknown norm id '%(norm)s' (see NORMS.md)",
+    "unknown_channel": "unknown channel '%(channel)s'; one of %(channels)s",
+    "required_for_kind": "required for kind '%(kind)s'",
+    "bad_risk": "one of %(risks)s",
+    "bad_yaml": "not valid YAML: %(error)s",
+    "bad_file": "the file must be a list of entries or a mapping with 'entries:'",
+    "duplicate": "duplicate of entry #%(first)s",
+    "unreadable": "cannot read: %(error)s",
+    "defined_twice": "also defined in %(file)s",
+}
 
 # What a draft warning is about; only used on ``forbidden`` entries.
 RISKS: dict[str, str] = {
@@ -120,13 +150,26 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One validation problem, located by file, entry and field."""
+    """One validation problem, located by file, entry and field.
+
+    ``message`` is English (for the command line and logs); ``code`` and
+    ``params`` let a user interface say the same in the user's language.
+    """
 
     source: str
     entry: str
     field: str
     message: str
     line: int | None = None
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(
+        cls, source: str, entry: str, field_name: str, code: str, line: int | None = None, **params: Any
+    ) -> Problem:
+        """The problem ``code`` (a key of :data:`MESSAGES`) with its message filled in."""
+        return cls(source, entry, field_name, MESSAGES[code] % params, line, code, params)
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
@@ -175,31 +218,31 @@ def validate_entry(
     convert = _simplify if simplify else _strip
     label = f"#{position}"
     if not isinstance(raw, dict):
-        return None, [Problem(source, label, "-", "an entry must be a mapping of field: value", line)]
+        return None, [Problem.of(source, label, "-", "not_mapping", line)]
     if isinstance(raw.get("id"), str) and raw["id"]:
         label = f"#{position} ({raw['id']})"
     problems: list[Problem] = []
 
-    def bad(name: str, message: str) -> None:
-        problems.append(Problem(source, label, name, message, line))
+    def bad(name: str, code: str, **params: Any) -> None:
+        problems.append(Problem.of(source, label, name, code, line, **params))
 
     for name in sorted(set(raw) - _KNOWN_FIELDS):
-        bad(name, f"unknown field (known: {', '.join(sorted(_KNOWN_FIELDS))})")
+        bad(name, "unknown_field", known=", ".join(sorted(_KNOWN_FIELDS)))
 
     values: dict[str, Any] = {}
     entry_id = raw.get("id")
     if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
-        bad("id", "required; lower-case dotted words such as counter.form_error")
+        bad("id", "bad_id")
     kind = raw.get("kind")
     if kind not in KINDS:
-        bad("kind", f"required; one of {', '.join(KINDS)}")
+        bad("kind", "bad_kind", kinds=", ".join(KINDS))
 
     for name in _STR_FIELDS:
         value = raw.get(name)
         if value is None:
             continue
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            bad(name, "must be text")
+            bad(name, "not_text")
             continue
         values[name] = convert(str(value))
     for name in _LIST_FIELDS:
@@ -209,42 +252,62 @@ def validate_entry(
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
-            bad(name, "must be a list of non-empty texts")
+            bad(name, "not_text_list")
             continue
         values[name] = tuple(convert(str(v)) for v in value)
 
     for name in ("title", "example"):
         if not values.get(name):
-            bad(name, "required and must not be empty")
+            bad(name, "required")
     if isinstance(entry_id, str) and len(entry_id) > MAX_ID_LENGTH:
-        bad("id", f"at most {MAX_ID_LENGTH} characters")
+        bad("id", "id_too_long", max=MAX_ID_LENGTH)
     if len(values.get("title", "")) > MAX_TITLE_LENGTH:
-        bad("title", f"at most {MAX_TITLE_LENGTH} characters")
+        bad("title", "too_long", max=MAX_TITLE_LENGTH)
     for name in _STR_FIELDS:
         if name != "title" and len(values.get(name, "")) > MAX_TEXT_LENGTH:
-            bad(name, f"at most {MAX_TEXT_LENGTH} characters")
+            bad(name, "too_long", max=MAX_TEXT_LENGTH)
     for name in _LIST_FIELDS:
         items = values.get(name, ())
         if len(items) > MAX_LIST_ITEMS or any(len(item) > MAX_TEXT_LENGTH for item in items):
-            bad(name, f"at most {MAX_LIST_ITEMS} items of at most {MAX_TEXT_LENGTH} characters")
+            bad(name, "list_too_long", items=MAX_LIST_ITEMS, max=MAX_TEXT_LENGTH)
     for name in ("cites", "tags", "situations"):
         if not values.get(name):
-            bad(name, "required: a non-empty list")
+            bad(name, "required_list")
     known = known_norm_ids()
     for norm in values.get("cites", ()):
         if norm not in known:
-            bad("cites", f"unknown norm id {norm!r} (see NORMS.md)")
+            bad("cites", "unknown_norm", norm=norm)
     for channel in values.get("channels", ()):
         if channel not in CHANNELS:
-            bad("channels", f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+            bad("channels", "unknown_channel", channel=channel, channels=", ".join(CHANNELS))
     if kind in REQUIRED_BY_KIND:
         for name in REQUIRED_BY_KIND[kind]:
             if not values.get(name):
-                bad(name, f"required for kind {kind!r}")
+                bad(name, "required_for_kind", kind=kind)
     if "risk" in values and values["risk"] not in RISKS:
-        bad("risk", f"one of {', '.join(RISKS)}")
+        bad("risk", "bad_risk", risks=", ".join(RISKS))
 
     if problems:
         return None, problems
     entry = Entry(id=entry_id, kind=kind, origin=origin, **values)  # type: ignore[arg-type]
     return entry, []
+
+
+def _slug(title: str) -> str:
+    """Lower-case pinyin and Latin words of ``title``, joined by ``_`` (宽带掉线安抚 → kuan_dai_diao_xian_an_fu)."""
+    words = lazy_pinyin(title, style=Style.NORMAL, errors="default")
+    parts = re.findall(r"[a-z0-9]+", " ".join(words).lower())
+    return "_".join(parts)
+
+
+def new_entry_id(kind: str, title: str, taken: Callable[[str], bool]) -> str:
+    """A fresh id for an entry people only gave a title: ``<kind>.<pinyin of the title>``.
+
+    ``taken(id)`` says whether an id is in use; a number is added until one is free.
+    """
+    slug = _slug(to_simplified(title))[: MAX_ID_LENGTH - len(kind) - 8].strip("_") or "entry"
+    base = f"{kind}.{slug}"
+    candidate, number = base, 2
+    while taken(candidate):
+        candidate, number = f"{base}_{number}", number + 1
+    return candidate

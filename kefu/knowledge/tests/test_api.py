@@ -90,7 +90,8 @@ def test_invalid_entries_get_422_with_the_field(cast) -> None:  # type: ignore[n
 def test_check_reports_problems_without_saving(cast) -> None:  # type: ignore[no-untyped-def]
     response = _post(_client(cast["agent"]), f"{BASE}/check", {"text": "- id: x\n  kind: script\n"})
     body = response.json()
-    assert body["ok"] is False and any("field 'title'" in p for p in body["problems"])
+    assert body["ok"] is False and any("标题" in p for p in body["problems"])
+    assert not any("field" in p or "required" in p for p in body["problems"])
 
 
 def test_greeting_fits_new_year(cast) -> None:  # type: ignore[no-untyped-def]
