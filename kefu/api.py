@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -41,7 +42,28 @@ from kefu.complaints.api import router as complaints_router
 from kefu.customers.api import contacts_router, customers_router
 from kefu.lib.errors import InvalidInput, RateLimited, ServiceError
 
-api = NinjaAPI(
+
+class KefuAPI(NinjaAPI):
+    """The API whose OpenAPI document is built once per process and language: it changes only with the code.
+
+    ninja builds it on every request for ``openapi.json`` (a quarter of a second); warmed at start-up
+    by ``kefu.front.warmup``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[tuple[str, str | None], Any] = {}
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        key = (path_prefix, get_language())
+        if key not in self._schemas:
+            self._schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
+        return self._schemas[key]
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1.0",
     description=(

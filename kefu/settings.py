@@ -228,6 +228,9 @@ try:
     parse_periods(KEFU_WORKING_PERIODS)
 except ValueError as exc:
     raise EnvError(f"KEFU_WORKING_PERIODS={KEFU_WORKING_PERIODS!r}: {exc}") from exc
+# A serving process loads the phrasebook, assist, QA rulebooks and the API schema at start-up
+# (kefu.front.warmup), not in its first requests.
+KEFU_WARM_UP = env_bool("KEFU_WARM_UP", True)
 # Searches by phone or ID number (4+ digits) allowed per user in a window of seconds (PIPL).
 KEFU_NUMBER_SEARCH_LIMIT = env_int("KEFU_NUMBER_SEARCH_LIMIT", 60)
 KEFU_NUMBER_SEARCH_WINDOW = env_int("KEFU_NUMBER_SEARCH_WINDOW", 300)
