@@ -81,48 +81,52 @@ class _Evidence:
         self.hits = hits  # the phrase ids found in each turn
 
     def __call__(self, turns: tuple[int, ...], needles: tuple[_Needle, ...]) -> tuple[Evidence, ...]:
-        """The first EVIDENCE_TURNS turns of a match (a match may name dozens)."""
+        """The first EVIDENCE_TURNS turns of a match (a match may name dozens),
+        each with the span of the first needle that occurs in it (leftmost,
+        then longest) — none when normalising changed the turn's length, as
+        offsets would then not line up with its text.
+
+        One function for all of it: a scorecard builds about 80 of these,
+        and calls cost more here than the work.
+        """
         out = []
-        all_turns = self.prep.turns
+        prep = self.prep
+        all_turns = prep.turns
+        norm = prep.norm
+        hits = self.hits
+        phrases = self.phrases
         n = len(all_turns)
         for t in turns:
             if not 0 <= t < n:
                 continue
             turn = all_turns[t]
-            out.append(Evidence(t, turn.text[:EVIDENCE_CHARS], turn.start, turn.end, self._span(t, needles) if needles else None))
+            span = None
+            text = norm[t]
+            if needles and len(text) == len(turn.text):
+                for needle in needles:
+                    if isinstance(needle, frozenset):
+                        # The needle's phrases in this turn are known from the
+                        # scan: str.find places them, cheaper than another pass.
+                        found = hits[t] & needle
+                        if not found:
+                            continue
+                        best_start, best_end = len(text), -1
+                        for pid in found:
+                            phrase = phrases[pid]
+                            start = text.find(phrase)
+                            end = start + len(phrase)
+                            if start < best_start or (start == best_start and end > best_end):
+                                best_start, best_end = start, end
+                        span = (best_start, best_end)
+                        break
+                    match = needle.search(text)
+                    if match is not None and match.end() > match.start():
+                        span = match.span()
+                        break
+            out.append(Evidence(t, turn.text[:EVIDENCE_CHARS], turn.start, turn.end, span))
             if len(out) == EVIDENCE_TURNS:
                 break
         return tuple(out)
-
-    def _span(self, t: int, needles: tuple[_Needle, ...]) -> tuple[int, int] | None:
-        """Where the first needle that occurs in turn ``t`` does (leftmost,
-        then longest); None when normalising changed the turn's length, as
-        offsets would then not line up with its text."""
-        text = self.prep.norm[t]
-        if len(text) != len(self.prep.turns[t].text):
-            return None
-        hits = self.hits[t]
-        for needle in needles:
-            if isinstance(needle, re.Pattern):
-                match = needle.search(text)
-                if match is not None and match.end() > match.start():
-                    return match.span()
-                continue
-            # The needle's phrases in this turn are known from the scan:
-            # str.find places them, cheaper than another automaton pass.
-            found = hits & needle
-            if not found:
-                continue
-            phrases = self.phrases
-            best_start, best_end = len(text), -1
-            for pid in found:
-                phrase = phrases[pid]
-                start = text.find(phrase)
-                end = start + len(phrase)
-                if start < best_start or (start == best_start and end > best_end):
-                    best_start, best_end = start, end
-            return best_start, best_end
-        return None
 
 
 # --- judging ----------------------------------------------------------------------------
@@ -303,45 +307,51 @@ def _scorecard(book: Rulebook, prep: Prepared, ctx: op.Context, emotion_per_turn
     by_cat: dict[str, list[int]] = {}
     by_part: dict[str, list[int]] = {}
     evidence = _Evidence(prep, book, ctx.hits)
-    needles = _rule_needles(book)
     critical: list[str] = []
     judged: dict[str, tuple[str, op.Match]] = {}
     closed = _closed_rules(book, ctx) if applicable else _NO_RULES
-    for i, rule in enumerate(book.rules):
+    na = op.NA
+    for i, (rule, needles) in enumerate(zip(book.rules, _rule_needles(book), strict=True)):
+        counted_in = rule.counted_in
         if not applicable or i in closed:
-            outcome, match = "na", op.NA
-        elif rule.counted_in in judged:
+            hits.append(Hit(rule.id, rule.title, rule.category, rule.cites, "na", 0, rule.critical))
+            continue
+        if counted_in in judged:
             # The same detection as a channel rule judged whenever this
             # one applies (see compose_rulebooks): its verdict, not a rerun.
             own = rule.applies_when.eval(ctx) if rule.applies_when is not None else None
             closed_here = own is not None and (own.na or not own.hit)
-            outcome, match = ("na", op.NA) if closed_here else judged[rule.counted_in]
+            outcome, match = ("na", na) if closed_here else judged[counted_in]
         else:
             outcome, match = judge(rule, ctx)
             judged[rule.id] = (outcome, match)
+        if outcome == "na":
+            hits.append(Hit(rule.id, rule.title, rule.category, rule.cites, "na", 0, rule.critical, (), match.detail))
+            continue
         points = 0
         detail = match.detail
-        if outcome != "na" and rule.counted_in:
+        if counted_in:
             # The same fault as a channel rule: shown, but counted there.
-            detail = f"counted in {rule.counted_in}" + (f"; {detail}" if detail else "")
-        elif outcome != "na":
+            detail = f"counted in {counted_in}" + (f"; {detail}" if detail else "")
+        else:
+            weight = rule.points
             cat = by_cat.get(rule.category) or by_cat.setdefault(rule.category, [0, 0])
             part = by_part.get(rule.part) or by_part.setdefault(rule.part, [0, 0])
-            cat[1] += rule.points
-            part[1] += rule.points
-            possible += rule.points
+            cat[1] += weight
+            part[1] += weight
+            possible += weight
             if outcome == "pass":
-                points = rule.points
-                cat[0] += rule.points
-                part[0] += rule.points
-                earned += rule.points
+                points = weight
+                cat[0] += weight
+                part[0] += weight
+                earned += weight
             else:
-                points = -rule.points
+                points = -weight
                 if rule.critical:
                     critical.append(rule.id)
         hits.append(
             Hit(rule.id, rule.title, rule.category, rule.cites, outcome, points, rule.critical,
-                evidence(match.turns, needles[i]) if outcome != "na" and match.turns else (), detail)
+                evidence(match.turns, needles) if match.turns else (), detail)
         )
     if book.parts:
         score = _weighted_score(book, by_part)
