@@ -138,8 +138,8 @@ class ImportForm(forms.Form):
     def yaml_text(self) -> str:
         upload = self.cleaned_data.get("yaml_file")
         if upload:
-            return upload.read().decode("utf-8", errors="replace")
-        return self.cleaned_data.get("text", "")
+            return str(upload.read().decode("utf-8", errors="replace"))
+        return str(self.cleaned_data.get("text", ""))
 
 
 class SessionLinkForm(forms.Form):

@@ -15,12 +15,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import complaint_get_for_user, visible_complaints
@@ -52,12 +53,12 @@ from kefu.phrasebook.schema import CHANNELS, KINDS
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: HtmxHttpRequest) -> User:
+    return request.user
 
 
 def _greeting_for(user: User) -> str:
-    department = user.department.name if getattr(user, "department", None) else ""
+    department = user.department.name if user.department else ""
     agent = (
         f"{user.employee_no}号{user.full_name}"
         if getattr(user, "employee_no", "")
@@ -70,7 +71,7 @@ def _greeting_for(user: User) -> str:
 
 @require_http_methods(["GET"])
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[: selectors.MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
@@ -109,11 +110,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @login_required
-def detail(request: HttpRequest, entry_id: str) -> HttpResponse:
+def detail(request: HtmxHttpRequest, entry_id: str) -> HttpResponse:
     user = _user(request)
     row = selectors.entry_row(entry_id)
     archived = row is not None and not row.is_active
-    if archived and selectors.can_edit(user):
+    if row is not None and archived and selectors.can_edit(user):
         entry = selectors.entry_from_row(row) or selectors.entry_get(entry_id)
     else:
         entry = selectors.entry_get(entry_id)  # 404 for unknown and (for readers) archived entries
@@ -133,7 +134,7 @@ def detail(request: HttpRequest, entry_id: str) -> HttpResponse:
     )
 
 
-def _save_entry(request: HttpRequest, form: EntryForm, entry_id: str | None) -> HttpResponse | None:
+def _save_entry(request: HtmxHttpRequest, form: EntryForm, entry_id: str | None) -> HttpResponse | None:
     """Call the service; on a service error put it on the form and return None."""
     user = _user(request)
     try:
@@ -161,7 +162,7 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry_id: str | None) -> 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def edit(request: HttpRequest, entry_id: str) -> HttpResponse:
+def edit(request: HtmxHttpRequest, entry_id: str) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
         return forbidden(request, _("You are not allowed to edit the phrasebook."))
     entry = selectors.entry_get(entry_id)
@@ -177,7 +178,7 @@ def edit(request: HttpRequest, entry_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: HtmxHttpRequest) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
         return forbidden(request, _("You are not allowed to edit the phrasebook."))
     if request.method == "POST":
@@ -191,7 +192,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpResponse:
+def set_active(request: HtmxHttpRequest, entry_id: str, active: bool) -> HttpResponse:
     version = request.POST.get("version")
     try:
         services.entry_set_active(
@@ -216,7 +217,7 @@ def set_active(request: HttpRequest, entry_id: str, active: bool) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_yaml(request: HttpRequest) -> HttpResponse:
+def import_yaml(request: HtmxHttpRequest) -> HttpResponse:
     if not selectors.can_edit(_user(request)):
         return forbidden(request, _("You are not allowed to edit the phrasebook."))
     problems = ""
@@ -287,7 +288,7 @@ def _link_targets(user: User, form: SessionLinkForm) -> tuple[Customer | None, C
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def assist_sessions(request: HttpRequest) -> HttpResponse:
+def assist_sessions(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     if request.method == "POST":
         form = SessionForm(request.POST)
@@ -343,7 +344,7 @@ def _prefilled_links(user: User, form: SessionForm) -> list[str]:
     return shown
 
 
-def _panel_context(request: HttpRequest, session: AssistSession, **extra: Any) -> dict[str, Any]:
+def _panel_context(request: HtmxHttpRequest, session: AssistSession, **extra: Any) -> dict[str, Any]:
     user = _user(request)
     can_write = selectors.can_write_session(user, session)
     complaint = session.complaint
@@ -368,7 +369,7 @@ def _panel_context(request: HttpRequest, session: AssistSession, **extra: Any) -
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def assist_panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The live panel. Turns are posted here (one at a time by assist.js, in the order typed);
     readers other than the session's agent get it read-only."""
     user = _user(request)
@@ -412,7 +413,7 @@ def assist_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def assist_links(request: HttpRequest, pk: int) -> HttpResponse:
+def assist_links(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Link a conversation to its customer or complaint, or set how to address the customer."""
     user = _user(request)
     session = selectors.session_get_for_user(user, pk)

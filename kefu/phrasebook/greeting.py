@@ -48,7 +48,7 @@ def is_new_year_period(day: date) -> bool:
     if month == 12:
         # 除夕 is the day before 正月初一, whether the twelfth month has 29 or 30 days.
         tomorrow = Solar.fromYmd(*_ymd(day + timedelta(days=1))).getLunar()
-        return tomorrow.getMonth() == 1 and tomorrow.getDay() == 1
+        return bool(tomorrow.getMonth() == 1 and tomorrow.getDay() == 1)
     return False
 
 

@@ -30,8 +30,9 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line where each mapping starts (for error messages)."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    # Keys are whatever the YAML says (usually text); the schema reports the unknown ones.
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -51,7 +52,8 @@ def _raw_entries(text: str, source: str) -> list[Any]:
         extra = set(document) - {"entries"}
         if extra or not isinstance(document.get("entries"), list):
             raise PhrasebookError([Problem.of(source, "-", "entries", "bad_file")])
-        return document["entries"]
+        entries: list[Any] = document["entries"]
+        return entries
     if isinstance(document, list):
         return document
     raise PhrasebookError([Problem.of(source, "-", "-", "bad_file")])

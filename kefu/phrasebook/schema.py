@@ -15,6 +15,7 @@ prints; the web UI and the API say it in the user's language from the code
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -162,7 +163,8 @@ class Problem:
     message: str
     line: int | None = None
     code: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # dataclasses.field in full: ``field`` here is the attribute above.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(
@@ -226,8 +228,9 @@ def validate_entry(
     def bad(name: str, code: str, **params: Any) -> None:
         problems.append(Problem.of(source, label, name, code, line, **params))
 
-    for name in sorted(set(raw) - _KNOWN_FIELDS):
-        bad(name, "unknown_field", known=", ".join(sorted(_KNOWN_FIELDS)))
+    # YAML keys may be numbers or null (``1: x``): compare them as text.
+    for name in sorted(set(raw) - _KNOWN_FIELDS, key=str):
+        bad(str(name), "unknown_field", known=", ".join(sorted(_KNOWN_FIELDS)))
 
     values: dict[str, Any] = {}
     entry_id = raw.get("id")

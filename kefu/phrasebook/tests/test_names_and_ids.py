@@ -37,3 +37,8 @@ def test_problems_carry_a_code_and_the_english_message_for_the_command_line() ->
     assert by_field["cites"].message == "unknown norm id 'no.such' (see NORMS.md)"
     assert by_field["title"].code == "required"
     assert {p.code for p in problems} <= set(MESSAGES)
+
+
+def test_keys_that_are_not_text_are_reported_not_a_crash() -> None:
+    _entry, problems = validate_entry({"id": "a.b", 1: "x", None: "y"}, source="t.yaml", position=1)
+    assert {p.field for p in problems if p.code == "unknown_field"} == {"1", "None"}
