@@ -21,7 +21,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "department", "is_active"]
     search_fields = ["username", "full_name", "employee_no"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Kefu"), {"fields": ("full_name", "employee_no", "role", "department")}),
     )
     add_fieldsets = (

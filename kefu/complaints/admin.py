@@ -26,7 +26,7 @@ class EventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = [  # type: ignore[assignment]  # django-stubs: readonly_fields is list[str]
         "seq_no", "action_code", "from_label", "to_label", "actor_name", "at_time", "reason_text", "details",
     ]
 

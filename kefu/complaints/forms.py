@@ -9,7 +9,7 @@ on the right field.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -35,7 +35,7 @@ from kefu.complaints.models import STATE_CHOICES, Complaint
 from kefu.complaints.selectors import ComplaintFilter
 from kefu.customers.choices import Channel
 
-BLANK = [("", "—")]
+BLANK: list[tuple[str, Any]] = [("", "—")]
 
 
 def _textarea(rows: int = 3, **attrs: Any) -> forms.Textarea:
@@ -141,9 +141,9 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handling_department"].queryset = handling_departments()
-        self.fields["handler"].queryset = complaint_handlers()
-        self.fields["responsible_department"].queryset = Department.objects.filter(is_active=True).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["handling_department"]).queryset = handling_departments()
+        cast(forms.ModelChoiceField, self.fields["handler"]).queryset = complaint_handlers()
+        cast(forms.ModelChoiceField, self.fields["responsible_department"]).queryset = Department.objects.filter(is_active=True).order_by("name")
 
 
 class AnalyseForm(ActionForm):
@@ -254,8 +254,8 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = handling_departments()
-        self.fields["handler"].queryset = complaint_handlers()
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = handling_departments()
+        cast(forms.ModelChoiceField, self.fields["handler"]).queryset = complaint_handlers()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -240,7 +240,7 @@ def event_rows(events: Iterable[ComplaintEvent]) -> list[EventRow]:
     names: dict[str, dict[Any, str]] = {
         "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=department_ids)} if department_ids else {},
         "user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
-        "complaint": dict(Complaint.objects.filter(pk__in=complaint_ids).values_list("pk", "number"))
+        "complaint": {pk: number or str(pk) for pk, number in Complaint.objects.filter(pk__in=complaint_ids).values_list("pk", "number")}
         if complaint_ids
         else {},
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
@@ -110,10 +111,11 @@ def with_pending_proposer(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
 
 def _pending(complaint: Complaint) -> Pending:
     if hasattr(complaint, "pending_proposer_id"):  # from ``with_pending_proposer``
+        annotated: Any = complaint
         return Pending(
-            complaint.pending_proposer_id,
-            Decimal(complaint.pending_amount or 0),
-            complaint.pending_escalated_to or "",
+            annotated.pending_proposer_id,
+            Decimal(annotated.pending_amount or 0),
+            annotated.pending_escalated_to or "",
         )
     row = (
         complaint.proposals.filter(decision=Proposal.Decision.PENDING)

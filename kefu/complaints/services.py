@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from kefu.complaints.flow import Action, State
 from kefu.complaints.models import Complaint, ComplaintEvent, FollowUp, Proposal
 from kefu.complaints.selectors import approval_limit, approver_role_for
 from kefu.customers import services as customer_services
-from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel
+from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel, Tier
 from kefu.customers.models import Contact, Customer
 from kefu.lib import indexing
 from kefu.lib.errors import InvalidInput, NotAllowed
@@ -100,7 +100,7 @@ def _text(value: str | None, *, field: str, required: bool = False, max_length: 
     return cleaned
 
 
-def _choice(value: str | None, choices: type, *, field: str, blank: bool = True) -> str:
+def _choice(value: str | None, choices: type[models.TextChoices], *, field: str, blank: bool = True) -> str:
     value = (value or "").strip()
     if not value and blank:
         return ""
@@ -109,7 +109,7 @@ def _choice(value: str | None, choices: type, *, field: str, blank: bool = True)
     return value
 
 
-def _choices(values: list[str] | None, choices: type, *, field: str) -> list[str]:
+def _choices(values: list[str] | None, choices: type[models.TextChoices], *, field: str) -> list[str]:
     result: list[str] = []
     for value in values or []:
         checked = _choice(value, choices, field=field, blank=False)
@@ -137,7 +137,7 @@ def _validated(checks: dict[str, Callable[[], Any]], *, errors: dict[str, str] |
 
 def _priority(*, severity: str, regulator: bool, repeat: bool, customer: Customer | None) -> int:
     """Higher is handled first: regulator and repeat complaints, severity, VIP tier."""
-    tier = TIER_RANK.get(customer.tier, 0) if customer is not None else 0
+    tier = TIER_RANK.get(Tier(customer.tier), 0) if customer is not None else 0
     return SEVERITY_RANK.get(Severity(severity), 1) * 10 + (20 if regulator else 0) + (15 if repeat else 0) + tier * 3
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import SEES_COMPLAINTS, Cap
 from kefu.complaints import flow, presenters, services
@@ -66,7 +67,7 @@ def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     """Turn ``NotAllowed`` (from a view check or a service) into the 403 page with its message."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotAllowed as exc:
@@ -81,9 +82,9 @@ def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 @login_required
 @_handles_not_allowed
 @require_safe
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every complaint the user may see, filtered (state, channel, flags, department, dates, case book)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     _require_complaint_work(user)
     now = timezone.now()
     filters = cf.ComplaintFilterForm(request.GET or None)
@@ -152,9 +153,9 @@ def _parse_pk(value: str | None) -> int | None:
         raise Http404("bad id") from exc
 
 
-def _source(request: HttpRequest) -> Source:
+def _source(request: HtmxHttpRequest) -> Source:
     """The contact or customer named in the query string, through the customers app's access checks."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     contact_pk = _parse_pk(request.GET.get("contact"))
     if contact_pk is not None:
         contact = contact_get_for_user(pk=contact_pk, user=user)
@@ -165,7 +166,7 @@ def _source(request: HttpRequest) -> Source:
     return Source()
 
 
-def _record_form(request: HttpRequest, source: Source, data: Any = None) -> cf.RecordForm:
+def _record_form(request: HtmxHttpRequest, source: Source, data: Any = None) -> cf.RecordForm:
     phone = source.phone
     # The number stays server-side for everyone: a full number reaches a page only through a logged reveal.
     if phone:
@@ -176,9 +177,9 @@ def _record_form(request: HttpRequest, source: Source, data: Any = None) -> cf.R
 @login_required
 @_handles_not_allowed
 @require_http_methods(["GET", "POST"])
-def complaint_new(request: HttpRequest) -> HttpResponse:
+def complaint_new(request: HtmxHttpRequest) -> HttpResponse:
     """Record a complaint (complaint.process.record), optionally prefilled from a contact or customer."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not user.can(Cap.COMPLAINT_RECORD):
         raise NotAllowed(_("You are not allowed to do this."))
     source = _source(request)
@@ -326,7 +327,7 @@ def _refuse_decision(complaint: Complaint, user: User) -> None:
     raise NotAllowed(_("You are not allowed to do this."))
 
 
-def _posted_version(request: HttpRequest) -> int | None:
+def _posted_version(request: HtmxHttpRequest) -> int | None:
     try:
         return int(request.POST.get("expected_version", ""))
     except ValueError:
@@ -344,7 +345,7 @@ def _action_form(spec: ActionSpec, complaint: Complaint, data: Any = None) -> cf
 
 @login_required
 @require_safe
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The complaint: form data, classification, progress, SLA, proposals, follow-ups, timeline, actions."""
     complaint = complaint_get_for_user(pk=pk, user=request.user)
     return _render_detail(request, complaint)
@@ -353,9 +354,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_handles_not_allowed
 @require_POST
-def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def complaint_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one action on the complaint through its service; plain POST redirects, htmx swaps the page body."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     complaint = complaint_get_for_user(pk=pk, user=user)
     spec = ACTIONS.get(action)
     if spec is None:
@@ -385,9 +386,9 @@ def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @_handles_not_allowed
 @require_POST
-def followup_call(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Reveal the complainant's number for the follow-up call (logged as 回访) and offer it as a tel: link."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     complaint = complaint_get_for_user(pk=pk, user=user)
     try:
         number = services.complaint_followup_call(complaint=complaint, actor=user)
@@ -399,7 +400,7 @@ def followup_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     complaint: Complaint,
     *,
     bound: cf.ActionForm | None = None,
@@ -408,7 +409,7 @@ def _render_detail(
     status: int = 200,
     call_number: str = "",
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     specs = _allowed_specs(complaint, user)
     if _can_classify(complaint, user):
         specs.append(ACTIONS["classify"])

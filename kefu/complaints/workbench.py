@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import SEES_COMPLAINTS, Cap
 from kefu.complaints import presenters
@@ -43,8 +44,8 @@ def _applies(user: User) -> bool:
     return bool(SEES_COMPLAINTS & user.caps) and user.is_active
 
 
-def _context(request: HttpRequest) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+def _context(request: HtmxHttpRequest) -> dict[str, Any]:
+    user = request.user
     now = timezone.now()
     queue = queue_for(user)
     counters = queue_counters(queue, now)
@@ -58,11 +59,11 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     return {"counters": counters, "page_obj": page, "rows": rows, "only_overdue": only_overdue}
 
 
-def _render(request: HttpRequest) -> str:
+def _render(request: HtmxHttpRequest) -> str:
     return render_to_string(TEMPLATE, _context(request), request=request)
 
 
-def _update(request: HttpRequest) -> HttpResponse:
+def _update(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, TEMPLATE + "#queue", _context(request))
 
 

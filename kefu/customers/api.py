@@ -210,9 +210,10 @@ def customer_reveal(
     if payload.phone_id is not None:
         phone = selectors.phone_get_for_user(customer=customer, pk=payload.phone_id, user=user)
     else:
-        phone = next(iter(customer.phones.all()), None)  # primary first (prefetch order)
-        if phone is None:
+        first = next(iter(customer.phones.all()), None)  # primary first (prefetch order)
+        if first is None:
             raise InvalidInput(_("This customer has no phone number."), errors={"phone_id": _("No such record.")})
+        phone = first
     value = services.phone_reveal(actor=user, phone=phone, reason=reason)
     return {"field": payload.field, "value": value, "phone_id": phone.pk}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse_lazy
@@ -110,7 +110,7 @@ class CustomerForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.customer = customer
-        self.fields["account_manager"].queryset = _staff_with_role(Role.ACCOUNT_MANAGER, Role.MANAGER)
+        cast(forms.ModelChoiceField, self.fields["account_manager"]).queryset = _staff_with_role(Role.ACCOUNT_MANAGER, Role.MANAGER)
         if user is not None and not user.can(Cap.PII_REVEAL):
             # An account manager reveals the data of the customers they manage: only those who may
             # reveal any customer's data assign one (the service checks the same).
@@ -132,7 +132,7 @@ class CustomerForm(forms.Form):
             self.fields["address"].help_text = _("Now: %(masked)s. Leave blank to keep it.") % {
                 "masked": mask_address(customer.address)
             }
-        self.fields["remove_phones"].queryset = customer.phones.order_by("-is_primary", "pk")
+        cast(forms.ModelChoiceField, self.fields["remove_phones"]).queryset = customer.phones.order_by("-is_primary", "pk")
         self.fields["remove_phones"].label_from_instance = lambda p: mask_phone(p.number)  # type: ignore[attr-defined]
 
     PROFILE_FIELDS = ("name", "tier", "segment", "persona", "customer_since", "address", "account_manager", "note")
@@ -217,7 +217,7 @@ class ContactForm(forms.Form):
 
     @staticmethod
     def category_needs() -> list[tuple[str, str, Any]]:
-        return [(value, label, CATEGORY_NEEDS[value]) for value, label in CallerCategory.choices]
+        return [(value, str(label), CATEGORY_NEEDS[CallerCategory(value)]) for value, label in CallerCategory.choices]
 
 
 class ContactFilterForm(forms.Form):
@@ -240,5 +240,5 @@ class ContactFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         loggers = [role for role in Role.values if Cap.CONTACT_LOG in caps_for(role)]
-        self.fields["agent"].queryset = _staff_with_role(*loggers)
-        self.fields["agent"].empty_label = _("All agents")
+        cast(forms.ModelChoiceField, self.fields["agent"]).queryset = _staff_with_role(*loggers)
+        cast(forms.ModelChoiceField, self.fields["agent"]).empty_label = _("All agents")

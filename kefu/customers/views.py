@@ -17,12 +17,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.customers import privacy, selectors, services
@@ -39,8 +40,8 @@ CONTACTS_PER_PAGE = 30
 HISTORY_PER_PAGE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: HtmxHttpRequest) -> User:
+    return request.user
 
 
 def _check_cap(user: User, cap: Cap) -> None:
@@ -68,7 +69,7 @@ def format_duration(seconds: int | None) -> str:
 # ---------------------------------------------------------------- customers
 
 
-def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+def _profile_context(request: HtmxHttpRequest, customer: Customer) -> dict[str, Any]:
     user = _user(request)
     return {
         "customer": customer,
@@ -88,7 +89,7 @@ def _profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
 
 @login_required
 @require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     selectors.check_can_view_customers(user)
     form = CustomerFilterForm(request.GET or None)
@@ -115,7 +116,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_get_for_user(pk=pk, user=_user(request))
     context = _profile_context(request, customer)
     template = "customers/customer_detail.html"
@@ -126,7 +127,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     _check_cap(user, Cap.CUSTOMER_EDIT)
     form = CustomerForm(request.POST or None, user=user)
@@ -146,7 +147,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
     _check_cap(user, Cap.CUSTOMER_EDIT)
@@ -176,7 +177,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reveal(
-    request: HttpRequest, customer: Customer, reveal: Callable[[str], str], *, key: str, action: str
+    request: HtmxHttpRequest, customer: Customer, reveal: Callable[[str], str], *, key: str, action: str
 ) -> HttpResponse:
     """Reveal one value with the reason given; htmx gets the value (or the form with its error) in place.
 
@@ -209,7 +210,7 @@ def _reveal(
 
 @login_required
 @require_POST
-def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
+def reveal_phone(request: HtmxHttpRequest, pk: int, phone_pk: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
     if not privacy.can_reveal(user, customer):  # before anything about the numbers is said
@@ -221,7 +222,7 @@ def reveal_phone(request: HttpRequest, pk: int, phone_pk: int) -> HttpResponse:
     )
 
 
-def _reveal_profile_value(request: HttpRequest, pk: int, *, key: str, url_name: str) -> HttpResponse:
+def _reveal_profile_value(request: HtmxHttpRequest, pk: int, *, key: str, url_name: str) -> HttpResponse:
     """The ID number (``key="id"``) or the address, revealed with a reason (see ``_reveal``)."""
     user = _user(request)
     customer = selectors.customer_get_for_user(pk=pk, user=user)
@@ -241,13 +242,13 @@ def _reveal_profile_value(request: HttpRequest, pk: int, *, key: str, url_name: 
 
 @login_required
 @require_POST
-def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal_id_number(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _reveal_profile_value(request, pk, key="id", url_name="customers:reveal_id_number")
 
 
 @login_required
 @require_POST
-def reveal_address(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal_address(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _reveal_profile_value(request, pk, key="address", url_name="customers:reveal_address")
 
 
@@ -256,7 +257,7 @@ def reveal_address(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     selectors.check_can_view_contacts(user)
     form = ContactFilterForm(request.GET or None)
@@ -276,7 +277,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     contact = selectors.contact_get_for_user(pk=pk, user=user)
     context = {
@@ -313,7 +314,7 @@ def _lookup_context(user: User, *, phone: str = "", customer: Customer | None = 
 
 @login_required
 @require_GET
-def contact_lookup(request: HttpRequest) -> HttpResponse:
+def contact_lookup(request: HtmxHttpRequest) -> HttpResponse:
     """htmx partial of the logger: typing the number shows who is calling."""
     user = _user(request)
     _check_cap(user, Cap.CONTACT_LOG)
@@ -322,7 +323,7 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/contact_new.html#lookup", context)
 
 
-def _logger_context(request: HttpRequest, form: ContactForm, customer: Customer | None) -> dict[str, Any]:
+def _logger_context(request: HtmxHttpRequest, form: ContactForm, customer: Customer | None) -> dict[str, Any]:
     user = _user(request)
     saved = None
     saved_id = request.GET.get("saved", "")
@@ -340,7 +341,7 @@ def _logger_context(request: HttpRequest, form: ContactForm, customer: Customer 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: HtmxHttpRequest) -> HttpResponse:
     """The fast logger (快速登记): phone first, number keys for channel and category, Ctrl+Enter saves."""
     user = _user(request)
     _check_cap(user, Cap.CONTACT_LOG)
@@ -371,7 +372,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/contact_new.html", _logger_context(request, form, customer))
 
 
-def _after_logging(request: HttpRequest, contact: Contact) -> HttpResponse:
+def _after_logging(request: HtmxHttpRequest, contact: Contact) -> HttpResponse:
     """Straight on to the complaint form when asked, else a fresh logger for the next caller."""
     next_url = complaint_new_url(contact)
     if request.POST.get("then") == "complaint" and next_url and _user(request).can(Cap.COMPLAINT_RECORD):

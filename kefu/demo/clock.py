@@ -45,8 +45,8 @@ def _frozen_class(clock: SimulatedClock) -> type[datetime]:
 def simulated_clock(start: datetime) -> Iterator[SimulatedClock]:
     """Make ``timezone.now()`` return ``clock.current`` until the block ends."""
     clock = SimulatedClock(start)
-    dj_timezone.datetime = _frozen_class(clock)  # type: ignore[misc]
+    setattr(dj_timezone, "datetime", _frozen_class(clock))  # noqa: B010 - the module attribute timezone.now() reads
     try:
         yield clock
     finally:
-        dj_timezone.datetime = _REAL_DATETIME  # type: ignore[misc]
+        setattr(dj_timezone, "datetime", _REAL_DATETIME)  # noqa: B010

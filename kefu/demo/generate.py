@@ -202,7 +202,7 @@ def make_customers(world: World, count: int) -> None:
             first = numbers.mobile()
             phones.insert(0, PhoneNumber(number=first, label=f"联系人 {contact.name}", is_primary=True))
             phones += [
-                PhoneNumber(number=numbers.mobile(), label="集团成员") for _ in range(rng.randint(*GROUP_LINES[tier]))
+                PhoneNumber(number=numbers.mobile(), label="集团成员") for _ in range(rng.randint(*GROUP_LINES[Tier(tier)]))
             ]
             title = rng.choice(content.COMPANY_CONTACT_TITLES)
             world.groups.append(DemoCustomer(customer, first, f"{contact.name}（{company}{title}）"))

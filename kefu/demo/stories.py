@@ -172,6 +172,7 @@ def plan_complaints(world: World, count: int) -> list[Plan]:
         path, overdue = _path(rng, index)
         regulator = index % 6 == 2
         channel: str | None = REGULATORS[(index // 6) % len(REGULATORS)] if regulator else None
+        who: DemoCustomer | None
         if path == "invalid":
             invalid = content.INVALID_CASES[index % len(content.INVALID_CASES)]
             who = rng.choice(world.people)
@@ -279,7 +280,8 @@ def _make_repeats(world: World, plans: list[Plan]) -> None:
     for plan in candidates[1::3]:
         window = [
             e for e in earlier
-            if timedelta(days=2) < plan.received - e.received < timedelta(days=25) and e.case.group == plan.case.group
+            if e.case is not None and plan.case is not None and e.case.group == plan.case.group
+            and timedelta(days=2) < plan.received - e.received < timedelta(days=25)
         ]
         if not window:
             continue

@@ -20,7 +20,7 @@ class FrontConfig(AppConfig):
         user_logged_in.connect(SlidingSessionMiddleware.mark_seen, dispatch_uid="kefu-session-seen")
 
 
-class LoginLockoutConfig(AxesAppConfig):
+class LoginLockoutConfig(AxesAppConfig):  # type: ignore[misc]  # axes ships no type hints
     """django-axes under a name the admin shows in Chinese (its own is "Axes")."""
 
     verbose_name = _("Login lockout")

@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from kefu.accounts.models import User
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.front import workbench
 from kefu.front.shortcuts import url_or_none
 
@@ -45,7 +45,7 @@ class LoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
-def _retry_time(request: HttpRequest) -> datetime:
+def _retry_time(request: HtmxHttpRequest) -> datetime:
     """When a locked-out caller may sign in again, rounded up to the minute.
 
     Every failure (this one included) extends the lock to a cool-off time after
@@ -59,7 +59,7 @@ def _retry_time(request: HttpRequest) -> datetime:
 
 
 def login_locked_out(
-    request: HttpRequest, response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+    request: HtmxHttpRequest, response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
     """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the sign-in page saying until when, 429."""
     username = str((credentials or {}).get("username") or request.POST.get("username", ""))
@@ -93,7 +93,7 @@ class LogoutView(auth_views.LogoutView):
 
 @never_cache
 @require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: HtmxHttpRequest) -> HttpResponse:
     """Liveness and database check for load balancers and monitoring: ``ok`` or 503."""
     try:
         with connection.cursor() as cursor:
@@ -110,9 +110,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     """The workbench: every panel the apps registered for this user (``kefu.front.workbench``)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     panels = workbench.panels_for(user)
     target = request.htmx.target if request.htmx else None
     if target:

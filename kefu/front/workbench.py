@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.functional import Promise
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 
 
@@ -32,8 +33,8 @@ class Panel:
     key: str
     order: int
     applies: Callable[[User], bool]
-    render: Callable[[HttpRequest], str]  # the panel's HTML in the full page
-    update: Callable[[HttpRequest], HttpResponse] | None = None  # its htmx fragment
+    render: Callable[[HtmxHttpRequest], str]  # the panel's HTML in the full page
+    update: Callable[[HtmxHttpRequest], HttpResponse] | None = None  # its htmx fragment
     targets: frozenset[str] = field(default_factory=frozenset)  # HX-Target ids ``update`` answers
     shortcuts: Callable[[User], list[Shortcut]] = lambda user: []
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["fold_width", "normalize", "to_simplified"]
 
@@ -36,7 +37,7 @@ _converter = None
 _converter_lock = threading.Lock()
 
 
-def _opencc():  # type: ignore[no-untyped-def]
+def _opencc() -> Any:
     global _converter
     if _converter is None:
         with _converter_lock:
@@ -78,9 +79,9 @@ def to_simplified(text: str) -> str:
     if text.isascii():
         return text
     try:
-        return _opencc().convert(text)
+        return str(_opencc().convert(text))
     except UnicodeEncodeError:  # a lone surrogate cannot reach OpenCC's UTF-8: replace it, convert the rest
-        return _opencc().convert(text.encode("utf-8", "replace").decode("utf-8"))
+        return str(_opencc().convert(text.encode("utf-8", "replace").decode("utf-8")))
 
 
 def fold_width(text: str) -> str:

@@ -115,11 +115,14 @@ def forget(kind: str, object_id: int) -> None:
 
 def on_changed(kind: str, pk: int) -> None:
     """The ``kefu.lib.indexing`` subscriber: (re)index or forget one record, in the writer's transaction."""
-    indexer = {Kind.CUSTOMER: index_customer, Kind.CONTACT: index_contact, Kind.COMPLAINT: index_complaint}.get(kind)
-    if indexer is None:
+    if kind == Kind.CUSTOMER:
+        index_customer(Customer(pk=pk))
+    elif kind == Kind.CONTACT:
+        index_contact(Contact(pk=pk))
+    elif kind == Kind.COMPLAINT:
+        index_complaint(Complaint(pk=pk))
+    else:
         raise ValueError(f"unknown record kind {kind!r}")
-    model = {Kind.CUSTOMER: Customer, Kind.CONTACT: Contact, Kind.COMPLAINT: Complaint}[Kind(kind)]
-    indexer(model(pk=pk))
 
 
 def index_with(indexer: Callable[[Any], None], obj: Model) -> None:

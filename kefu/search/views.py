@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kefu.accounts.http import HtmxHttpRequest
 from kefu.lib import ratelimit
 from kefu.lib.errors import RateLimited
 from kefu.search import selectors
@@ -17,9 +18,9 @@ PER_KIND = 10  # grouped page
 PER_KIND_ALONE = 50  # one kind (?type=…)
 
 
-def _kinds_for(request: HttpRequest) -> list[str]:
+def _kinds_for(request: HtmxHttpRequest) -> list[str]:
     """The kinds this user may search; 403 when none (the getter every view starts with)."""
-    kinds = selectors.searchable_kinds(request.user)  # type: ignore[arg-type]
+    kinds = selectors.searchable_kinds(request.user)
     if not kinds:
         raise PermissionDenied("search is not available to this role")
     return kinds
@@ -27,7 +28,7 @@ def _kinds_for(request: HttpRequest) -> list[str]:
 
 @require_GET
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     kinds = _kinds_for(request)
     q = request.GET.get("q", "").strip()[: selectors.MAX_QUERY_LENGTH]
     only = request.GET.get("type", "")
@@ -41,7 +42,7 @@ def search(request: HttpRequest) -> HttpResponse:
         limited = exc.message
     if q and not limited:
         groups = selectors.search(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             q=q,
             kinds=selected,
             per_kind=PER_KIND_ALONE if selected else PER_KIND,

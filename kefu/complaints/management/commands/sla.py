@@ -45,6 +45,8 @@ class Command(BaseCommand):
         rows: list[dict[str, Any]] = []
         newly_flagged = 0
         for complaint in candidates.iterator(chunk_size=500):
+            if complaint.step_due_at is None:  # the candidates have a deadline; a closed step has none
+                continue
             left = sla.time_left(due=complaint.step_due_at, now=now, regulator=complaint.is_regulator)
             overdue = complaint.step_due_at < now
             if not overdue and _hours(left) > options["warn_hours"]:
