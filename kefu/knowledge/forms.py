@@ -50,6 +50,22 @@ ENTRY_FIELDS: tuple[tuple[str, Any, bool], ...] = (
 )
 # Fields picked from a list rather than typed.
 PICKED_FIELDS = ("channels", "cites")
+# Every entry has these; the schema checks the rest by kind.
+REQUIRED_FIELDS = ("title", "situations", "tags", "example")
+# Fields only some kinds use (techniques, personas, forbidden phrases), shown folded away.
+KIND_FIELDS = (
+    "when",
+    "steps",
+    "traits",
+    "need",
+    "do",
+    "dont",
+    "talk",
+    "phrases",
+    "alternative",
+    "risk",
+    "source",
+)
 LONG_TEXT = {"text", "example", "explanation", "alternative"}
 
 
@@ -83,22 +99,22 @@ class EntryForm(forms.Form):
     comment = forms.CharField(label=_("Why this change"), required=False, max_length=500)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    field_order = ("title", "kind", "risk")
+    kind_fields = KIND_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, label, is_list in ENTRY_FIELDS:
             rows = 4 if is_list or name in LONG_TEXT else 1
             widget = forms.Textarea(attrs={"rows": rows}) if rows > 1 else forms.TextInput()
-            self.fields[name] = forms.CharField(label=label, required=False, widget=widget)
+            self.fields[name] = forms.CharField(label=label, required=name in REQUIRED_FIELDS, widget=widget)
         self.order_fields(
             [
                 "title",
                 "kind",
-                *(n for n, _l, _is in ENTRY_FIELDS if n != "title"),
-                "risk",
+                *(n for n, _l, _is in ENTRY_FIELDS if n not in ("title", *KIND_FIELDS)),
                 "channels",
                 "cites",
+                *KIND_FIELDS,
             ]
         )
 

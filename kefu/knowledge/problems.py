@@ -40,6 +40,11 @@ PROBLEM_MESSAGES: dict[str, Promise] = {
     "defined_twice": gettext_lazy("Also defined in %(file)s."),
 }
 
+# Where a field is ticked rather than typed, the same problem reads differently.
+PICKED_MESSAGES: dict[tuple[str, str], Promise] = {
+    ("required_list", "cites"): gettext_lazy("Tick at least one norm."),
+}
+
 FIELD_NAMES: dict[str, Promise] = {
     "id": gettext_lazy("Entry id"),
     "kind": gettext_lazy("Kind"),
@@ -69,7 +74,7 @@ FIELD_NAMES: dict[str, Promise] = {
 
 def problem_message(problem: Problem) -> str:
     """What is wrong, in the user's language (without where)."""
-    template = PROBLEM_MESSAGES.get(problem.code)
+    template = PICKED_MESSAGES.get((problem.code, problem.field)) or PROBLEM_MESSAGES.get(problem.code)
     if template is None:
         return problem.message
     params: dict[str, Any] = dict(problem.params)

@@ -48,7 +48,7 @@ from kefu.knowledge.models import AssistSession
 from kefu.lib.errors import RateLimited
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.norms import norm_name
-from kefu.phrasebook.schema import CHANNELS, KINDS
+from kefu.phrasebook.schema import CHANNELS, KINDS, Entry
 
 PAGE_SIZE = 50
 
@@ -160,6 +160,15 @@ def _save_entry(request: HtmxHttpRequest, form: EntryForm, entry_id: str | None)
     return redirect("knowledge:detail", entry_id=row.entry_id)
 
 
+def _edit_context(form: EntryForm, entry: Entry | None) -> dict[str, Any]:
+    # The kind-specific fields unfold when the entry uses them or one of them is wrong.
+    data = form.data if form.is_bound else form.initial
+    open_kind_fields = any(data.get(name) for name in form.kind_fields) or any(
+        name in form.errors for name in form.kind_fields
+    )
+    return {"form": form, "entry": entry, "creating": entry is None, "open_kind_fields": open_kind_fields}
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def edit(request: HtmxHttpRequest, entry_id: str) -> HttpResponse:
@@ -173,7 +182,7 @@ def edit(request: HtmxHttpRequest, entry_id: str) -> HttpResponse:
             return response
     else:
         form = EntryForm(initial=EntryForm.initial_for(entry, row.version if row else None))
-    return render(request, "knowledge/edit.html", {"form": form, "entry": entry, "creating": False})
+    return render(request, "knowledge/edit.html", _edit_context(form, entry))
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,7 +196,7 @@ def new(request: HtmxHttpRequest) -> HttpResponse:
             return response
     else:
         form = EntryForm(initial={"kind": "script"})
-    return render(request, "knowledge/edit.html", {"form": form, "entry": None, "creating": True})
+    return render(request, "knowledge/edit.html", _edit_context(form, None))
 
 
 @require_POST

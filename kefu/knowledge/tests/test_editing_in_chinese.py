@@ -90,3 +90,17 @@ def test_the_api_explains_a_bad_entry_in_one_language(cast) -> None:  # type: ig
 
 def test_every_schema_problem_has_a_message_people_read() -> None:
     assert set(MESSAGES) == set(PROBLEM_MESSAGES)
+
+
+def test_forgetting_the_norms_asks_to_tick_one(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client(cast["supervisor"]).post(reverse("knowledge:new"), _entry(cites=[]))
+    assert response.context["form"].errors["cites"] == ["请至少勾选一项规范。"]
+    assert KnowledgeEntry.objects.count() == 0
+
+
+def test_fields_only_some_kinds_use_are_folded_unless_used(cast) -> None:  # type: ignore[no-untyped-def]
+    client = _client(cast["supervisor"])
+    new = client.get(reverse("knowledge:new")).content.decode()
+    assert '<details class="kind-fields">' in new
+    forbidden = client.get(reverse("knowledge:edit", args=["forbidden.dont_know"])).content.decode()
+    assert '<details class="kind-fields" open>' in forbidden
