@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "csp",
     "kefu.accounts",
     "kefu.workflow",
+    "django_q",
+    "kefu.jobs",
+    "kefu.notifications",
     "kefu.customers",
     "kefu.complaints",
     "kefu.front",
@@ -207,6 +210,43 @@ LOGGING = {
     "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Background work (django-q2): one cluster of workers plus the scheduler, started by `kefu worker`.
+# The broker is the database by default (zero setup; SQLite or PostgreSQL, with delivery receipts:
+# a task whose worker dies is handed out again after `retry` seconds). REDIS_URL switches it to
+# Redis for many machines. Either way every task is idempotent and the scheduled sweeps re-find
+# whatever a lost task missed.
+KEFU_TASK_TIMEOUT = env_int("KEFU_TASK_TIMEOUT", 300)
+Q_CLUSTER: dict[str, object] = {
+    "name": env_str("KEFU_QUEUE_NAME", "kefu"),
+    "workers": env_int("KEFU_WORKERS", 2),
+    "timeout": KEFU_TASK_TIMEOUT,
+    "retry": KEFU_TASK_TIMEOUT + 60,  # must exceed timeout, or a slow task runs twice at once
+    "max_attempts": env_int("KEFU_TASK_MAX_ATTEMPTS", 5),
+    "ack_failures": True,  # a failed task is recorded as failed, not retried forever
+    "catch_up": False,  # after downtime a schedule runs once, not once per missed minute (the sweep catches up)
+    "save_limit": 1000,
+    "poll": 1,
+    "label": "后台任务",
+    "sync": env_bool("KEFU_TASKS_SYNC", False),  # run tasks inline (tests)
+}
+if env_str("REDIS_URL"):
+    Q_CLUSTER["redis"] = env_str("REDIS_URL")
+else:
+    Q_CLUSTER["orm"] = "default"
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kefu@localhost")
+# How often the bell asks for the unread count (seconds), and the site's address for links in e-mails.
+KEFU_BELL_POLL_SECONDS = env_int("KEFU_BELL_POLL_SECONDS", 20)
+KEFU_SITE_URL = env_str("KEFU_SITE_URL", "http://127.0.0.1:8000")
+# Warn the handler this long before a step is due (working time is not considered: a plain lead time).
+KEFU_SLA_WARN_MINUTES = env_int("KEFU_SLA_WARN_MINUTES", 120)
 
 CACHES = {
     # Counters for rate limits and login throttling. One process: memory; several (gunicorn

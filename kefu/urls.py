@@ -12,5 +12,7 @@ urlpatterns = [
     path("complaints/", include("kefu.complaints.urls")),
     path("search/", include("kefu.search.urls")),
     path("knowledge/", include("kefu.knowledge.urls")),
+    path("notifications/", include("kefu.notifications.urls")),
+    path("jobs/", include("kefu.jobs.urls")),
     path("", include("kefu.front.urls")),
 ]

@@ -1,8 +1,8 @@
-import json
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.admin import HistoryAdmin
@@ -15,9 +15,11 @@ from kefu.complaints.models import (
     Proposal,
     SlaPolicy,
 )
+from kefu.complaints.presenters import ACTION_LABELS, classification_labels, event_rows
 from kefu.lib.masking import mask_phone
 
 STATE_NAMES = dict(STATE_CHOICES)
+OUTCOMES = {"resolved": _("Resolved"), "invalid": _("Invalid")}
 
 
 class EventInline(admin.TabularInline):
@@ -47,7 +49,7 @@ class EventInline(admin.TabularInline):
 
     @admin.display(description=_("action"))
     def action_code(self, obj: ComplaintEvent) -> str:
-        return obj.action
+        return str(ACTION_LABELS.get(obj.action, obj.action))
 
     @admin.display(description=_("from"))
     def from_label(self, obj: ComplaintEvent) -> str:
@@ -62,8 +64,8 @@ class EventInline(admin.TabularInline):
         return obj.actor
 
     @admin.display(description=_("time"))
-    def at_time(self, obj: ComplaintEvent) -> Any:
-        return obj.at
+    def at_time(self, obj: ComplaintEvent) -> str:
+        return str(formats.localize(timezone.template_localtime(obj.at)))
 
     @admin.display(description=_("reason"))
     def reason_text(self, obj: ComplaintEvent) -> str:
@@ -71,7 +73,9 @@ class EventInline(admin.TabularInline):
 
     @admin.display(description=_("details"))
     def details(self, obj: ComplaintEvent) -> str:
-        return json.dumps(obj.data, ensure_ascii=False) if obj.data else "—"
+        # As the complaint page shows them: field names and choices by their labels.
+        changes = event_rows([obj])[0].changes
+        return "；".join(f"{label}：{value}" for label, value in changes) or "—"
 
 
 @admin.register(Complaint)
@@ -82,9 +86,11 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_filter = ["state", "channel", "severity", "is_regulator", "is_repeat", "in_casebook"]
     # Whole phone numbers only (=): a partial match would tell hidden digits.
     search_fields = ["number", "complainant_name", "=complainant_phone", "subject"]
-    exclude = ["complainant_phone"]
+    # Lists and codes are shown by their labels (needs_labels…), the phone masked.
+    exclude = ["complainant_phone", "needs", "degrees", "closed_outcome"]
     readonly_fields = [
         "state", "version", "number", "created_by", "created_at", "updated_at", "closed_at", "masked_phone",
+        "needs_labels", "degrees_labels", "outcome",
     ]
     raw_id_fields = ["customer", "source_contact", "repeat_of", "handler"]
     inlines = [EventInline]
@@ -101,6 +107,18 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description=_("Phone number"))
     def masked_phone(self, obj: Complaint) -> str:
         return mask_phone(obj.complainant_phone) if obj.complainant_phone else "—"
+
+    @admin.display(description=Complaint._meta.get_field("needs").verbose_name)
+    def needs_labels(self, obj: Complaint) -> str:
+        return classification_labels(obj)["needs"] or "—"
+
+    @admin.display(description=Complaint._meta.get_field("degrees").verbose_name)
+    def degrees_labels(self, obj: Complaint) -> str:
+        return classification_labels(obj)["degrees"] or "—"
+
+    @admin.display(description=Complaint._meta.get_field("closed_outcome").verbose_name)
+    def outcome(self, obj: Complaint) -> str:
+        return str(OUTCOMES.get(obj.closed_outcome, obj.closed_outcome)) or "—"
 
 
 @admin.register(SlaPolicy)

@@ -245,7 +245,7 @@ class ComplaintEvent(EventRow):
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id}#{self.seq} {self.action}"
+        return f"#{self.seq}"  # the admin's history rows show it; the action has its own column
 
 
 def _plain(number: Decimal) -> Decimal:

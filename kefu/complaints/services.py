@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Cap
-from kefu.complaints import flow, sla
+from kefu.accounts.services import system_user
+from kefu.complaints import flow, notices, sla
 from kefu.complaints.choices import (
     CAUSE_CATEGORY,
     SEVERITY_RANK,
@@ -362,6 +364,8 @@ def complaint_record(
         data={"channel": complaint.channel, "severity": complaint.severity, "repeat_of": earlier.pk if earlier else None},
     )
     indexing.changed(indexing.COMPLAINT, complaint.pk)
+    if complaint.is_regulator:
+        notices.regulator_arrived(complaint)
     return complaint
 
 
@@ -516,7 +520,8 @@ def complaint_propose(
         expected_version=expected_version,
         data={**proposal, "amount": str(proposal["amount"])},
     )
-    Proposal.objects.create(complaint=complaint, proposed_by=actor, **proposal)
+    created = Proposal.objects.create(complaint=complaint, proposed_by=actor, **proposal)
+    notices.approval_waiting(complaint, created)
     return complaint
 
 
@@ -615,6 +620,8 @@ def complaint_escalate(
     Proposal.objects.filter(pk=proposal.pk).update(
         escalated_to=role, escalated_by=actor, escalated_at=timezone.now()
     )
+    proposal.refresh_from_db()
+    notices.approval_waiting(complaint, proposal)
     return complaint
 
 
@@ -639,6 +646,7 @@ def complaint_send_back(
     Proposal.objects.filter(pk=proposal.pk).update(
         decision=Proposal.Decision.SENT_BACK, decided_by=actor, decided_at=timezone.now(), decision_comment=comment
     )
+    notices.sent_back(complaint, proposal, comment)
     return complaint
 
 
@@ -750,6 +758,7 @@ def complaint_follow_up(
             data=data,
             reason=follow_up.note or follow_up.anything_else,
         )
+        notices.reopened(complaint, complaint.version)
     follow_up.save()
     return complaint
 
@@ -812,6 +821,41 @@ def complaint_classify(
     return _write(
         complaint=complaint, actor=actor, action="classify", expected_version=expected_version, changes=changes
     )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    flagged: int  # breaches flagged by this sweep (each breach is flagged once, whoever sweeps)
+    warned: int  # steps newly warned about
+    notified: int  # notifications created
+
+
+def sla_flag_breaches(*, now: datetime | None = None, warn_minutes: int | None = None) -> SweepResult:
+    """Flag every overdue step not flagged yet and warn about steps due soon, with their notifications.
+
+    Idempotent and safe to run from several workers at once: a breach is flagged by one conditional
+    update (one winner) and notified in that same transaction; a warning is keyed by the step, so it is
+    created once. A worker that was down finds every breach it missed on its next run.
+    """
+    now = now or timezone.now()
+    warn = timedelta(minutes=settings.KEFU_SLA_WARN_MINUTES if warn_minutes is None else warn_minutes)
+    actor = system_user()
+    flagged = warned = notified = 0
+    overdue = Complaint.objects.exclude(state=State.CLOSED).filter(sla_breached=False, step_due_at__lt=now)
+    for complaint in overdue.select_related("handler").order_by("step_due_at").iterator(chunk_size=500):
+        with transaction.atomic():
+            if complaint_flag_breach(complaint=complaint, actor=actor, now=now):
+                flagged += 1
+                notified += notices.sla_breach(complaint)
+    soon = Complaint.objects.exclude(state=State.CLOSED).filter(
+        sla_breached=False, step_due_at__gte=now, step_due_at__lte=now + warn
+    )
+    for complaint in soon.select_related("handler").iterator(chunk_size=500):
+        with transaction.atomic():
+            created = notices.sla_warning(complaint)
+        warned += created > 0
+        notified += created
+    return SweepResult(flagged, warned, notified)
 
 
 @transaction.atomic

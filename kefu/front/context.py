@@ -100,4 +100,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     caps = user_caps(user)
     items = build_navigation(caps, request.path)
     search_url = next((item.url for item in items if item.key == "search"), None)
-    return {"nav_items": items, "user_caps": caps, "search_url": search_url, "kefu_company_name": company}
+    return {
+        "nav_items": items,
+        "user_caps": caps,
+        "search_url": search_url,
+        "kefu_company_name": company,
+        "bell_url": url_or_none("notifications:bell"),
+        "bell_poll_seconds": settings.KEFU_BELL_POLL_SECONDS,
+    }

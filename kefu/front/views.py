@@ -94,7 +94,14 @@ class LogoutView(auth_views.LogoutView):
 @never_cache
 @require_GET
 def healthz(request: HtmxHttpRequest) -> HttpResponse:
-    """Liveness and database check for load balancers and monitoring: ``ok`` or 503."""
+    """Health for load balancers and monitoring, as plain text lines.
+
+    The first line is ``ok``, ``degraded`` (pages work; the task broker is unreachable or the
+    scheduler has not beaten for three minutes) or the database failure with status 503 —
+    a web node without its database must leave the pool, one without background work need not.
+    """
+    from kefu.jobs import health
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -102,7 +109,16 @@ def healthz(request: HtmxHttpRequest) -> HttpResponse:
     except DatabaseError:
         log.exception("health check: database unreachable")
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
+    broker = health.check_broker()
+    age = health.scheduler_age()
+    scheduler_ok = age is not None and age < health.SCHEDULER_LATE_AFTER
+    lines = [
+        "ok" if broker.ok and scheduler_ok else "degraded",
+        "database: ok",
+        f"broker: {'ok' if broker.ok else 'unreachable'} ({broker.detail})",
+        "scheduler: never seen" if age is None else f"scheduler: last heartbeat {int(age.total_seconds())} s ago",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 # ---------------------------------------------------------------- workbench

@@ -11,3 +11,11 @@ class SearchConfig(AppConfig):
         from kefu.search import services
 
         indexing.subscribe(services.on_changed)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from kefu.accounts.roles import Cap
+        from kefu.jobs.registry import JobKind, register
+        from kefu.search import tasks
+
+        register(JobKind("search-reindex", _("Rebuild the search index"), tasks.reindex_job, Cap.ADMIN))

@@ -1,0 +1,137 @@
+"""Who is told what about a complaint (the bell and, by choice, e-mail). Called inside the services'
+transactions, so a notification exists exactly when its event does (complaint.process.approval,
+phone.manner.promise_kept: the six degrees' speed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import ROLE_CAPS, Cap, Role
+from kefu.complaints.models import Complaint, Proposal
+from kefu.complaints.selectors import approval_limit
+from kefu.notifications.models import Kind
+from kefu.notifications.services import Notice, notify
+
+
+def _supervisors(complaint: Complaint) -> list[User]:
+    """The supervisors of the handling department; every supervisor when no department is set yet."""
+    qs = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
+    if complaint.handling_department_id:
+        in_department = list(qs.filter(department_id=complaint.handling_department_id))
+        if in_department:
+            return in_department
+    return list(qs)
+
+
+def _handler_and_supervisors(complaint: Complaint) -> list[User]:
+    people = _supervisors(complaint)
+    if complaint.handler_id and complaint.handler is not None:
+        people.append(complaint.handler)
+    return people
+
+
+def _label(complaint: Complaint) -> str:
+    return f"{complaint.number or complaint.pk} {complaint.subject}"[:120]
+
+
+def _due(complaint: Complaint) -> str:
+    return timezone.localtime(complaint.step_due_at).strftime("%m-%d %H:%M") if complaint.step_due_at else ""
+
+
+def sla_warning(complaint: Complaint) -> int:
+    """The current step is due soon: the handler and the department's supervisors, once per step."""
+    return notify(
+        _handler_and_supervisors(complaint),
+        Notice(
+            Kind.SLA_WARNING,
+            _("Due soon: %(complaint)s") % {"complaint": _label(complaint)},
+            _("The step “%(step)s” is due at %(due)s.") % {"step": complaint.get_state_display(), "due": _due(complaint)},
+            complaint.get_absolute_url(),
+            f"complaint:{complaint.pk}:warn:{complaint.step_started_at:%Y%m%d%H%M%S}",
+        ),
+    )
+
+
+def sla_breach(complaint: Complaint) -> int:
+    """The current step missed its deadline: the handler and the department's supervisors, once per step."""
+    return notify(
+        _handler_and_supervisors(complaint),
+        Notice(
+            Kind.SLA_BREACH,
+            _("Overdue: %(complaint)s") % {"complaint": _label(complaint)},
+            _("The step “%(step)s” was due at %(due)s.") % {"step": complaint.get_state_display(), "due": _due(complaint)},
+            complaint.get_absolute_url(),
+            f"complaint:{complaint.pk}:breach:{complaint.step_started_at:%Y%m%d%H%M%S}",
+        ),
+    )
+
+
+def _approvers(amount: object, *, role: str = "", exclude: int | None = None) -> Iterable[User]:
+    approving = [r for r, caps in ROLE_CAPS.items() if Cap.COMPLAINT_APPROVE in caps and r != Role.ADMIN]
+    qs = User.objects.filter(is_active=True).filter(Q(role=role) if role else Q(role__in=approving))
+    for user in qs.exclude(pk=exclude):
+        limit = approval_limit(user)
+        if limit is None or limit >= amount:  # type: ignore[operator]
+            yield user
+
+
+def approval_waiting(complaint: Complaint, proposal: Proposal) -> int:
+    """A proposal awaits approval: whoever may approve that amount (or the role it was escalated to)."""
+    people = list(_approvers(proposal.amount, role=proposal.escalated_to, exclude=proposal.proposed_by_id))
+    return notify(
+        people,
+        Notice(
+            Kind.APPROVAL_WAITING,
+            _("Approval needed: %(complaint)s") % {"complaint": _label(complaint)},
+            _("%(remedy)s, %(amount)s yuan, proposed by %(who)s.")
+            % {"remedy": proposal.get_remedy_display(), "amount": proposal.amount, "who": proposal.proposed_by},
+            complaint.get_absolute_url(),
+            f"proposal:{proposal.pk}:approval:{proposal.escalated_to or 'first'}",
+        ),
+    )
+
+
+def sent_back(complaint: Complaint, proposal: Proposal, comment: str) -> int:
+    return notify(
+        [proposal.proposed_by],
+        Notice(
+            Kind.SENT_BACK,
+            _("Sent back: %(complaint)s") % {"complaint": _label(complaint)},
+            comment,
+            complaint.get_absolute_url(),
+            f"proposal:{proposal.pk}:sent_back",
+        ),
+    )
+
+
+def reopened(complaint: Complaint, event_seq: int) -> int:
+    return notify(
+        _handler_and_supervisors(complaint),
+        Notice(
+            Kind.REOPENED,
+            _("Customer dissatisfied, reopened: %(complaint)s") % {"complaint": _label(complaint)},
+            _("The follow-up found the customer dissatisfied; the complaint is back with the department."),
+            complaint.get_absolute_url(),
+            f"complaint:{complaint.pk}:reopened:{event_seq}",
+        ),
+    )
+
+
+def regulator_arrived(complaint: Complaint) -> int:
+    people = User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.MANAGER])
+    return notify(
+        people,
+        Notice(
+            Kind.REGULATOR,
+            _("Regulator complaint: %(complaint)s") % {"complaint": _label(complaint)},
+            _("Received through %(channel)s; it runs on the regulator's clock.")
+            % {"channel": complaint.get_channel_display()},
+            complaint.get_absolute_url(),
+            f"complaint:{complaint.pk}:regulator",
+        ),
+    )
