@@ -26,6 +26,7 @@ def _cold() -> None:
     assist._emotion_model.cache_clear()
     assist._matcher_for.cache_clear()
     pinyin._pypinyin.cache_clear()
+    pinyin.name_spellings.cache_clear()
     rulebook._CACHE.clear()
     rulebook._DEFAULTS.clear()
     api._schemas.clear()
