@@ -44,5 +44,5 @@ class TurnInline(admin.TabularInline):
 class AssistSessionAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "agent", "channel", "persona", "created_at"]
     list_filter = ["channel"]
-    raw_id_fields = ["agent", "customer"]
+    raw_id_fields = ["agent", "customer", "complaint"]
     inlines = [TurnInline]

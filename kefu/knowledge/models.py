@@ -20,15 +20,25 @@ class KnowledgeEntry(models.Model):  # 话术库条目
     title = models.CharField(_("title"), max_length=200)
     data = models.JSONField(_("entry"))
     is_active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("phrasebook entry")
@@ -50,15 +60,25 @@ class RevisionAction(models.TextChoices):
 class KnowledgeRevision(models.Model):  # 修改记录
     """One row per change: who, when, why, and the entry as it was after the change."""
 
-    entry = models.ForeignKey(KnowledgeEntry, on_delete=models.CASCADE, related_name="revisions")
-    version = models.PositiveIntegerField()
-    action = models.CharField(max_length=10, choices=RevisionAction.choices)
-    data = models.JSONField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    entry = models.ForeignKey(
+        KnowledgeEntry, verbose_name=_("phrasebook entry"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    action = models.CharField(_("action"), max_length=10, choices=RevisionAction.choices)
+    data = models.JSONField(_("entry"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("entry revision")
+        verbose_name_plural = _("entry revisions")
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["entry", "version"], name="knowledge_revision_once")]
 
@@ -78,14 +98,21 @@ class AssistSession(models.Model):  # 坐席辅助会话
     (``Cap.ASSIST_VIEW_TEAM``/``ASSIST_VIEW_ALL``, see ``selectors.visible_sessions``).
     """
 
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(
         _("channel"), max_length=10, choices=AssistChannel.choices, default=AssistChannel.PHONE
     )
     persona = models.CharField(_("customer type"), max_length=20, blank=True)
     # A known customer brings the persona the team observed (Customer.persona) when none is chosen.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # The complaint the conversation is about, when there is one (a follow-up call, a repeat complaint).
     complaint = models.ForeignKey(
@@ -99,9 +126,11 @@ class AssistSession(models.Model):  # 坐席辅助会话
     # How the scripts address the customer (张女士); blank: 您, never a guessed 先生.
     salutation = models.CharField(_("form of address"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("assist session")
+        verbose_name_plural = _("assist sessions")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -114,13 +143,17 @@ class Speaker(models.TextChoices):
 
 
 class AssistTurn(models.Model):
-    session = models.ForeignKey(AssistSession, on_delete=models.CASCADE, related_name="turns")
-    seq = models.PositiveIntegerField()
-    speaker = models.CharField(max_length=10, choices=Speaker.choices)
-    text = models.TextField()
-    at = models.DateTimeField(default=timezone.now)
+    session = models.ForeignKey(
+        AssistSession, verbose_name=_("assist session"), on_delete=models.CASCADE, related_name="turns"
+    )
+    seq = models.PositiveIntegerField(_("turn number"))
+    speaker = models.CharField(_("speaker"), max_length=10, choices=Speaker.choices)
+    text = models.TextField(_("words said"))
+    at = models.DateTimeField(_("said at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("conversation turn")
+        verbose_name_plural = _("conversation turns")
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["session", "seq"], name="knowledge_turn_once")]
 
