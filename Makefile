@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate demo-data test test-sqlite test-pg test-browser bench lint typecheck norms messages chromium clean
+.PHONY: help install demo serve production migrate demo-data test test-sqlite test-pg test-browser bench lint typecheck norms messages chromium clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -29,12 +29,15 @@ migrate: install ## Apply database migrations
 demo-data: migrate ## Load the realistic Chinese demo data (idempotent)
 	$(BIN)/kefu demo-data
 
-demo: demo-data ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+demo: demo-data ## Install, migrate, load demo data, serve on http://127.0.0.1:8000 with the background worker
 	$(BIN)/kefu demo-data --print-logins --skip-load
-	$(BIN)/kefu runserver $(HOST):$(PORT)
+	$(BIN)/kefu run $(HOST):$(PORT)
 
-serve: migrate ## Serve without touching the data
-	$(BIN)/kefu runserver $(HOST):$(PORT)
+serve: migrate ## Serve (development server) with the background worker, without touching the data
+	$(BIN)/kefu run $(HOST):$(PORT)
+
+production: migrate ## Production web server (gunicorn; KEFU_BIND, KEFU_WEB_WORKERS); run `kefu worker` beside it
+	$(BIN)/kefu serve
 
 chromium: ## Install Debian's chromium for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || { \
