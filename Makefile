@@ -44,7 +44,8 @@ chromium: ## Install Debian's chromium for the browser tests when missing
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install -y chromium'"; fi; }
 
-test: install chromium ## Run the whole suite on SQLite, then the database tests on PostgreSQL when reachable
+test: install chromium ## Type-check, then the whole suite on SQLite, then the database tests on PostgreSQL when reachable
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== PostgreSQL: database tests against $(PG_URL)"; \

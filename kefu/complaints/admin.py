@@ -65,7 +65,7 @@ class EventInline(admin.TabularInline):
 
     @admin.display(description=_("time"))
     def at_time(self, obj: ComplaintEvent) -> str:
-        return str(formats.localize(timezone.template_localtime(obj.at)))
+        return str(formats.localize(timezone.localtime(obj.at)))
 
     @admin.display(description=_("reason"))
     def reason_text(self, obj: ComplaintEvent) -> str:

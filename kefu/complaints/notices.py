@@ -5,6 +5,7 @@ phone.manner.promise_kept: the six degrees' speed)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -71,12 +72,14 @@ def sla_breach(complaint: Complaint) -> int:
     )
 
 
-def _approvers(amount: object, *, role: str = "", exclude: int | None = None) -> Iterable[User]:
+def _approvers(amount: Decimal, *, role: str = "", exclude: int | None = None) -> Iterable[User]:
     approving = [r for r, caps in ROLE_CAPS.items() if Cap.COMPLAINT_APPROVE in caps and r != Role.ADMIN]
     qs = User.objects.filter(is_active=True).filter(Q(role=role) if role else Q(role__in=approving))
-    for user in qs.exclude(pk=exclude):
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    for user in qs:
         limit = approval_limit(user)
-        if limit is None or limit >= amount:  # type: ignore[operator]
+        if limit is None or limit >= amount:
             yield user
 
 
