@@ -47,7 +47,7 @@ class Person:
         return details
 
     def submit(self, name: str, state: str) -> None:
-        self.page.locator(f'details[data-action="{name}"] button[type=submit]').click()
+        self.page.locator(f'details[data-action="{name}"] .form-actions button[type=submit]').click()
         expect(self.page.locator("#complaint")).to_have_attribute("data-state", state)
 
     def actions(self) -> list[str]:
