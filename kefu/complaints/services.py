@@ -47,7 +47,7 @@ from kefu.customers import services as customer_services
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel, Tier
 from kefu.customers.models import Contact, Customer
 from kefu.lib import indexing
-from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
 from kefu.workflow import versioned
@@ -865,10 +865,15 @@ def complaint_flag_breach(*, complaint: Complaint, actor: User, now: datetime | 
     A conditional update, so concurrent ``sla check`` runs flag each breach exactly once.
     """
     now = now or timezone.now()
-    updated = Complaint.objects.filter(
-        pk=complaint.pk, version=complaint.version, sla_breached=False, step_due_at__lt=now
-    ).exclude(state=State.CLOSED).update(sla_breached=True, version=F("version") + 1, updated_at=now)
-    if not updated:
+    try:
+        versioned.versioned_update(
+            Complaint,
+            pk=complaint.pk,
+            version=complaint.version,
+            changes={"sla_breached": True, "updated_at": now},
+            extra_filter={"sla_breached": False, "step_due_at__lt": now, "state__in": list(flow.OPEN_STATES)},
+        )
+    except Conflict:  # flagged already, moved on to another step, or closed: nothing to flag
         return False
     ComplaintEvent.objects.create(
         complaint=complaint,
