@@ -15,25 +15,38 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.complaints.models import Complaint, Proposal
 from kefu.complaints.selectors import approval_limit
-from kefu.notifications.models import Kind
-from kefu.notifications.services import Notice, notify
+from kefu.notifications.models import Kind, Notification
+from kefu.notifications.services import Notice, notify, notify_many
 
 
-def _supervisors(complaint: Complaint) -> list[User]:
-    """The supervisors of the handling department; every supervisor when no department is set yet."""
-    qs = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
-    if complaint.handling_department_id:
-        in_department = list(qs.filter(department_id=complaint.handling_department_id))
-        if in_department:
-            return in_department
-    return list(qs)
+class People:
+    """Who hears about a complaint's deadlines: its handler and its department's supervisors.
+
+    Built once per sweep (one query for every supervisor), so notifying a thousand breaches
+    does not ask a thousand times who supervises the department.
+    """
+
+    def __init__(self) -> None:
+        self._by_department: dict[int | None, list[User]] = {}
+        for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True):
+            self._by_department.setdefault(user.department_id, []).append(user)
+        self._everyone = [u for users in self._by_department.values() for u in users]
+
+    def supervisors(self, complaint: Complaint) -> list[User]:
+        """The supervisors of the handling department; every supervisor when it has none (or none is set)."""
+        if complaint.handling_department_id is None:
+            return list(self._everyone)
+        return list(self._by_department.get(complaint.handling_department_id) or self._everyone)
+
+    def handler_and_supervisors(self, complaint: Complaint) -> list[User]:
+        people = self.supervisors(complaint)
+        if complaint.handler_id and complaint.handler is not None:
+            people.append(complaint.handler)
+        return people
 
 
 def _handler_and_supervisors(complaint: Complaint) -> list[User]:
-    people = _supervisors(complaint)
-    if complaint.handler_id and complaint.handler is not None:
-        people.append(complaint.handler)
-    return people
+    return People().handler_and_supervisors(complaint)
 
 
 def _label(complaint: Complaint) -> str:
@@ -44,32 +57,40 @@ def _due(complaint: Complaint) -> str:
     return timezone.localtime(complaint.step_due_at).strftime("%m-%d %H:%M") if complaint.step_due_at else ""
 
 
-def sla_warning(complaint: Complaint) -> int:
-    """The current step is due soon: the handler and the department's supervisors, once per step."""
-    return notify(
-        _handler_and_supervisors(complaint),
-        Notice(
-            Kind.SLA_WARNING,
-            _("Due soon: %(complaint)s") % {"complaint": _label(complaint)},
-            _("The step “%(step)s” is due at %(due)s.") % {"step": complaint.get_state_display(), "due": _due(complaint)},
+def _sla_notice(complaint: Complaint, *, breach: bool) -> Notice:
+    label, step, due = _label(complaint), complaint.get_state_display(), _due(complaint)
+    stamp = f"{complaint.step_started_at:%Y%m%d%H%M%S}"
+    if breach:
+        return Notice(
+            Kind.SLA_BREACH,
+            _("Overdue: %(complaint)s") % {"complaint": label},
+            _("The step “%(step)s” was due at %(due)s.") % {"step": step, "due": due},
             complaint.get_absolute_url(),
-            f"complaint:{complaint.pk}:warn:{complaint.step_started_at:%Y%m%d%H%M%S}",
-        ),
+            f"complaint:{complaint.pk}:breach:{stamp}",
+        )
+    return Notice(
+        Kind.SLA_WARNING,
+        _("Due soon: %(complaint)s") % {"complaint": label},
+        _("The step “%(step)s” is due at %(due)s.") % {"step": step, "due": due},
+        complaint.get_absolute_url(),
+        f"complaint:{complaint.pk}:warn:{stamp}",
     )
+
+
+def sla_notices(
+    complaints: Iterable[Complaint], *, breach: bool, people: People | None = None
+) -> list[Notification]:
+    """Tell each complaint's handler and supervisors that its step is overdue (or due soon), once per step."""
+    people = people or People()
+    return notify_many((people.handler_and_supervisors(c), _sla_notice(c, breach=breach)) for c in complaints)
+
+
+def sla_warning(complaint: Complaint) -> int:
+    return len(sla_notices([complaint], breach=False))
 
 
 def sla_breach(complaint: Complaint) -> int:
-    """The current step missed its deadline: the handler and the department's supervisors, once per step."""
-    return notify(
-        _handler_and_supervisors(complaint),
-        Notice(
-            Kind.SLA_BREACH,
-            _("Overdue: %(complaint)s") % {"complaint": _label(complaint)},
-            _("The step “%(step)s” was due at %(due)s.") % {"step": complaint.get_state_display(), "due": _due(complaint)},
-            complaint.get_absolute_url(),
-            f"complaint:{complaint.pk}:breach:{complaint.step_started_at:%Y%m%d%H%M%S}",
-        ),
-    )
+    return len(sla_notices([complaint], breach=True))
 
 
 def _approvers(amount: Decimal, *, role: str = "", exclude: int | None = None) -> Iterable[User]:

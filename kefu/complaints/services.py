@@ -826,44 +826,15 @@ def complaint_classify(
 @dataclass(frozen=True)
 class SweepResult:
     flagged: int  # breaches flagged by this sweep (each breach is flagged once, whoever sweeps)
+    flagged_ids: frozenset[int]
     warned: int  # steps newly warned about
     notified: int  # notifications created
 
 
-def sla_flag_breaches(*, now: datetime | None = None, warn_minutes: int | None = None) -> SweepResult:
-    """Flag every overdue step not flagged yet and warn about steps due soon, with their notifications.
-
-    Idempotent and safe to run from several workers at once: a breach is flagged by one conditional
-    update (one winner) and notified in that same transaction; a warning is keyed by the step, so it is
-    created once. A worker that was down finds every breach it missed on its next run.
-    """
-    now = now or timezone.now()
-    warn = timedelta(minutes=settings.KEFU_SLA_WARN_MINUTES if warn_minutes is None else warn_minutes)
-    actor = system_user()
-    flagged = warned = notified = 0
-    overdue = Complaint.objects.exclude(state=State.CLOSED).filter(sla_breached=False, step_due_at__lt=now)
-    for complaint in overdue.select_related("handler").order_by("step_due_at").iterator(chunk_size=500):
-        with transaction.atomic():
-            if complaint_flag_breach(complaint=complaint, actor=actor, now=now):
-                flagged += 1
-                notified += notices.sla_breach(complaint)
-    soon = Complaint.objects.exclude(state=State.CLOSED).filter(
-        sla_breached=False, step_due_at__gte=now, step_due_at__lte=now + warn
-    )
-    for complaint in soon.select_related("handler").iterator(chunk_size=500):
-        with transaction.atomic():
-            created = notices.sla_warning(complaint)
-        warned += created > 0
-        notified += created
-    return SweepResult(flagged, warned, notified)
-
-
 @transaction.atomic
 def complaint_flag_breach(*, complaint: Complaint, actor: User, now: datetime | None = None) -> bool:
-    """Mark the current step overdue once; returns False if it was already flagged or not overdue.
-
-    A conditional update, so concurrent ``sla check`` runs flag each breach exactly once.
-    """
+    """Mark one complaint's current step overdue once (with its notifications); False if already flagged or
+    not overdue. The sweep (``sla_flag_breaches``) does the same for every complaint at once."""
     now = now or timezone.now()
     try:
         versioned.versioned_update(
@@ -885,4 +856,61 @@ def complaint_flag_breach(*, complaint: Complaint, actor: User, now: datetime | 
         at=now,
         data={"step_due_at": complaint.step_due_at.isoformat() if complaint.step_due_at else None},
     )
+    notices.sla_breach(complaint)
     return True
+
+
+SWEEP_BATCH = 500
+
+
+def sla_flag_breaches(*, now: datetime | None = None, warn_minutes: int | None = None) -> SweepResult:
+    """Flag every overdue step not flagged yet and warn about steps due soon, with their notifications.
+
+    Set-based, in batches: each batch claims its rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so
+    several workers sweep different rows; SQLite serialises writers), flags them in one UPDATE,
+    writes their events and notifications in the same transaction. Idempotent: a flagged step is
+    never selected again, and a notification is unique per person and step. A worker that was
+    down finds every breach it missed on its next run.
+    """
+    now = now or timezone.now()
+    warn = timedelta(minutes=settings.KEFU_SLA_WARN_MINUTES if warn_minutes is None else warn_minutes)
+    actor = system_user()
+    people = notices.People()
+    open_states = list(flow.OPEN_STATES)
+    flagged_ids: set[int] = set()
+    notified = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Complaint.objects.filter(state__in=open_states, sla_breached=False, step_due_at__lt=now)
+                .order_by("step_due_at", "pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", "version")[:SWEEP_BATCH]
+            )
+            if not claimed:
+                break
+            versions = dict(claimed)
+            Complaint.objects.filter(pk__in=versions, sla_breached=False).update(
+                sla_breached=True, version=F("version") + 1, updated_at=now
+            )
+            batch = list(Complaint.objects.filter(pk__in=versions).select_related("handler"))
+            ComplaintEvent.objects.bulk_create(
+                ComplaintEvent(
+                    complaint=c, seq=versions[c.pk] + 1, action="sla_breach", from_state=c.state, to_state=c.state,
+                    actor=actor, at=now,
+                    data={"step_due_at": c.step_due_at.isoformat() if c.step_due_at else None},
+                )
+                for c in batch
+            )
+            notified += len(notices.sla_notices(batch, breach=True, people=people))
+        flagged_ids.update(versions)
+    soon = Complaint.objects.filter(
+        state__in=open_states, sla_breached=False, step_due_at__gte=now, step_due_at__lte=now + warn
+    ).select_related("handler")
+    warned: set[str] = set()
+    for start in range(0, soon.count(), SWEEP_BATCH):
+        with transaction.atomic():
+            created = notices.sla_notices(soon.order_by("pk")[start : start + SWEEP_BATCH], breach=False, people=people)
+        warned.update(n.key for n in created)
+        notified += len(created)
+    return SweepResult(len(flagged_ids), frozenset(flagged_ids), len(warned), notified)

@@ -304,7 +304,7 @@ def make_complaints(world: World, count: int) -> None:
 
 
 def _flag_breach(complaint: Complaint, system: User, now: datetime, set_clock: Callable[[datetime], None]) -> None:
-    """Record the breach as the SLA check would have, a quarter of an hour after the deadline passed."""
+    """Record the breach (and its notifications) as the sweep would have, a quarter of an hour after the deadline."""
     assert complaint.step_due_at is not None
     moment = complaint.step_due_at + timedelta(minutes=15)
     if moment < now:

@@ -9,7 +9,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kefu.accounts.services import system_user
 from kefu.complaints import services, sla
 from kefu.complaints.flow import State
 from kefu.complaints.models import STATE_LABELS, Complaint
@@ -41,9 +40,9 @@ class Command(BaseCommand):
             .select_related("handling_department", "handler")
             .order_by("step_due_at")
         )
-        actor = None if options["dry_run"] else system_user()
+        # Flag through the same service the scheduled sweep runs (notifications included).
+        flagged_ids = frozenset() if options["dry_run"] else services.sla_flag_breaches(now=now).flagged_ids
         rows: list[dict[str, Any]] = []
-        newly_flagged = 0
         for complaint in candidates.iterator(chunk_size=500):
             if complaint.step_due_at is None:  # the candidates have a deadline; a closed step has none
                 continue
@@ -51,10 +50,7 @@ class Command(BaseCommand):
             overdue = complaint.step_due_at < now
             if not overdue and _hours(left) > options["warn_hours"]:
                 continue
-            flagged = False
-            if overdue and actor is not None:
-                flagged = services.complaint_flag_breach(complaint=complaint, actor=actor, now=now)
-                newly_flagged += flagged
+            flagged = complaint.pk in flagged_ids
             rows.append(
                 {
                     "number": complaint.number,
@@ -69,7 +65,7 @@ class Command(BaseCommand):
                     "newly_flagged": flagged,
                 }
             )
-        self._print(rows, options["format"], newly_flagged)
+        self._print(rows, options["format"], len(flagged_ids))
         if options["fail_on_breach"] and any(r["overdue"] for r in rows):
             raise SystemExit(1)
 
