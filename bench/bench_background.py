@@ -52,7 +52,7 @@ def _pg_reachable() -> bool:
 
         psycopg.connect(f"{PG}/postgres", connect_timeout=3).close()
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -189,7 +189,7 @@ def _redis_reachable() -> bool:
         import redis
 
         return bool(redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
