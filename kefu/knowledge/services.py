@@ -162,6 +162,11 @@ def entry_set_active(
     row = KnowledgeEntry.objects.filter(entry_id=entry_id).first()
     if row is None:
         builtin = site_library().get(entry_id)
+        if builtin is None:
+            # A concurrent editor may have archived it a moment ago (the site library hides it now).
+            raced = KnowledgeEntry.objects.filter(entry_id=entry_id).first()
+            if raced is not None:
+                raise versioned.conflict(versioned.last_change_by(KnowledgeEntry, raced.pk)(), what=_("entry"))
         if builtin is None or active:
             raise InvalidInput(_("No such entry."), errors={"id": _("No such entry.")})
         now = timezone.now()
