@@ -1,27 +1,37 @@
 """``kefu qa …`` — the quality-inspection command line (no Django).
 
-    kefu qa score INPUT.jsonl [--rulebook NAME|PATH] [--format jsonl|table|html]
-                              [--workers N] [--output FILE]
+    kefu qa score INPUT… [--rulebook NAME|PATH] [--format jsonl|table|html]
+                         [--workers N] [--ray [ADDRESS]] [--output FILE]
     kefu qa rulebooks
     kefu qa check-rulebook PATH
     kefu qa coverage
     kefu qa eval DIALOGUES.jsonl [--rulebook NAME|PATH]
+    kefu qa eval-emotion SENTENCES.jsonl
+    kefu qa check-draft TEXT [--rulebook NAME]
 
 Without ``--rulebook`` each conversation is scored by its channel's rulebook
 plus the complaint-handling rules, which apply when a complaint is detected
 (``"rulebook": "hotline+complaint"``, ``"complaint_detected": true``); with
 it, by exactly the rulebook named (``hotline+complaint`` names the
 composition too).
-    kefu qa eval-emotion SENTENCES.jsonl
-    kefu qa check-draft TEXT [--rulebook NAME]
 
-Input is UTF-8 JSON lines (a leading BOM is ignored). Each line that cannot
-be used — not UTF-8, not JSON, nested too deeply, not a conversation — is
-reported on stderr by its number, and the other lines are still scored.
+Input is one or more shards, scored in the order given into one output:
+UTF-8 JSON lines (a leading BOM is ignored; ``-`` reads stdin) or Parquet
+files with a row per conversation (``.parquet``; needs pyarrow). Each line
+or row that cannot be used — not UTF-8, not JSON, nested too deeply, not a
+conversation — is reported on stderr by its number, and the others are
+still scored. ``--workers N`` scores in N processes; ``--ray`` runs the same
+scoring as a Ray Data job, on a local Ray instance or on the cluster at
+ADDRESS (see :mod:`kefu.qa.raybatch`), with ``--workers`` actors (default:
+one per CPU). All three write the same bytes.
+
+``--output FILE`` is written under a temporary name and put in place only
+when the run completes: a run that fails part-way leaves no partial file.
 
 Exit status: 0 success; 1 some input lines were malformed (the others were
 scored), the input holds no conversations, or a rulebook has errors; 2 usage
-errors (unknown rulebook, missing or unreadable input, unwritable output).
+errors (unknown rulebook, missing or unreadable input, unwritable output,
+no Ray, an unreachable Ray cluster or a failed Ray job).
 ``eval`` and ``eval-emotion`` evaluate nothing when a line is malformed (the
 figures would describe a different data set): they report every such line
 and exit 1.
@@ -30,32 +40,34 @@ and exit 1.
 from __future__ import annotations
 
 import argparse
-import heapq
-import html
-import json
+import errno
 import os
-import re
+import stat
 import sys
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from kefu.qa.model import Conversation, ConversationError, parse_conversation
+from kefu.qa import raybatch
+from kefu.qa.batch import FORMATS, RecordScorer, Result, head, parse_json, tail
 from kefu.qa.norms import coverage
-from kefu.qa.rulebook import RulebookError, builtin_names, check_rulebook, default_rulebooks, load_rulebook
+from kefu.qa.rulebook import (
+    Rulebook,
+    RulebookError,
+    builtin_names,
+    check_rulebook,
+    default_rulebooks,
+    load_rulebook,
+)
+from kefu.qa.shards import Record, ShardError, check_shard, is_parquet, jsonl_records, read_shard, unit
 
 PROGRESS_MIN_LINES = 200
 STDIN = "-"
 
-# --- reading JSON lines --------------------------------------------------------------------
-
-UTF8_BOM = b"\xef\xbb\xbf"
-# The line ends text mode's universal newlines recognise, so line numbers
-# match what an editor shows.
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+# --- reading input ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,106 +81,64 @@ class InputLines:
         return len(self.text) + len(self.undecodable)
 
 
-def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
-    """(text, None) for a UTF-8 line, else (None, reason)."""
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        column = len(raw[: exc.start].decode("utf-8")) + 1  # in characters, as JSON errors count
-        return None, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {column}); save the file as UTF-8"
+def _read_bytes(path: str) -> bytes:
+    if path == STDIN:
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def read_input_lines(path: str) -> InputLines:
-    """Read ``path`` (``-`` for stdin) as bytes and decode each line on its
-    own, so one line in another encoding (GBK, say) costs only that line.
+    """Read ``path`` (``-`` for stdin) as JSON lines (see :mod:`kefu.qa.shards`).
 
     Raises :class:`OSError` when the input cannot be read.
     """
-    if path == STDIN:
-        data = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    data = data.removeprefix(UTF8_BOM)
     text: list[tuple[int, str]] = []
     undecodable: list[tuple[int, str]] = []
-    for lineno, raw in enumerate(_LINE_END.split(data), start=1):
-        line, reason = _decode_line(raw)
-        if reason is not None:
-            undecodable.append((lineno, reason))
-        elif line is not None and line.strip():
+    for lineno, line, reason in jsonl_records(_read_bytes(path)):
+        if line is not None:
             text.append((lineno, line))
+        else:
+            undecodable.append((lineno, reason or ""))
     return InputLines(text, undecodable)
 
 
-def _parse_json(line: str) -> tuple[Any, str | None]:
-    """(value, None) or (None, why the line is not usable JSON)."""
+def _records(path: str) -> Iterator[Record]:
+    """The records of one input; raises :class:`ShardError`."""
+    if path != STDIN:
+        return read_shard(path)
     try:
-        return json.loads(line), None
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc.msg} (column {exc.colno})"
-    except RecursionError:
-        return None, "invalid JSON: nested too deeply"
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        return None, f"invalid JSON: {exc}"
+        return jsonl_records(_read_bytes(STDIN))
+    except OSError as exc:
+        raise ShardError("<stdin>", exc.strerror or str(exc)) from None
 
 
 def _display_name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
-# --- scoring one line (also in worker processes) ------------------------------------------
+# --- scoring in this process, or in worker processes -------------------------------------
 
-_engine: Any = None
-
-
-def _init_worker(rulebook: str | None, per_turn: bool = False) -> None:
-    global _engine
-    from kefu.qa.engine import Engine
-
-    _engine = Engine(rulebook, emotion_per_turn=per_turn)
+_scorer: RecordScorer | None = None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def _init_worker(rulebook: str | None, fmt: str = "jsonl", per_turn: bool = False) -> None:
+    global _scorer
+    _scorer = RecordScorer(rulebook, fmt=fmt, emotion_per_turn=per_turn)
 
 
-def _lone_surrogate(conv: Conversation) -> str | None:
-    """The field where a JSON escape such as "\\ud800" left half a character,
-    which no UTF-8 output can hold."""
-    fields = [("id", conv.id), ("channel", conv.channel)]
-    fields += [(f"turns[{i}].text", turn.text) for i, turn in enumerate(conv.turns)]
-    for path, value in fields:
-        found = _SURROGATE.search(value)
-        if found:
-            return f"{path}: holds a lone surrogate {found.group()!a} (half of a \\u escape pair)"
-    return None
+def _score_item(item: tuple[int, Record]) -> tuple[int, Result]:
+    assert _scorer is not None
+    shard, record = item
+    return shard, _scorer(record)
 
 
-def _score_line(item: tuple[int, str]) -> tuple[int, dict[str, Any] | None, str | None]:
-    """(line number, scorecard dict or None, error message or None)."""
-    lineno, line = item
-    raw, error = _parse_json(line)
-    if error is not None:
-        return lineno, None, error
-    try:
-        conv = parse_conversation(raw)
-    except ConversationError as exc:
-        return lineno, None, f"invalid conversation: {exc}"
-    half = _lone_surrogate(conv)
-    if half is not None:
-        return lineno, None, f"invalid conversation: {half}"
-    try:
-        return lineno, _engine.score(conv).to_dict(), None
-    except Exception as exc:  # a bug must not lose the rest of a 100 % batch
-        return lineno, None, f"internal error while scoring {conv.id!r}: {type(exc).__name__}: {exc}"
-
-
-def _results(
-    items: Iterable[tuple[int, str]], rulebook: str | None, workers: int, per_turn: bool = False
-) -> Generator[tuple[int, dict[str, Any] | None, str | None], None, None]:
+def _local_results(
+    items: Iterable[tuple[int, Record]], rulebook: str | None, workers: int, fmt: str, per_turn: bool
+) -> Iterator[tuple[int, Result]]:
     if workers <= 1:
-        _init_worker(rulebook, per_turn)
-        yield from map(_score_line, items)
+        _init_worker(rulebook, fmt, per_turn)
+        yield from map(_score_item, items)
         return
     # Build the emotion model and rulebook before forking so the children
     # share them instead of each building its own.
@@ -180,27 +150,41 @@ def _results(
     else:
         default_rulebooks()
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook, per_turn)) as pool:
-        yield from pool.imap(_score_line, items, chunksize=16)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(rulebook, fmt, per_turn)) as pool:
+        yield from pool.imap(_score_item, items, chunksize=16)
+
+
+def _ray_results(
+    inputs: list[str], address: str | None, book: Rulebook | None, args: argparse.Namespace
+) -> Iterator[tuple[int, Result]]:
+    shards = [raybatch.ShardSpec(os.path.abspath(path), path) for path in inputs]
+    with raybatch.ray_session(address, num_cpus=args.workers):
+        yield from raybatch.score_shards(
+            shards, book, fmt=args.format, emotion_per_turn=args.emotion_per_turn, actors=args.workers
+        )
 
 
 class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A one-line progress bar on stderr, only when stderr is a terminal;
+    a count when the total is not known in advance."""
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    def __init__(self, total: int | None, stream: TextIO) -> None:
         self.total = total
         self.stream = stream
-        self.enabled = total >= PROGRESS_MIN_LINES and stream.isatty()
+        self.enabled = (total is None or total >= PROGRESS_MIN_LINES) and stream.isatty()
         self.started = time.perf_counter()
         self.done = 0
 
     def step(self) -> None:
         self.done += 1
         if self.enabled and (self.done % 50 == 0 or self.done == self.total):
-            width = 30
-            filled = int(width * self.done / self.total)
             rate = self.done / max(time.perf_counter() - self.started, 1e-9)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {rate:,.0f}/s")
+            if self.total is None:
+                self.stream.write(f"\r{self.done} scored  {rate:,.0f}/s")
+            else:
+                width = 30
+                filled = int(width * self.done / self.total)
+                self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {rate:,.0f}/s")
             self.stream.flush()
 
     def close(self) -> None:
@@ -208,61 +192,7 @@ class _Progress:
             self.stream.write("\n")
 
 
-# --- output formats -----------------------------------------------------------------------
-
-
-def _table_row(card: dict[str, Any]) -> str:
-    failed = [h["rule"] for h in card["hits"] if h["outcome"] == "fail"]
-    mark = "PASS" if card["passed"] else "FAIL"
-    crit = ",".join(card["critical"]) or "-"
-    return f"{card['id'][:28]:<28} {card['rulebook']:<17} {card['score']:>5} {mark:<4}  {crit:<24} {', '.join(failed)}"
-
-
-TABLE_HEADER = f"{'id':<28} {'rulebook':<17} {'score':>5} {'':<4}  {'critical':<24} failed rules"
-
-
-def _html_card(card: dict[str, Any]) -> str:
-    rows = []
-    for hit in card["hits"]:
-        if hit["outcome"] == "na":
-            continue
-        evidence = "<br>".join(html.escape(f"#{e['turn']}: {e['text']}") for e in hit["evidence"])
-        rows.append(
-            f"<tr class='{hit['outcome']}'><td>{html.escape(hit['rule'])}</td><td>{html.escape(hit['title'])}</td>"
-            f"<td>{hit['outcome']}</td><td>{hit['points']}</td><td>{html.escape(', '.join(hit['cites']))}</td><td>{evidence}</td></tr>"
-        )
-    status = "通过" if card["passed"] else "未通过"
-    return (
-        f"<section><h2>{html.escape(card['id'])} — {card['score']} 分（{status}）</h2>"
-        "<table><tr><th>规则</th><th>标题</th><th>结果</th><th>分值</th><th>规范</th><th>证据</th></tr>"
-        + "".join(rows)
-        + "</table></section>"
-    )
-
-
-HTML_HEAD = (
-    "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>质检结果</title>"
-    "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}"
-    "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}.fail{background:#fde2e2}.pass{background:#e6f6e6}</style><body>"
-)
-
-
-def _write_card(out: TextIO, card: dict[str, Any], fmt: str) -> str | None:
-    """Write one card; returns why it could not be written, if so."""
-    if fmt == "jsonl":
-        text = json.dumps(card, ensure_ascii=False) + "\n"
-    elif fmt == "table":
-        text = _table_row(card) + "\n"
-    else:
-        text = _html_card(card) + "\n"
-    try:
-        _write(out, text)  # encodes the whole text before writing any of it
-    except UnicodeEncodeError as exc:  # e.g. a lone surrogate from a "\\ud800" escape in the input
-        return f"cannot be written as {exc.encoding}: character {exc.object[exc.start]!a}"
-    return None
-
-
-# --- commands ------------------------------------------------------------------------------
+# --- output -------------------------------------------------------------------------------
 
 
 class OutputError(Exception):
@@ -278,37 +208,80 @@ def _write(out: TextIO, text: str) -> None:
         raise OutputError(exc.strerror or str(exc)) from exc
 
 
-def _open_output(path: str | None) -> TextIO:
-    """stdout, or ``path`` opened for writing; raises :class:`OutputError`."""
-    if not path:
-        return sys.stdout
+def _write_result(out: TextIO, text: str) -> str | None:
+    """Write one scorecard's text; returns why it could not be written, if so."""
     try:
-        return open(path, "w", encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc)) from exc
+        _write(out, text)  # encodes the whole text before writing any of it
+    except UnicodeEncodeError as exc:  # stdout in an encoding that cannot hold the text
+        return f"cannot be written as {exc.encoding}: character {exc.object[exc.start]!a}"
+    return None
 
 
-def _finish_output(out: TextIO) -> None:
-    """Flush (stdout) or close (a file) so a late write error is still ours to report."""
-    try:
-        if out is sys.stdout:
-            out.flush()
-        else:
-            out.close()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc)) from exc
+class _Output:
+    """stdout, or the ``--output`` file.
 
+    A regular file is written under a temporary name beside it and renamed
+    into place by :meth:`commit`, so a run that fails part-way leaves no
+    partial file (and an earlier file of that name as it was). A device or
+    pipe (``/dev/stdout``, say) is written directly.
+    Raises :class:`OutputError` when the file cannot be written.
+    """
 
-def _abandon_output(out: TextIO) -> None:
-    if out is sys.stdout:
-        _discard_stdout()  # else the interpreter retries the failed flush at exit
-        return
-    try:
-        out.close()
-    except OSError:
-        pass  # already reported
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.part: str | None = None
+        self.stream: TextIO = sys.stdout
+        if not path:
+            return
+        try:
+            if os.path.isdir(path):
+                raise OSError(errno.EISDIR, os.strerror(errno.EISDIR))
+            target = os.path.realpath(path)
+            if os.path.exists(target) and not os.path.isfile(target):
+                self.stream = open(path, "w", encoding="utf-8")
+                return
+            if os.path.exists(target) and not os.access(target, os.W_OK):
+                raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+            part = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.part")
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from exc
+        self.part, self.target = part, target
+        self.stream = open(fd, "w", encoding="utf-8")
+
+    def commit(self) -> None:
+        """Flush (stdout) or close and put in place (a file), so a late write
+        error is still ours to report."""
+        try:
+            if self.stream is sys.stdout:
+                self.stream.flush()
+                return
+            self.stream.close()
+            if self.part is not None:
+                if os.path.exists(self.target):  # keep the mode of the file replaced
+                    os.chmod(self.part, stat.S_IMODE(os.stat(self.target).st_mode))
+                os.replace(self.part, self.target)
+                self.part = None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            self.abandon()
+            raise OutputError(exc.strerror or str(exc)) from exc
+
+    def abandon(self) -> None:
+        if self.stream is sys.stdout:
+            _discard_stdout()  # else the interpreter retries the failed flush at exit
+            return
+        try:
+            self.stream.close()
+        except OSError:
+            pass  # already reported
+        if self.part is not None:
+            try:
+                os.unlink(self.part)
+            except OSError:
+                pass
+            self.part = None
 
 
 def _discard_stdout() -> None:
@@ -318,69 +291,116 @@ def _discard_stdout() -> None:
         pass
 
 
+# --- kefu qa score ----------------------------------------------------------------------------
+
+
+def _usage_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_score_args(args: argparse.Namespace) -> str | None:
+    """Why these arguments cannot run, before anything is read or started."""
+    if args.workers is not None and args.workers < 1:
+        return "--workers must be at least 1"
+    if STDIN in args.input and len(args.input) > 1:
+        return "'-' (stdin) cannot be combined with other inputs"
+    if args.ray is None:
+        return None
+    if STDIN in args.input:
+        return "--ray reads shards from files, not from stdin"
+    if os.path.exists(args.ray) or is_parquet(args.ray) or args.ray.endswith((".jsonl", ".json")):
+        return f"--ray took {args.ray!r} as the Ray address: put the shards before --ray, or write --ray=ADDRESS"
+    if not raybatch.ray_installed():
+        return "--ray needs Ray, which is not installed: pip install 'kefu[ray]'"
+    return None
+
+
 def cmd_score(args: argparse.Namespace) -> int:
-    rulebook = args.rulebook
-    if rulebook is not None:
+    problem = _check_score_args(args)
+    if problem is not None:
+        return _usage_error(problem)
+    book = None
+    if args.rulebook is not None:
         try:
-            load_rulebook(rulebook)  # fail fast, before any worker starts
+            book = load_rulebook(args.rulebook)  # fail fast, before any worker starts
         except RulebookError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    name = _display_name(args.input)
+            return _usage_error(str(exc))
+    inputs: list[str] = args.input
+    names = [_display_name(path) for path in inputs]
+    units = [unit(path) for path in inputs]
+    total = None
     try:
-        lines = read_input_lines(args.input)
-    except OSError as exc:
-        print(f"error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        for path in inputs:
+            if path != STDIN:
+                check_shard(path)  # a missing shard costs no time
+        if args.ray is not None:
+            address = None if args.ray == "local" else args.ray
+            results = _ray_results(inputs, address, book, args)
+        else:
+            items: Iterable[tuple[int, Record]]
+            if len(inputs) == 1:  # read first, for the progress bar's total
+                records = list(_records(inputs[0]))
+                total = len(records)
+                items = ((0, record) for record in records)
+            else:
+                items = ((i, record) for i, path in enumerate(inputs) for record in _records(path))
+            results = _local_results(items, args.rulebook, args.workers or 1, args.format, args.emotion_per_turn)
+    except ShardError as exc:
+        return _usage_error(str(exc))
     try:
-        out = _open_output(args.output)  # before scoring, so a typo costs no time
+        out = _Output(args.output)  # before scoring, so a typo costs no time
     except OutputError as exc:
-        print(f"error: cannot write {args.output}: {exc}", file=sys.stderr)
-        return 2
-    if not len(lines):
-        _finish_output(out)
-        print(f"error: no conversations in {name}", file=sys.stderr)
+        return _usage_error(f"cannot write {args.output}: {exc}")
+    try:
+        count, errors = _score_into(out.stream, results, names, units, args.format, total)
+        out.commit()
+    except OutputError as exc:
+        out.abandon()
+        return _usage_error(f"cannot write {args.output or '<stdout>'}: {exc}")
+    except (ShardError, raybatch.RayJobError) as exc:
+        out.abandon()
+        return _usage_error(str(exc))
+    except BaseException:
+        out.abandon()
+        raise
+    if not count:
+        print(f"error: no conversations in {', '.join(names)}", file=sys.stderr)
         return 1
-    try:
-        errors = _score_into(out, lines, args, name)
-        _finish_output(out)
-    except OutputError as exc:
-        _abandon_output(out)
-        print(f"error: cannot write {args.output or '<stdout>'}: {exc}", file=sys.stderr)
-        return 2
     if errors:
-        print(f"{errors} of {len(lines)} lines could not be scored", file=sys.stderr)
+        what = "lines" if set(units) == {"line"} else "records"
+        print(f"{errors} of {count} {what} could not be scored", file=sys.stderr)
     return 1 if errors else 0
 
 
-def _score_into(out: TextIO, lines: InputLines, args: argparse.Namespace, name: str) -> int:
-    """Write a scorecard per good line to ``out`` in input order and report
-    each bad line on stderr; returns the number of bad lines."""
-    progress = _Progress(len(lines), sys.stderr)
-    scored = _results(lines.text, args.rulebook, max(1, args.workers), args.emotion_per_turn)
-    # Both streams are in line order, so merging keeps the reasons in order too.
-    undecodable = ((lineno, None, reason) for lineno, reason in lines.undecodable)
-    errors = 0
+def _score_into(
+    out: TextIO, results: Iterator[tuple[int, Result]], names: list[str], units: list[str], fmt: str, total: int | None
+) -> tuple[int, int]:
+    """Write the text of every scored record to ``out`` in input order and
+    report each record that was not scored on stderr; returns how many
+    records there were and how many were not scored."""
+    progress = _Progress(total, sys.stderr)
+    count = errors = 0
     try:
-        if args.format == "table":
-            _write(out, TABLE_HEADER + "\n")
-        elif args.format == "html":
-            _write(out, HTML_HEAD)
-        for lineno, card, error in heapq.merge(scored, undecodable, key=lambda result: result[0]):
+        for shard, (number, text, reason) in results:
+            if not count:
+                _write(out, head(fmt))
+            count += 1
             progress.step()
-            if error is None:
-                assert card is not None
-                error = _write_card(out, card, args.format)
-            if error is not None:
+            if reason is None:
+                assert text is not None
+                reason = _write_result(out, text)
+            if reason is not None:
                 errors += 1
                 after_bar = "\n" if progress.enabled else ""
-                print(f"{after_bar}{name}: line {lineno}: {error}", file=sys.stderr)
-        if args.format == "html":
-            _write(out, "</body></html>\n")
+                print(f"{after_bar}{names[shard]}: {units[shard]} {number}: {reason}", file=sys.stderr)
+        if count:
+            _write(out, tail(fmt))
     finally:
         progress.close()
-        scored.close()  # stops the worker pool early when a write failed
-    return errors
+        if isinstance(results, Iterator) and hasattr(results, "close"):
+            results.close()  # stops the worker pool or the Ray job early when a write failed
+    return count, errors
 
 
 def cmd_rulebooks(args: argparse.Namespace) -> int:
@@ -438,7 +458,7 @@ def _checked_eval_input(path: str) -> Path | int:
         return 2
     bad = list(lines.undecodable)
     for lineno, text in lines.text:
-        _, error = _parse_json(text)
+        _, error = parse_json(text)
         if error is not None:
             bad.append((lineno, error))
     for lineno, error in sorted(bad):
@@ -506,10 +526,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     score = sub.add_parser("score", help="score conversations (JSON lines) against a rulebook")
-    score.add_argument("input", help="JSON-lines file, one conversation per line ('-' for stdin)")
+    score.add_argument(
+        "input", nargs="+", help="shards in order: JSON-lines files, one conversation per line ('-' for stdin), or Parquet files"
+    )
     score.add_argument("--rulebook", help="built-in name or YAML path (default: by each conversation's channel)")
-    score.add_argument("--format", choices=("jsonl", "table", "html"), default="jsonl")
-    score.add_argument("--workers", type=int, default=1, help="processes to score in parallel")
+    score.add_argument("--format", choices=FORMATS, default="jsonl")
+    score.add_argument("--workers", type=int, help="processes to score in parallel (with --ray: actors; default one per CPU)")
+    score.add_argument(
+        "--ray", nargs="?", const="local", metavar="ADDRESS",
+        help="score as a Ray Data job: on a new local Ray instance, or on the cluster at ADDRESS (needs kefu[ray])",
+    )
     score.add_argument("--output", help="write here instead of stdout")
     score.add_argument("--emotion-per-turn", action="store_true", help="score the emotion of every customer turn (slower)")
     score.set_defaults(func=cmd_score)
