@@ -338,8 +338,29 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     make_contacts(world, sizes.contacts)
     make_reveals(world)
     stories.make_complaints(world, sizes.complaints)
+    settle_notifications(now)
     index_for_search()
     return summary(now=now)
+
+
+def settle_notifications(now: datetime) -> None:
+    """People read their notifications: only the last two days' stay unread in the demo's bells,
+    and an approval request is read once the proposal was decided."""
+    if not apps.is_installed("kefu.notifications"):
+        return
+    from kefu.notifications.models import Notification
+
+    Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at__isnull=True).update(
+        read_at=now - timedelta(days=1)
+    )
+    decided = set(Complaint.objects.exclude(state="pending_approval").values_list("pk", flat=True))
+    stale = Notification.objects.filter(kind="approval_waiting", read_at__isnull=True)
+    read = [
+        note.pk
+        for note in stale.only("pk", "url")
+        if (pk := note.url.rstrip("/").rsplit("/", 1)[-1]).isdigit() and int(pk) in decided
+    ]
+    Notification.objects.filter(pk__in=read).update(read_at=now)
 
 
 def index_for_search() -> None:

@@ -5,20 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Periodic:
     name: str
     func: str
     minutes: int
+    label: str | Promise
 
 
 SCHEDULES: tuple[Periodic, ...] = (
-    Periodic("heartbeat", "kefu.jobs.tasks.heartbeat", 1),
-    Periodic("sla-sweep", "kefu.complaints.tasks.sla_sweep", 1),
-    Periodic("search-reconcile", "kefu.search.tasks.reconcile", 10),
-    Periodic("jobs-requeue", "kefu.jobs.tasks.requeue_waiting", 2),
+    Periodic("heartbeat", "kefu.jobs.tasks.heartbeat", 1, _("Scheduler heartbeat")),
+    Periodic("sla-sweep", "kefu.complaints.tasks.sla_sweep", 1, _("SLA sweep: flag overdue steps, send reminders")),
+    Periodic("search-reconcile", "kefu.search.tasks.reconcile", 10, _("Search index check: index missing records")),
+    Periodic("jobs-requeue", "kefu.jobs.tasks.requeue_waiting", 2, _("Queue again the jobs still waiting")),
 )
+
+LABELS: dict[str, str | Promise] = {p.name: p.label for p in SCHEDULES} | {p.func: p.label for p in SCHEDULES}
+TASK_LABELS: dict[str, str | Promise] = {
+    "kefu.jobs.tasks.run_job": _("Background job"),
+    "kefu.notifications.tasks.send_email": _("Notification e-mail"),
+}
+
+
+def label(name_or_func: str) -> str | Promise:
+    """What a schedule or task is, in words (never the dotted path)."""
+    return LABELS.get(name_or_func) or TASK_LABELS.get(name_or_func) or _("Other task")
 
 
 def ensure_schedules() -> int:

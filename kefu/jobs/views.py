@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
-from kefu.jobs import registry, services
+from kefu.jobs import registry, schedules, services
 from kefu.jobs.models import Heartbeat, Job
 from kefu.lib.errors import InvalidInput, NotAllowed
 
@@ -64,8 +64,8 @@ def status(request: HtmxHttpRequest) -> HttpResponse:
         "beat_ok": beat is not None and now - beat.at < timedelta(minutes=3),
         "jobs": Job.objects.select_related("created_by")[:30],
         "stuck": Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=now - services.STALE_AFTER).count(),
-        "failures": Failure.objects.order_by("-stopped")[:20],
-        "schedules": Schedule.objects.order_by("name"),
+        "failures": [(schedules.label(f.func), f) for f in Failure.objects.order_by("-stopped")[:20]],
+        "schedules": [(schedules.label(s.name), s) for s in Schedule.objects.order_by("name")],
         "kinds": registry.all_kinds(),
     }
     return render(request, "jobs/status.html", context)
