@@ -28,9 +28,11 @@ driver's (an explicit ``--rulebook`` is compiled by the driver and shipped).
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import Iterator
@@ -51,6 +53,10 @@ BLOCK_BYTES = 512 * 1024
 SPLIT_ROWS = 64  # records per table the splitter yields (Ray joins them into blocks)
 SCORE_BATCH = 32  # records per call of an actor
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before giving up
+
+
+# Ray's switch for a single machine: node addresses on loopback (read when ray is imported).
+_LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 class RayJobError(Exception):
@@ -117,11 +123,12 @@ class _ActorScorer:
 
 
 def _quiet_ray_data() -> None:
-    """Ray Data logs every execution plan on the console: the operator reads
-    kefu's messages there, and Ray's stay in its session logs."""
+    """Ray Data logs every execution plan, and every failure with its
+    traceback, on the console: the operator reads kefu's one-line messages
+    there, and Ray's stay in its session logs (/tmp/ray/session_latest)."""
     for handler in logging.getLogger("ray.data").handlers:
         if handler.get_name() == "console":
-            handler.setLevel(logging.ERROR)
+            handler.setLevel(logging.CRITICAL)  # a failure comes back to kefu as an exception
 
 
 def _check_reachable(address: str) -> None:
@@ -142,8 +149,10 @@ def start_local(num_cpus: int | None) -> None:
     Ray reads its node address mode when first imported, so this must run
     before anything else in the process imports ray.
     """
+    if "ray" in sys.modules and os.environ.get(_LOOPBACK_ONLY) != "0":
+        raise RayJobError("ray was imported before a local instance could be kept to the loopback interface")
     # Without this Ray binds to, and talks over, the machine's outward address.
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    os.environ[_LOOPBACK_ONLY] = "0"
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     import ray
 
@@ -181,8 +190,11 @@ def ray_session(address: str | None, num_cpus: int | None) -> Iterator[None]:
         ray.shutdown()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = _ANSI.sub("", str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
@@ -196,9 +208,15 @@ def _reason(exc: BaseException) -> str:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ShardError):
+        # Ray's RayTaskError(ShardError) is both, and prints as a traceback:
+        # ask for the cause it carries first.
+        cause = getattr(current, "cause", None)
+        todo += [current.__context__, current.__cause__, cause]
+        if type(current) is ShardError:
             return str(current)
-        todo += [current.__cause__, current.__context__, getattr(current, "cause", None)]
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, BaseException):
+        return f"the Ray job failed: {type(cause).__name__}: {_first_line(cause)}"
     return f"the Ray job failed: {_first_line(exc)}"
 
 
@@ -244,23 +262,23 @@ def _run(
 
     versions = _builtin_versions() if rulebook is None else {}
     index = {spec.path: (i, spec.name) for i, spec in enumerate(shards)}
-    dataset = (
-        ray.data.read_binary_files([spec.path for spec in shards], include_paths=True, num_cpus=0)
-        .map_batches(partial(_split_shard, shards=index), batch_size=None, batch_format="pyarrow", num_cpus=0)
-        .map_batches(
-            _ActorScorer,
-            compute=ray.data.ActorPoolStrategy(size=actors),
-            batch_size=SCORE_BATCH,
-            batch_format="pyarrow",
-            fn_constructor_kwargs={
-                "rulebook": rulebook, "fmt": fmt, "emotion_per_turn": emotion_per_turn, "versions": versions,
-            },
-            num_cpus=1,
-        )
-    )
     last = (-1, 0)
     batch: Any
     try:
+        dataset = (
+            ray.data.read_binary_files([spec.path for spec in shards], include_paths=True, num_cpus=0)
+            .map_batches(partial(_split_shard, shards=index), batch_size=None, batch_format="pyarrow", num_cpus=0)
+            .map_batches(
+                _ActorScorer,
+                compute=ray.data.ActorPoolStrategy(size=actors),
+                batch_size=SCORE_BATCH,
+                batch_format="pyarrow",
+                fn_constructor_kwargs={
+                    "rulebook": rulebook, "fmt": fmt, "emotion_per_turn": emotion_per_turn, "versions": versions,
+                },
+                num_cpus=1,
+            )
+        )
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             columns = (batch[name].to_pylist() for name in ("shard", "number", "text", "reason"))
             for shard, number, text, reason in zip(*columns, strict=True):
@@ -270,5 +288,9 @@ def _run(
                 yield shard, (number, text, reason)
     except RayJobError:
         raise
+    except FileNotFoundError as exc:  # a shard gone since it was checked: Ray's reader lists the files first
+        missing = str(exc.args[0]) if exc.args else "a shard"
+        name = next((spec.name for spec in shards if spec.path == missing), missing)
+        raise RayJobError(f"cannot read {name}: {os.strerror(errno.ENOENT)}") from None
     except Exception as exc:  # Ray wraps what failed in a worker in its own exception types
         raise RayJobError(_reason(exc)) from None
