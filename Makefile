@@ -17,10 +17,10 @@ help: ## Show this help
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install Kefu with its dev tools
+install: $(STAMP) ## Create .venv and install Kefu with its dev tools and Ray (kefu qa score --ray)
 
 migrate: install ## Apply database migrations
 	mkdir -p var
