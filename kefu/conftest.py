@@ -20,6 +20,13 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _inline_search_indexing(settings):  # type: ignore[no-untyped-def]
+    """Tests read the index right after a write: index inside the writer's transaction
+    (the queued path has its own tests in kefu/search/tests/test_queued_indexing.py)."""
+    settings.KEFU_SEARCH_INDEXING = "inline"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_counters() -> Iterator[None]:
     """Rate-limit counters live in the cache: each test starts with none."""
     from django.core.cache import cache

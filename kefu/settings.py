@@ -235,6 +235,12 @@ if env_str("REDIS_URL"):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Search indexing: "queue" (background, after the commit; reconciled every ten minutes) or "inline"
+# (inside the writer's transaction).
+KEFU_SEARCH_INDEXING = env_str("KEFU_SEARCH_INDEXING", "queue")
+if KEFU_SEARCH_INDEXING not in ("queue", "inline"):
+    raise ImproperlyConfigured("KEFU_SEARCH_INDEXING must be 'queue' or 'inline'.")
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -364,13 +364,13 @@ def settle_notifications(now: datetime) -> None:
 
 
 def index_for_search() -> None:
-    """``bulk_create`` sends no signals, so tell the search index about the demo customers and contacts."""
+    """Index the whole demo now (bulk writes report nothing, and queued indexing would wait for a worker)."""
     if not apps.is_installed("kefu.search"):
         return
     from kefu.search import services as search
     from kefu.search.models import Kind
 
-    search.reindex(kinds=(Kind.CUSTOMER, Kind.CONTACT))
+    search.reindex(kinds=(Kind.CUSTOMER, Kind.CONTACT, Kind.COMPLAINT))
 
 
 def summary(*, now: datetime | None = None) -> Loaded:

@@ -60,6 +60,7 @@ def _sqlite_drop(kind: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS search_document_ad_{kind}",
         f"DROP TRIGGER IF EXISTS search_document_au_{kind}",
         f"DROP TABLE IF EXISTS search_fts_{kind}",
+        f"DROP VIEW IF EXISTS search_document_{kind}",  # SQLite cannot rebuild the table while a view uses it
     ]
 
 

@@ -14,6 +14,7 @@ to alter it, which drops its triggers; run ``kefu search reindex`` afterwards
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,8 @@ class Document(models.Model):
     text = models.TextField()
     terms = models.TextField()
     at = models.DateTimeField(help_text="Recency for ranking: received/occurred/created time.")
+    # When this entry was written; the reconciliation re-indexes records changed after it.
+    indexed_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         db_table = "search_document"

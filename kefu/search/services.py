@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from kefu.complaints.models import Complaint
 from kefu.customers.models import Contact, Customer, PhoneNumber
@@ -75,7 +77,10 @@ def complaint_document(row: dict[str, Any]) -> Row:
 
 def _save(row: Row) -> None:
     kind, object_id, text, terms, at = row
-    Document.objects.update_or_create(kind=kind, object_id=object_id, defaults={"text": text, "terms": terms, "at": at})
+    Document.objects.update_or_create(
+        kind=kind, object_id=object_id,
+        defaults={"text": text, "terms": terms, "at": at, "indexed_at": timezone.now()},
+    )
 
 
 def _forget(kind: str, object_id: int) -> None:
@@ -113,8 +118,26 @@ def forget(kind: str, object_id: int) -> None:
     _forget(kind, object_id)
 
 
+INDEX_TASK = "kefu.search.tasks.index_record"
+
+
 def on_changed(kind: str, pk: int) -> None:
-    """The ``kefu.lib.indexing`` subscriber: (re)index or forget one record, in the writer's transaction."""
+    """The ``kefu.lib.indexing`` subscriber.
+
+    ``KEFU_SEARCH_INDEXING=queue`` (the default): index in the background once the writer's transaction
+    commits — the request does not wait, and the periodic reconciliation re-indexes whatever a lost
+    task missed. ``inline``: index now, inside the writer's transaction (tests, single-process tools).
+    """
+    if settings.KEFU_SEARCH_INDEXING == "queue":
+        from kefu.jobs import queue
+
+        queue.enqueue(INDEX_TASK, kind, pk)
+        return
+    index_now(kind, pk)
+
+
+def index_now(kind: str, pk: int) -> None:
+    """(Re)index or forget one record now."""
     if kind == Kind.CUSTOMER:
         index_customer(Customer(pk=pk))
     elif kind == Kind.CONTACT:
