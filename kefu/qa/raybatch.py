@@ -52,6 +52,7 @@ from kefu.qa.shards import Record, ShardError, shard_records
 BLOCK_BYTES = 512 * 1024
 SPLIT_ROWS = 64  # records per table the splitter yields (Ray joins them into blocks)
 SCORE_BATCH = 32  # records per call of an actor
+READERS = 1  # tasks reading shards at once: splitting costs a hundredth of scoring, and each task is a process to start
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before giving up
 
 
@@ -266,7 +267,9 @@ def _run(
     batch: Any
     try:
         dataset = (
-            ray.data.read_binary_files([spec.path for spec in shards], include_paths=True, num_cpus=0)
+            ray.data.read_binary_files(
+                [spec.path for spec in shards], include_paths=True, num_cpus=0, concurrency=READERS
+            )
             .map_batches(partial(_split_shard, shards=index), batch_size=None, batch_format="pyarrow", num_cpus=0)
             .map_batches(
                 _ActorScorer,
