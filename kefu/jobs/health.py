@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +21,10 @@ class BrokerCheck:
 
 
 def check_broker() -> BrokerCheck:
-    """Reach the task broker (the database or Redis) once."""
+    """Reach the task broker (the database or Redis) once; the failure is reported here, not logged."""
+    quiet = logging.getLogger("django-q")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # django-q logs its own line before raising; one reason is enough
     try:
         from django_q.brokers import get_broker
 
@@ -29,8 +33,10 @@ def check_broker() -> BrokerCheck:
         if hasattr(broker, "get_connection") and broker.__class__.__name__ == "ORM":
             broker.get_connection().exists()  # the ORM broker's ping does not touch the database
         return BrokerCheck(True, str(broker.info()))
-    except Exception as exc:
+    except Exception as exc:  # any failure to reach the broker is reported the same way
         return BrokerCheck(False, f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    finally:
+        quiet.setLevel(level)
 
 
 def scheduler_age() -> timedelta | None:

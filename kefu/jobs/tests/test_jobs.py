@@ -147,3 +147,18 @@ def test_reconciliation_indexes_rows_that_lost_their_index_entry(cast, customer)
     assert tasks.missing("customer") == [customer.pk]
     assert "customer 1" in tasks.reconcile()
     assert tasks.missing("customer") == []
+
+
+def test_the_worker_command_line_gives_one_line_and_exit_1_without_redis(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KEFU_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "kefu.cli", "worker"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("CommandError: cannot reach the task broker: ConnectionError")
+    assert "Traceback" not in done.stderr
