@@ -78,11 +78,14 @@ def _sla_notice(complaint: Complaint, *, breach: bool) -> Notice:
 
 
 def sla_notices(
-    complaints: Iterable[Complaint], *, breach: bool, people: People | None = None
+    complaints: Iterable[Complaint], *, breach: bool, people: People | None = None, new_events: bool = False
 ) -> list[Notification]:
     """Tell each complaint's handler and supervisors that its step is overdue (or due soon), once per step."""
     people = people or People()
-    return notify_many((people.handler_and_supervisors(c), _sla_notice(c, breach=breach)) for c in complaints)
+    return notify_many(
+        ((people.handler_and_supervisors(c), _sla_notice(c, breach=breach)) for c in complaints),
+        new_events=new_events,
+    )
 
 
 def sla_warning(complaint: Complaint) -> int:

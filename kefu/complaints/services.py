@@ -860,7 +860,7 @@ def complaint_flag_breach(*, complaint: Complaint, actor: User, now: datetime | 
     return True
 
 
-SWEEP_BATCH = 500
+SWEEP_BATCH = 1000
 
 
 def sla_flag_breaches(*, now: datetime | None = None, warn_minutes: int | None = None) -> SweepResult:
@@ -902,7 +902,8 @@ def sla_flag_breaches(*, now: datetime | None = None, warn_minutes: int | None =
                 )
                 for c in batch
             )
-            notified += len(notices.sla_notices(batch, breach=True, people=people))
+            # The breaches were flagged just now under the rows' locks: no notification can exist for them yet.
+            notified += len(notices.sla_notices(batch, breach=True, people=people, new_events=True))
         flagged_ids.update(versions)
     soon = Complaint.objects.filter(
         state__in=open_states, sla_breached=False, step_due_at__gte=now, step_due_at__lte=now + warn

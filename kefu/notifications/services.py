@@ -35,10 +35,12 @@ def notify(users: Iterable[User], notice: Notice) -> int:
     return len(notify_many([(users, notice)]))
 
 
-def notify_many(batch: Iterable[tuple[Iterable[User], Notice]]) -> list[Notification]:
+def notify_many(batch: Iterable[tuple[Iterable[User], Notice]], *, new_events: bool = False) -> list[Notification]:
     """``notify`` for many events at once (the SLA sweep): three queries whatever the batch size.
 
-    Returns the notifications that are new."""
+    Returns the notifications that are new. ``new_events``: the caller guarantees no notification
+    exists yet for these keys (events it just created under a lock), so the look-up is skipped.
+    """
     rows: dict[tuple[int, str], Notification] = {}
     people: dict[int, User] = {}
     for users, notice in batch:
@@ -55,12 +57,13 @@ def notify_many(batch: Iterable[tuple[Iterable[User], Notice]]) -> list[Notifica
             )
     if not rows:
         return []
-    keys = {key for _pk, key in rows}
-    for pk, key in Notification.objects.filter(user_id__in=people, key__in=keys).values_list("user_id", "key"):
-        rows.pop((pk, key), None)
+    if not new_events:
+        keys = {key for _pk, key in rows}
+        for pk, key in Notification.objects.filter(user_id__in=people, key__in=keys).values_list("user_id", "key"):
+            rows.pop((pk, key), None)
     new = list(rows.values())
     # ignore_conflicts: a concurrent sweep that notified the same event first wins, this one adds nothing.
-    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
     kinds = {n.kind for n in new}
     wants_mail = set(
         Preference.objects.filter(user_id__in={n.user_id for n in new}, kind__in=kinds, email=True).values_list(
