@@ -45,7 +45,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -135,7 +135,7 @@ def _score_item(item: tuple[int, Record]) -> tuple[int, Result]:
 
 def _local_results(
     items: Iterable[tuple[int, Record]], rulebook: str | None, workers: int, fmt: str, per_turn: bool
-) -> Iterator[tuple[int, Result]]:
+) -> Generator[tuple[int, Result]]:
     if workers <= 1:
         _init_worker(rulebook, fmt, per_turn)
         yield from map(_score_item, items)
@@ -156,7 +156,7 @@ def _local_results(
 
 def _ray_results(
     inputs: list[str], address: str | None, book: Rulebook | None, args: argparse.Namespace
-) -> Iterator[tuple[int, Result]]:
+) -> Generator[tuple[int, Result]]:
     shards = [raybatch.ShardSpec(os.path.abspath(path), path) for path in inputs]
     with raybatch.ray_session(address, num_cpus=args.workers):
         yield from raybatch.score_shards(
@@ -374,7 +374,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _score_into(
-    out: TextIO, results: Iterator[tuple[int, Result]], names: list[str], units: list[str], fmt: str, total: int | None
+    out: TextIO, results: Generator[tuple[int, Result]], names: list[str], units: list[str], fmt: str, total: int | None
 ) -> tuple[int, int]:
     """Write the text of every scored record to ``out`` in input order and
     report each record that was not scored on stderr; returns how many
@@ -398,8 +398,7 @@ def _score_into(
             _write(out, tail(fmt))
     finally:
         progress.close()
-        if isinstance(results, Iterator) and hasattr(results, "close"):
-            results.close()  # stops the worker pool or the Ray job early when a write failed
+        results.close()  # stops the worker pool or the Ray job early when a write failed
     return count, errors
 
 

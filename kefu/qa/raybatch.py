@@ -181,8 +181,8 @@ def ray_session(address: str | None, num_cpus: int | None) -> Iterator[None]:
 
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        raise RayJobError(f"cannot start {where}: {_first_line(exc)}") from None
+        what = f"connect to the Ray cluster at {address}" if address else "start a local Ray instance"
+        raise RayJobError(f"cannot {what}: {_first_line(exc)}") from None
     import ray
 
     try:
