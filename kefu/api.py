@@ -85,6 +85,7 @@ api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/knowledge", "kefu.knowledge.api.router")
+api.add_router("/quality", "kefu.quality.api.router")
 
 
 MAX_JSON_DEPTH = 32  # no Kefu request nests deeper than a few levels

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_q",
     "kefu.jobs",
     "kefu.notifications",
+    "kefu.quality",
     "kefu.customers",
     "kefu.complaints",
     "kefu.front",

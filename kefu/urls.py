@@ -14,5 +14,6 @@ urlpatterns = [
     path("knowledge/", include("kefu.knowledge.urls")),
     path("notifications/", include("kefu.notifications.urls")),
     path("jobs/", include("kefu.jobs.urls")),
+    path("quality/", include("kefu.quality.urls")),
     path("", include("kefu.front.urls")),
 ]

@@ -21,6 +21,7 @@ class Job(models.Model):  # 后台任务
     done = models.PositiveIntegerField(_("done"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     message = models.CharField(_("message"), max_length=300, blank=True)
+    details = models.TextField(_("details"), blank=True)  # the whole result when it is long (errors by line)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_by = models.ForeignKey(

@@ -72,7 +72,9 @@ def job_run(job_id: int) -> None:
 
 
 def _finish(job: Job, state: str, *, message: str = "", error: str = "", detail: str = "") -> None:
-    fields: dict[str, Any] = {"state": state, "finished_at": timezone.now(), "message": message[:300]}
+    fields: dict[str, Any] = {
+        "state": state, "finished_at": timezone.now(), "message": message[:300], "details": message,
+    }
     if error:
         fields["error"] = error + ("\n\n" + detail if detail else "")
     if state == Job.State.DONE:

@@ -1,0 +1,90 @@
+"""Reads: which conversations a user may see, and a scorecard as a page shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.phrasebook.norms import norm_name
+from kefu.quality.models import Conversation, Scorecard
+
+SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.ADMIN})
+
+
+def visible_conversations(user: User) -> QuerySet[Conversation]:
+    """Inspectors see every conversation; anyone else only their own (as the agent)."""
+    qs = Conversation.objects.select_related("agent")
+    if SEES_ALL & user.caps:
+        return qs
+    return qs.filter(agent=user)
+
+
+def conversation_get_for_user(*, pk: int, user: User) -> Conversation:
+    found = visible_conversations(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("no such conversation")
+    return found
+
+
+@dataclass(frozen=True)
+class HitView:
+    title: str
+    outcome: str
+    points: float
+    critical: bool
+    norms: list[str]
+    turns: list[int]
+    detail: str
+
+
+@dataclass(frozen=True)
+class TurnView:
+    index: int
+    speaker: str
+    start: float | None
+    before: str  # text before the highlighted span (or the whole text)
+    marked: str  # the span that made a rule fail, highlighted
+    after: str
+    faults: list[str]  # titles of the failed rules this turn is evidence for
+
+
+def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitView], list[HitView], list[TurnView]]:
+    """(failed hits, passed hits, the transcript with each failed rule's evidence marked)."""
+    failed: list[HitView] = []
+    passed: list[HitView] = []
+    spans: dict[int, tuple[int, int]] = {}
+    faults: dict[int, list[str]] = {}
+    for hit in card.data.get("hits", []):
+        evidence = hit.get("evidence") or []
+        view = HitView(
+            title=hit.get("title") or "",
+            outcome=hit.get("outcome", ""),
+            points=float(hit.get("points") or 0),
+            critical=bool(hit.get("critical")),
+            norms=[norm_name(n) for n in hit.get("cites", [])],
+            turns=[e["turn"] for e in evidence if isinstance(e.get("turn"), int)],
+            detail=hit.get("detail") or "",
+        )
+        if view.outcome == "fail":
+            failed.append(view)
+            for e in evidence:
+                if isinstance(e.get("turn"), int):
+                    faults.setdefault(e["turn"], []).append(view.title)
+                    if e.get("span") and e["turn"] not in spans:
+                        spans[e["turn"]] = (int(e["span"][0]), int(e["span"][1]))
+        elif view.outcome == "pass":
+            passed.append(view)
+    transcript = []
+    for i, turn in enumerate(turns):
+        text = turn.get("text", "")
+        a, b = spans.get(i, (0, 0))
+        transcript.append(
+            TurnView(i, turn.get("speaker", ""), turn.get("start"), text[:a], text[a:b], text[b:], faults.get(i, []))
+        )
+    failed.sort(key=lambda h: (not h.critical, h.points))
+    return failed, passed, transcript

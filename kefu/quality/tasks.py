@@ -1,0 +1,58 @@
+"""Background import and scoring of an uploaded file (a job with progress)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.jobs.registry import Progress
+from kefu.quality import formats, services
+
+UPLOADS = "quality-uploads"
+
+
+def upload_path(name: str) -> Path:
+    folder = Path(settings.VAR_DIR) / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def read_items(data: bytes, fmt: str, *, conv_id: str = "", agent_names: tuple[str, ...] = ()) -> list[formats.Item]:
+    if fmt == "csv":
+        return list(formats.read_csv(data))
+    if fmt == "chat":
+        return list(formats.read_chat_log(data, conv_id=conv_id, agent_names=agent_names))
+    return list(formats.read_jsonl(data))
+
+
+def import_job(params: dict[str, Any], progress: Progress) -> str:
+    """Import the uploaded file named in ``params`` in chunks, reporting progress; errors are listed by line."""
+    path = upload_path(params["file"])
+    actor = User.objects.get(pk=params["actor"])
+    try:
+        items = read_items(path.read_bytes(), params["format"], conv_id=params.get("conv_id", ""),
+                           agent_names=tuple(params.get("agent_names", ())))
+        total = len(items)
+        progress(0, total)
+        report = services.ImportReport()
+        for start in range(0, total, 200):
+            part = services.conversations_import(actor=actor, items=items[start : start + 200])
+            for name in ("created", "updated", "unchanged"):
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+            report.errors.extend(part.errors)
+            progress(min(total, start + 200), total)
+    finally:
+        path.unlink(missing_ok=True)
+    summary = _("%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(errors)d with errors.") % {
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "errors": len(report.errors),
+    }
+    if report.errors:
+        summary += " " + "；".join(
+            _("line %(line)d: %(error)s") % {"line": line, "error": error} for line, error in report.errors[:20]
+        )
+    return summary

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kefu.quality import views
+
+app_name = "quality"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
