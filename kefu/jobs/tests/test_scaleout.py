@@ -469,6 +469,11 @@ def test_two_app_servers_and_two_workers_flag_two_thousand_breaches_once_though_
     expected_total = sum(len(CASES[i % len(CASES)][3]) for i in range(OVERDUE))
     assert site.scalar("SELECT count(*) FROM notifications_notification") == expected_total
 
+    # No task failed (a killed one leaves no result at all), and the survivors' sweeps did run.
+    failed = site.db.execute("SELECT func, result FROM django_q_task WHERE NOT success").fetchall()
+    assert failed == [], failed[:3]
+    assert site.scalar("SELECT count(*) FROM django_q_task WHERE func = 'kefu.complaints.tasks.sla_sweep'") >= 2
+
     # Both app servers answered /healthz and a signed-in page all along; the watcher's unread count
     # only grew, and ended the same on both.
     assert probes.failures == [], probes.failures[:5]
