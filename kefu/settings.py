@@ -252,6 +252,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kefu@localhost")
 # How often the bell asks for the unread count (seconds), and the site's address for links in e-mails.
 KEFU_BELL_POLL_SECONDS = env_int("KEFU_BELL_POLL_SECONDS", 20)
 KEFU_SITE_URL = env_str("KEFU_SITE_URL", "http://127.0.0.1:8000")
+# How long an agent may appeal a reviewed QA scorecard, in working days.
+KEFU_QA_APPEAL_WORKING_DAYS = env_int("KEFU_QA_APPEAL_WORKING_DAYS", 3)
+# A reviewed (human) score passes from this many points of 100, with no critical rule failed.
+KEFU_QA_PASS_SCORE = env_int("KEFU_QA_PASS_SCORE", 80)
 # Warn the handler this long before a step is due (working time is not considered: a plain lead time).
 KEFU_SLA_WARN_MINUTES = env_int("KEFU_SLA_WARN_MINUTES", 120)
 

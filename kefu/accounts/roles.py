@@ -38,6 +38,7 @@ class Cap(StrEnum):
     PII_REVEAL_MANAGED = "pii_reveal_managed"  # the same, for the customers one manages only
     CUSTOMER_EDIT = "customer_edit"
     QA_INSPECT = "qa_inspect"
+    QA_LEAD = "qa_lead"  # sampling policies, appeal rulings (质检组长)
     TRAIN = "train"
     KNOWLEDGE_EDIT = "knowledge_edit"
     ASSIST_VIEW_TEAM = "assist_view_team"  # read (not write) the assist sessions of one's department
@@ -82,6 +83,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.CUSTOMER_EDIT,
             Cap.KNOWLEDGE_EDIT,
             Cap.ASSIST_VIEW_ALL,
+            Cap.QA_LEAD,
         }
     ),
     Role.QA: frozenset({Cap.QA_INSPECT, Cap.COMPLAINT_VIEW_ALL, Cap.COMPLAINT_REVIEW}),

@@ -15,6 +15,8 @@ class Kind(models.TextChoices):
     SENT_BACK = "sent_back", _("My proposal was sent back")
     REOPENED = "reopened", _("A follow-up found the customer dissatisfied")
     REGULATOR = "regulator", _("A complaint came through a regulator")
+    QA_ALERT = "qa_alert", _("QA alert: a critical rule failed")
+    QA_APPEAL = "qa_appeal", _("An appeal awaits my ruling")
 
 
 class Notification(models.Model):  # 通知

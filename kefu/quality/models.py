@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.complaints.models import Complaint
 from kefu.customers.models import Contact, Customer
+from kefu.workflow.events import EventRow
 
 CHANNEL_LABELS = (
     ("hotline", _("Hotline")),
@@ -88,3 +89,92 @@ class Scorecard(models.Model):  # 质检评分卡
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.score}"
+
+
+class SamplingPolicy(models.Model):
+    """Which conversations go to an inspector (抽检规则), configured by the QA lead."""
+
+    class Kind(models.TextChoices):
+        RANDOM = "random", _("Random share of each agent's conversations per week (%)")
+        CRITICAL = "critical", _("Every conversation that failed a critical rule")
+        LOW_SCORE = "low_score", _("Compliance score below")
+        COMPLAINT = "complaint", _("A complaint or a regulator threat was detected")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    value = models.DecimalField(_("value"), max_digits=5, decimal_places=1, default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("sampling policy")
+        verbose_name_plural = _("sampling policies")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+class Review(models.Model):  # 人工复核
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="review")
+    auto_card = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("why sampled"), max_length=20, choices=SamplingPolicy.Kind.choices)
+    state = models.CharField(_("state"), max_length=12, default="queued")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="qa_reviews",
+    )
+    decisions = models.JSONField(default=dict, blank=True)  # {rule: {"upheld": bool, "comment": str}}
+    manual = models.JSONField(default=list, blank=True)  # [{"title", "points", "comment"}]
+    reviewed_score = models.DecimalField(_("reviewed score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    appeal_due = models.DateTimeField(_("appeal until"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["state", "inspector"])]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.state}"
+
+
+class ReviewEvent(EventRow):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(EventRow.Meta):
+        constraints = [models.UniqueConstraint(fields=["review", "seq"], name="uniq_review_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}#{self.seq} {self.action}"
+
+
+class Appeal(models.Model):  # 申诉
+    class Ruling(models.TextChoices):
+        PENDING = "pending", _("Awaiting the ruling")
+        UPHELD = "upheld", _("Deduction upheld")
+        OVERTURNED = "overturned", _("Deduction withdrawn")
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="appeals")
+    rule = models.CharField(_("rule"), max_length=120)
+    rule_title = models.CharField(_("item"), max_length=200)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    ruling = models.CharField(_("ruling"), max_length=12, choices=Ruling.choices, default=Ruling.PENDING)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    ruling_comment = models.TextField(_("ruling comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [models.UniqueConstraint(fields=["review", "rule"], name="uniq_appeal_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.rule} {self.ruling}"

@@ -181,7 +181,7 @@ def conversation_score(conversation: Conversation, *, engine: Engine | None = No
     """Score with the channel's rulebooks and store the card as the current automatic one (older kept)."""
     card = (engine or Engine()).score(qa_record(conversation))
     Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.AUTO, current=True).update(current=False)
-    return Scorecard.objects.create(
+    stored = Scorecard.objects.create(
         conversation=conversation,
         kind=Scorecard.Kind.AUTO,
         rulebook=card.rulebook,
@@ -191,3 +191,7 @@ def conversation_score(conversation: Conversation, *, engine: Engine | None = No
         critical=bool(card.critical),
         data=card.to_dict(),
     )
+    from kefu.quality.reviews import critical_alert
+
+    critical_alert(conversation, stored)
+    return stored

@@ -1,0 +1,328 @@
+"""The human side of quality inspection: sampling into review queues, reviewing, appeals and rulings.
+
+Every change is a versioned update plus an event row (the workflow core), so two inspectors on one
+review get one winner and a message naming the other; each reviewed score is stored as a new
+scorecard version (the automatic one is kept beside it, as Zendesk keeps AQS and IQS apart).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap, Role
+from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.workcal import ClockMode
+from kefu.notifications.models import Kind as NoticeKind
+from kefu.notifications.services import Notice, notify
+from kefu.quality import flow
+from kefu.quality.flow import Action, State
+from kefu.quality.models import Appeal, Conversation, Review, ReviewEvent, SamplingPolicy, Scorecard
+from kefu.workflow import versioned
+from kefu.workflow.events import jsonable
+from kefu.workflow.transitions import TransitionError
+
+DEFAULT_POLICIES = (
+    (SamplingPolicy.Kind.RANDOM, Decimal(5)),
+    (SamplingPolicy.Kind.CRITICAL, Decimal(0)),
+    (SamplingPolicy.Kind.LOW_SCORE, Decimal(60)),
+    (SamplingPolicy.Kind.COMPLAINT, Decimal(0)),
+)
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def policies() -> list[tuple[str, Decimal]]:
+    rows = list(SamplingPolicy.objects.filter(active=True).values_list("kind", "value"))
+    if not SamplingPolicy.objects.exists():
+        return list(DEFAULT_POLICIES)
+    return rows
+
+
+def _reason(card: Scorecard, rules: list[tuple[str, Decimal]]) -> str | None:
+    """The first risk-based policy the card meets (critical, low score, complaint), or None."""
+    for kind, value in rules:
+        if kind == SamplingPolicy.Kind.CRITICAL and card.critical:
+            return kind
+        if kind == SamplingPolicy.Kind.LOW_SCORE and card.score < value:
+            return kind
+        if kind == SamplingPolicy.Kind.COMPLAINT and card.data.get("complaint_detected"):
+            return kind
+    return None
+
+
+def _in_random_share(conversation: Conversation, percent: Decimal, week: str) -> bool:
+    """A stable draw: the same conversation is in or out whenever the sampler runs that week."""
+    digest = hashlib.sha256(f"{week}:{conversation.source_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 10000 < int(percent * 100)
+
+
+def _next_inspector() -> User | None:
+    """Round robin by load: the active inspector with the fewest open reviews."""
+    inspectors = (
+        User.objects.filter(role=Role.QA, is_active=True)
+        .annotate(open=Count("qa_reviews", filter=Q(qa_reviews__state__in=[State.QUEUED, State.IN_REVIEW])))
+        .order_by("open", "pk")
+    )
+    return inspectors.first()
+
+
+def sample(*, now: datetime | None = None, days: int = 7) -> int:
+    """Put the last ``days``' scored, unsampled conversations that meet a policy into review queues."""
+    now = now or timezone.now()
+    rules = policies()
+    percent = next((v for k, v in rules if k == SamplingPolicy.Kind.RANDOM), None)
+    week = f"{now.isocalendar().year}-{now.isocalendar().week}"
+    cards = (
+        Scorecard.objects.filter(
+            kind=Scorecard.Kind.AUTO, current=True, conversation__started_at__gte=now - timedelta(days=days),
+            conversation__review__isnull=True,
+        )
+        .select_related("conversation")
+        .order_by("pk")
+    )
+    created = 0
+    for card in cards.iterator(chunk_size=500):
+        reason = _reason(card, rules)
+        if reason is None and percent and _in_random_share(card.conversation, percent, week):
+            reason = SamplingPolicy.Kind.RANDOM
+        if reason is None:
+            continue
+        try:
+            with transaction.atomic():
+                Review.objects.create(
+                    conversation=card.conversation, auto_card=card, reason=reason, inspector=_next_inspector()
+                )
+        except IntegrityError:  # sampled concurrently: one review per conversation
+            continue
+        created += 1
+    return created
+
+
+# ---------------------------------------------------------------- the review steps
+
+
+def _last_change(review_id: int) -> versioned.LastChange:
+    def read() -> tuple[str, datetime] | None:
+        last = ReviewEvent.objects.filter(review_id=review_id).select_related("actor").order_by("-seq").first()
+        return None if last is None else (str(last.actor), last.at)
+
+    return read
+
+
+def _move(review: Review, actor: User, action: Action, *, expected_version: int | None,
+          changes: dict[str, Any] | None = None, reason: str = "", data: dict[str, Any] | None = None) -> Review:
+    """Check the transition, apply ``changes`` with the versioned update, record the event."""
+    try:
+        step = flow.TRANSITIONS.transition_for(review.state, action)
+    except TransitionError as exc:
+        if expected_version is not None and expected_version != review.version:
+            raise versioned.conflict(_last_change(review.pk)(), what=_("review")) from exc
+        raise InvalidInput(_("This is not possible at this stage of the review.")) from exc
+    if step.cap and not actor.can(Cap(step.cap)):
+        raise NotAllowed(_("You are not allowed to do this."))
+    version = review.version if expected_version is None else expected_version
+    now = timezone.now()
+    versioned.versioned_update(
+        Review, pk=review.pk, version=version,
+        changes={**(changes or {}), "state": step.target, "updated_by": actor, "updated_at": now},
+        extra_filter={"state": review.state}, last_change=_last_change(review.pk), what=_("review"),
+    )
+    ReviewEvent.objects.create(
+        review=review, seq=version + 1, action=action, from_state=review.state, to_state=step.target,
+        actor=actor, at=now, reason=reason, data=jsonable(data or {}),
+    )
+    review.refresh_from_db()
+    return review
+
+
+@transaction.atomic
+def review_claim(*, review: Review, actor: User, expected_version: int | None = None) -> Review:
+    return _move(review, actor, Action.CLAIM, expected_version=expected_version, changes={"inspector": actor})
+
+
+def _failed_hits(card: Scorecard) -> dict[str, dict[str, Any]]:
+    return {h["rule"]: h for h in card.data.get("hits", []) if h.get("outcome") == "fail"}
+
+
+def _reviewed_card(review: Review, *, overturned: set[str]) -> Scorecard:
+    """A new scorecard version from the inspector's deduction sheet (人工复核分, 百分制扣分).
+
+    100 minus every deduction the inspector upheld and every manual item; a critical rule that
+    stays failed applies the rulebook's veto (``zero``: the score is 0; ``fail``: it fails).
+    The automatic card is kept as it is: the two scores are different measures, both shown.
+    """
+    auto = review.auto_card
+    data = dict(auto.data)
+    hits = []
+    lost = Decimal(0)
+    for hit in data.get("hits", []):
+        hit = dict(hit)
+        if hit.get("outcome") == "fail":
+            if hit["rule"] in overturned:
+                hit["outcome"] = "pass"
+                hit["reviewed"] = "overturned"
+            else:
+                lost += abs(Decimal(str(hit.get("points") or 0)))
+                hit["reviewed"] = "upheld"
+        hits.append(hit)
+    for i, item in enumerate(review.manual):
+        lost += Decimal(str(item["points"]))
+        hits.append({"rule": f"manual.{i + 1}", "title": item["title"], "category": "manual", "cites": [],
+                     "outcome": "fail", "points": -float(item["points"]), "critical": False, "evidence": [],
+                     "detail": item.get("comment", ""), "reviewed": "manual"})
+    critical = [h["rule"] for h in hits if h.get("critical") and h.get("outcome") == "fail"]
+    score = max(Decimal(0), Decimal(100) - lost)
+    if critical and data.get("veto") == "zero":
+        score = Decimal(0)
+    passed = score >= Decimal(str(settings.KEFU_QA_PASS_SCORE)) and not critical
+    data.update(hits=hits, score=float(score), critical=critical, passed=passed, reviewed=True)
+    Scorecard.objects.filter(conversation=review.conversation, kind=Scorecard.Kind.REVIEWED, current=True).update(
+        current=False
+    )
+    return Scorecard.objects.create(
+        conversation=review.conversation, kind=Scorecard.Kind.REVIEWED, rulebook=auto.rulebook,
+        rulebook_version=auto.rulebook_version, score=score.quantize(Decimal("0.1")), passed=passed,
+        critical=bool(critical), data=data,
+    )
+
+
+def appeal_deadline(start: datetime) -> datetime:
+    from kefu.complaints.sla import calendar_for
+
+    working = calendar_for(ClockMode.WORKING)
+    return working.add_working(start, working.workday_length * settings.KEFU_QA_APPEAL_WORKING_DAYS)
+
+
+@transaction.atomic
+def review_submit(
+    *, review: Review, actor: User, decisions: dict[str, dict[str, Any]], manual: list[dict[str, Any]],
+    expected_version: int | None = None,
+) -> Review:
+    """Confirm or overturn each failed rule (a comment is required to overturn), add manual items, submit."""
+    if review.inspector_id not in (None, actor.pk) and not actor.can(Cap.QA_LEAD):
+        raise NotAllowed(_("This review is assigned to %(who)s.") % {"who": review.inspector})
+    failed = _failed_hits(review.auto_card)
+    errors: dict[str, str] = {}
+    clean: dict[str, dict[str, Any]] = {}
+    for rule in failed:
+        decision = decisions.get(rule) or {}
+        upheld = decision.get("upheld", True)
+        comment = str(decision.get("comment") or "").strip()[:500]
+        if not upheld and not comment:
+            errors[f"comment_{rule}"] = _("Say why the deduction is withdrawn.")
+        clean[rule] = {"upheld": bool(upheld), "comment": comment}
+    items = []
+    for i, item in enumerate(manual):
+        title = str(item.get("title") or "").strip()[:200]
+        try:
+            points = Decimal(str(item.get("points")))
+        except ArithmeticError:
+            points = Decimal(-1)
+        if not title or not (Decimal(0) < points <= Decimal(100)):
+            errors[f"manual_{i}"] = _("A manual item needs a title and 0–100 points.")
+        items.append({"title": title, "points": float(points), "comment": str(item.get("comment") or "")[:500]})
+    if errors:
+        raise InvalidInput(_("Please correct the errors below."), errors=errors)
+    review.manual = items
+    overturned = {rule for rule, d in clean.items() if not d["upheld"]}
+    card = _reviewed_card(review, overturned=overturned)
+    now = timezone.now()
+    return _move(
+        review, actor, Action.SUBMIT, expected_version=expected_version,
+        changes={"decisions": clean, "manual": items, "reviewed_score": card.score,
+                 "appeal_due": appeal_deadline(now), "inspector": actor},
+        data={"score": card.score, "overturned": sorted(overturned), "manual": len(items)},
+    )
+
+
+@transaction.atomic
+def appeal_file(*, review: Review, actor: User, rule: str, reason: str, expected_version: int | None = None) -> Appeal:
+    """The agent appeals one deduction, within the window, once; the QA lead is notified."""
+    if review.conversation.agent_id != actor.pk:
+        raise NotAllowed(_("Only the agent of this conversation may appeal."))
+    if review.state != State.REVIEWED:
+        raise InvalidInput(_("This scorecard can no longer be appealed (the ruling is final)."))
+    if review.appeal_due is None or timezone.now() > review.appeal_due:
+        raise InvalidInput(_("The appeal window closed at %(when)s.") % {
+            "when": timezone.localtime(review.appeal_due).strftime("%Y-%m-%d %H:%M") if review.appeal_due else "—"})
+    current = Scorecard.objects.filter(conversation=review.conversation, kind=Scorecard.Kind.REVIEWED, current=True).first()
+    hits = {h["rule"]: h for h in (current.data.get("hits", []) if current else []) if h.get("outcome") == "fail"}
+    reason = str(reason or "").strip()
+    if rule not in hits:
+        raise InvalidInput(_("Only a deduction on the reviewed scorecard can be appealed."), errors={"rule": _("No such deduction.")})
+    if not reason:
+        raise InvalidInput(_("Please correct the errors below."), errors={"reason": _("Say why the deduction is wrong.")})
+    appeal = Appeal.objects.create(review=review, rule=rule, rule_title=hits[rule].get("title", rule), reason=reason[:2000], by=actor)
+    _move(review, actor, Action.APPEAL, expected_version=expected_version, reason=reason, data={"rule": rule})
+    leads = [u for u in User.objects.filter(is_active=True) if u.can(Cap.QA_LEAD) and u.role != Role.ADMIN]
+    notify(leads, Notice(
+        NoticeKind.QA_APPEAL, _("Appeal to rule on: %(conv)s") % {"conv": review.conversation.source_id},
+        f"{appeal.rule_title}：{reason[:200]}", review.conversation.get_absolute_url(), f"appeal:{appeal.pk}",
+    ))
+    return appeal
+
+
+@transaction.atomic
+def appeal_rule(*, appeal: Appeal, actor: User, overturn: bool, comment: str, expected_version: int | None = None) -> Review:
+    """The QA lead's final ruling: withdraw the deduction (the score is recomputed) or uphold it."""
+    comment = str(comment or "").strip()
+    if not comment:
+        raise InvalidInput(_("Please correct the errors below."), errors={"comment": _("Explain the ruling to the agent.")})
+    if appeal.ruling != Appeal.Ruling.PENDING:
+        raise InvalidInput(_("This appeal has been ruled on already; the ruling is final."))
+    review = appeal.review
+    if overturn:
+        previous = {r for r, d in review.decisions.items() if not d.get("upheld", True)}
+        card = _reviewed_card(review, overturned=previous | {appeal.rule})
+        changes: dict[str, Any] = {"reviewed_score": card.score}
+    else:
+        changes = {}
+    review = _move(review, actor, Action.RULE, expected_version=expected_version, changes=changes, reason=comment,
+                   data={"rule": appeal.rule, "overturned": overturn})
+    Appeal.objects.filter(pk=appeal.pk).update(
+        ruling=Appeal.Ruling.OVERTURNED if overturn else Appeal.Ruling.UPHELD, ruled_by=actor,
+        ruled_at=timezone.now(), ruling_comment=comment[:2000],
+    )
+    return review
+
+
+def close_expired(*, now: datetime | None = None) -> int:
+    """Reviews whose appeal window passed without an appeal become final (scheduled)."""
+    from kefu.accounts.services import system_user
+
+    now = now or timezone.now()
+    closed = 0
+    for review in Review.objects.filter(state=State.REVIEWED, appeal_due__lt=now):
+        try:
+            with transaction.atomic():
+                _move(review, system_user(), Action.CLOSE, expected_version=review.version)
+            closed += 1
+        except Exception:
+            continue
+    return closed
+
+
+def critical_alert(conversation: Conversation, card: Scorecard) -> int:
+    """A critical rule failed: the agent's supervisors are told at once (预警)."""
+    agent = conversation.agent
+    if agent is None or agent.department_id is None or not card.critical:
+        return 0
+    supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True, department_id=agent.department_id)
+    titles = "、".join(h.get("title", "") for h in card.data.get("hits", []) if h.get("critical") and h.get("outcome") == "fail")
+    return notify(supervisors, Notice(
+        NoticeKind.QA_ALERT,
+        _("QA alert: %(agent)s, %(conv)s") % {"agent": agent, "conv": conversation.source_id},
+        titles[:400], conversation.get_absolute_url(), f"qa:{conversation.pk}:critical:{card.rulebook_version}",
+    ))
+
