@@ -50,7 +50,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "search", "search", _("Search"), SEES_CUSTOMERS | SEES_CONTACTS | SEES_COMPLAINTS, shortcut="s"
     ),
     NavEntry("knowledge", "knowledge:index", _("Phrasebook"), shortcut="k"),
-    NavEntry("quality", "quality:index", _("Quality inspection"), frozenset({Cap.QA_INSPECT}), shortcut="q"),
+    NavEntry("quality", "quality:index", _("Quality inspection"), frozenset({Cap.QA_INSPECT, Cap.QA_LEAD}), shortcut="q"),
     NavEntry("jobs", "jobs:status", _("Background work"), frozenset({Cap.ADMIN}), shortcut="j"),
     NavEntry("admin", "admin:index", _("System administration"), frozenset({Cap.ADMIN}), shortcut="a"),
 )

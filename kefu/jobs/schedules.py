@@ -22,6 +22,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("sla-sweep", "kefu.complaints.tasks.sla_sweep", 1, _("SLA sweep: flag overdue steps, send reminders")),
     Periodic("search-reconcile", "kefu.search.tasks.reconcile", 10, _("Search index check: index missing records")),
     Periodic("jobs-requeue", "kefu.jobs.tasks.requeue_waiting", 2, _("Queue again the jobs still waiting")),
+    Periodic("qa-sample", "kefu.quality.tasks.sample", 60, _("QA sampling: fill the review queues")),
+    Periodic("qa-close", "kefu.quality.tasks.close_expired", 60, _("QA: close reviews whose appeal window passed")),
 )
 
 LABELS: dict[str, str | Promise] = {p.name: p.label for p in SCHEDULES} | {p.func: p.label for p in SCHEDULES}

@@ -7,13 +7,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.phrasebook.norms import norm_name
-from kefu.quality.models import Conversation, Scorecard
+from kefu.quality.models import Conversation, Review, Scorecard
 
-SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.ADMIN})
+SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.ADMIN})
 
 
 def visible_conversations(user: User) -> QuerySet[Conversation]:
@@ -88,3 +90,43 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
         )
     failed.sort(key=lambda h: (not h.critical, h.points))
     return failed, passed, transcript
+
+
+STATE_LABELS: dict[str, Any] = {
+    "queued": _("Waiting for review"),
+    "in_review": _("Being reviewed"),
+    "reviewed": _("Reviewed"),
+    "appealed": _("Appealed"),
+    "final": _("Final"),
+}
+
+
+def failed_rules(card: Scorecard) -> list[str]:
+    return [h["rule"] for h in card.data.get("hits", []) if h.get("outcome") == "fail"]
+
+
+def review_context(conversation: Conversation, user: User) -> dict[str, Any]:
+    """What the conversation page shows about its human review, and which forms this user gets."""
+    review = Review.objects.filter(conversation=conversation).select_related("inspector").first()
+    if review is None:
+        return {"review": None}
+    reviewed = Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.REVIEWED, current=True).first()
+    deductions = [h for h in (reviewed.data.get("hits", []) if reviewed else []) if h.get("outcome") == "fail"]
+    appeals = list(review.appeals.select_related("by", "ruled_by"))
+    appealed = {a.rule for a in appeals}
+    now = timezone.now()
+    return {
+        "review": review,
+        "review_state": STATE_LABELS.get(review.state, review.state),
+        "reviewed": reviewed,
+        "deductions": deductions,
+        "appeals": appeals,
+        "can_claim": review.state == "queued" and user.can(Cap.QA_INSPECT),
+        "can_review": review.state == "in_review" and (review.inspector_id == user.pk or user.can(Cap.QA_LEAD)),
+        "review_hits": [h for h in review.auto_card.data.get("hits", []) if h.get("outcome") == "fail"],
+        "can_appeal": review.state == "reviewed" and conversation.agent_id == user.pk
+        and review.appeal_due is not None and now <= review.appeal_due,
+        "appealable": [h for h in deductions if h["rule"] not in appealed],
+        "can_rule": review.state == "appealed" and user.can(Cap.QA_LEAD),
+        "manual_slots": range(3),
+    }

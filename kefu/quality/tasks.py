@@ -56,3 +56,15 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
             _("line %(line)d: %(error)s") % {"line": line, "error": error} for line, error in report.errors[:20]
         )
     return summary
+
+
+def sample() -> int:
+    from kefu.quality import reviews
+
+    return reviews.sample()
+
+
+def close_expired() -> int:
+    from kefu.quality import reviews
+
+    return reviews.close_expired()

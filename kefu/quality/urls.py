@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.review_act, name="act"),
+    path("reviews/", views.review_queue, name="reviews"),
 ]

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
-from kefu.quality import formats, selectors, tasks
-from kefu.quality.models import Scorecard
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.quality import flow, formats, reviews, selectors, tasks
+from kefu.quality.models import Appeal, Review, SamplingPolicy, Scorecard
+from kefu.quality.selectors import STATE_LABELS
 
 PAGE_SIZE = 30
+DONE = {
+    "claim": gettext_lazy("You took this review."),
+    "submit": gettext_lazy("The review was submitted; the agent may appeal within the window."),
+    "appeal": gettext_lazy("Your appeal was sent to the QA lead."),
+    "rule": gettext_lazy("The ruling was recorded; it is final."),
+}
 FORMATS = (("jsonl", "JSON lines"), ("csv", "CSV"), ("chat", "chat"))
 
 
@@ -51,11 +62,9 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_user(pk=pk, user=request.user)
     card = Scorecard.objects.filter(conversation=conversation, kind="auto", current=True).first()
     failed, passed, transcript = selectors.card_view(card, conversation.turns) if card else ([], [], [])
-    return render(
-        request,
-        "quality/detail.html",
-        {"conversation": conversation, "card": card, "failed": failed, "passed": passed, "transcript": transcript},
-    )
+    context = {"conversation": conversation, "card": card, "failed": failed, "passed": passed, "transcript": transcript}
+    context.update(selectors.review_context(conversation, request.user))
+    return render(request, "quality/detail.html", context)
 
 
 @login_required
@@ -91,3 +100,80 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
                 job = jobs.job_start(actor=request.user, kind="quality-import", params=params)
                 return redirect("jobs:detail", pk=job.pk)
     return render(request, "quality/upload.html", {"formats": FORMATS, "error": error}, status=422 if error else 200)
+
+
+# ---------------------------------------------------------------- reviews, appeals, rulings
+
+
+def _version(request: HtmxHttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("expected_version", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_safe
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.can(Cap.QA_INSPECT) or user.can(Cap.QA_LEAD)):
+        return forbidden(request, _("Reviews are for quality inspectors and the QA lead."))
+    open_states = [flow.State.QUEUED, flow.State.IN_REVIEW]
+    mine = Review.objects.filter(state__in=open_states).select_related("conversation", "conversation__agent", "auto_card")
+    if not user.can(Cap.QA_LEAD):
+        mine = mine.filter(Q(inspector=user) | Q(inspector__isnull=True))
+    appeals = (
+        Appeal.objects.filter(ruling=Appeal.Ruling.PENDING).select_related("review__conversation", "by")
+        if user.can(Cap.QA_LEAD)
+        else Appeal.objects.none()
+    )
+    return render(request, "quality/reviews.html", {"reviews": mine[:200], "appeals": appeals[:200],
+                                                    "states": STATE_LABELS, "reasons": dict(SamplingPolicy.Kind.choices)})
+
+
+@login_required
+@require_POST
+def review_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
+    """Claim or submit a review; file an appeal; rule on one. Refusals come back as messages on the page."""
+    conversation = selectors.conversation_get_for_user(pk=pk, user=request.user)
+    review = Review.objects.filter(conversation=conversation).first()
+    if review is None:
+        raise Http404("not sampled for review")
+    try:
+        if action == "claim":
+            reviews.review_claim(review=review, actor=request.user, expected_version=_version(request))
+        elif action == "submit":
+            decisions = {
+                rule: {"upheld": request.POST.get(f"decision_{rule}", "uphold") != "overturn",
+                       "comment": request.POST.get(f"comment_{rule}", "")}
+                for rule in selectors.failed_rules(review.auto_card)
+            }
+            manual = [
+                {"title": request.POST.get(f"manual_title_{i}", ""), "points": request.POST.get(f"manual_points_{i}"),
+                 "comment": request.POST.get(f"manual_comment_{i}", "")}
+                for i in range(3)
+                if request.POST.get(f"manual_title_{i}", "").strip()
+            ]
+            reviews.review_submit(review=review, actor=request.user, decisions=decisions, manual=manual,
+                                  expected_version=_version(request))
+        elif action == "appeal":
+            reviews.appeal_file(review=review, actor=request.user, rule=request.POST.get("rule", ""),
+                                reason=request.POST.get("reason", ""), expected_version=_version(request))
+        elif action == "rule":
+            appeal = Appeal.objects.filter(review=review, pk=request.POST.get("appeal") or 0).first()
+            if appeal is None:
+                raise Http404("no such appeal")
+            if not request.user.can(Cap.QA_LEAD):
+                return forbidden(request, _("Only the QA lead rules on appeals."))
+            reviews.appeal_rule(appeal=appeal, actor=request.user, overturn=request.POST.get("ruling") == "overturn",
+                                comment=request.POST.get("comment", ""), expected_version=_version(request))
+        else:
+            raise Http404("unknown action")
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+    except (InvalidInput, Conflict) as exc:
+        details = "；".join(str(v) for v in exc.errors.values())
+        messages.error(request, f"{exc.message} {details}".strip())
+        return redirect(conversation)
+    messages.success(request, str(DONE.get(action, _("Saved."))))
+    return redirect(conversation)

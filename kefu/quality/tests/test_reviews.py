@@ -119,3 +119,43 @@ def test_the_appeal_window_counts_working_days(cast):
     friday_evening = timezone.make_aware(timezone.datetime(2026, 11, 27, 17, 0))
     due = reviews.appeal_deadline(friday_evening)
     assert timezone.localtime(due).date() == timezone.datetime(2026, 12, 2).date()  # Mon, Tue, Wed (to 17:00)
+
+
+def test_the_pages_walk_review_appeal_and_ruling(client, cast, sampled):
+    from django.urls import reverse
+
+    conv = sampled.conversation
+    url = conv.get_absolute_url()
+    act = lambda action: reverse("quality:act", args=[conv.pk, action])  # noqa: E731
+
+    client.force_login(cast["qa"])
+    queue = client.get(reverse("quality:reviews")).content.decode()
+    assert f'data-review="{conv.source_id}"' in queue and "待复核" in queue
+    assert "data-claim" in client.get(url).content.decode()
+    client.post(act("claim"), {"expected_version": 1})
+    page = client.get(url).content.decode()
+    assert "data-review-form" in page and "维持扣分" in page and "撤销扣分" in page
+    rules = _failed_rules(sampled)
+    refused = client.post(act("submit"), {"expected_version": 2, f"decision_{rules[0]}": "overturn"}, follow=True)
+    assert "请说明撤销扣分的理由" in refused.content.decode()
+    client.post(act("submit"), {"expected_version": 2, f"decision_{rules[0]}": "overturn",
+                                f"comment_{rules[0]}": "系统误判", "manual_title_0": "未核实身份",
+                                "manual_points_0": "5"})
+    assert Review.objects.get().state == "reviewed"
+
+    client.force_login(cast["agent"])
+    page = client.get(url).content.decode()
+    assert "data-reviewed-score" in page and "data-appeal-form" in page
+    client.post(act("appeal"), {"expected_version": 3, "rule": rules[1], "reason": "已经道歉"})
+    assert Appeal.objects.get().rule == rules[1]
+    assert client.post(act("rule"), {"appeal": Appeal.objects.get().pk, "ruling": "overturn", "comment": "x"}).status_code == 403
+
+    client.force_login(cast["manager"])
+    queue = client.get(reverse("quality:reviews")).content.decode()
+    assert "data-appeal" in queue
+    client.post(act("rule"), {"expected_version": 4, "appeal": Appeal.objects.get().pk, "ruling": "overturn",
+                              "comment": "录音显示已致歉"})
+    client.force_login(cast["agent"])
+    page = client.get(url).content.decode()
+    assert 'data-review-state="final"' in page and 'data-appeal-ruling="overturned"' in page
+    assert "data-appeal-form" not in page and "录音显示已致歉" in page
