@@ -91,6 +91,10 @@ def demo_reset() -> dict[str, int]:
     def remove(label: str, qs: Any) -> None:
         deleted[label] = qs.delete()[1].get(qs.model._meta.label, 0)
 
+    if apps.is_installed("kefu.quality"):
+        from kefu.quality.models import Conversation
+
+        remove("conversations", Conversation.objects.filter(Q(agent__in=users) | Q(imported_by__in=users)))
     remove("complaints", Complaint.objects.filter(pk__in=list(complaints.values_list("pk", flat=True))))
     Complaint.objects.filter(source_contact__in=Contact.objects.filter(agent__in=users)).update(source_contact=None)
     remove("contacts", Contact.objects.filter(Q(customer__in=customers) | Q(agent__in=users)))
@@ -338,9 +342,50 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     make_contacts(world, sizes.contacts)
     make_reveals(world)
     stories.make_complaints(world, sizes.complaints)
+    make_quality(world)
     settle_notifications(now)
     index_for_search()
     return summary(now=now)
+
+
+def make_quality(world: World, calls: int = 36) -> None:
+    """Call transcripts for quality inspection: imported and scored, sampled into the review queue,
+    one reviewed with a withdrawn deduction and one appealed (the QA lead has a ruling to make)."""
+    if not apps.is_installed("kefu.quality"):
+        return
+    from kefu.qa import synth
+    from kefu.quality import reviews, services
+    from kefu.quality.models import Review, SamplingPolicy
+
+    agents = [u for u in world.staff.values() if u.role == "agent"]
+    inspector = next((u for u in world.staff.values() if u.role == "qa"), None)
+    if not agents or inspector is None:
+        return
+    rng = random.Random(world.seed + 10)
+    items = []
+    for i, call in enumerate(synth.hotline_calls(calls, seed=world.seed, turns=14)):
+        call["id"] = f"DEMO-CALL-{i + 1:04d}"
+        call["agent"] = agents[i % len(agents)].username
+        call["started_at"] = (world.now - timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))).isoformat()
+        items.append((i + 1, call))
+    services.conversations_import(actor=inspector, items=items)
+    if not SamplingPolicy.objects.exists():  # the demo QA lead's policies
+        SamplingPolicy.objects.bulk_create([
+            SamplingPolicy(kind=SamplingPolicy.Kind.RANDOM, value=20),
+            SamplingPolicy(kind=SamplingPolicy.Kind.CRITICAL),
+            SamplingPolicy(kind=SamplingPolicy.Kind.LOW_SCORE, value=70),
+        ])
+    reviews.sample(now=world.now)
+    queue = list(Review.objects.filter(state="queued").select_related("auto_card", "conversation__agent"))
+    for index, review in enumerate(queue[:2]):
+        review = reviews.review_claim(review=review, actor=inspector)
+        failed = [h["rule"] for h in review.auto_card.data.get("hits", []) if h.get("outcome") == "fail"]
+        decisions = {failed[0]: {"upheld": False, "comment": "录音中客户先挂断，非坐席原因"}} if failed else {}
+        review = reviews.review_submit(review=review, actor=inspector, decisions=decisions, manual=[])
+        agent = review.conversation.agent
+        if index == 1 and len(failed) > 1 and agent is not None:
+            reviews.appeal_file(review=review, actor=agent, rule=failed[1],
+                                reason="我已按规范致歉并给出处理时限，请复听录音第 5 句。")
 
 
 def settle_notifications(now: datetime) -> None:

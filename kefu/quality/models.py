@@ -114,7 +114,8 @@ class SamplingPolicy(models.Model):
 
 class Review(models.Model):  # 人工复核
     conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="review")
-    auto_card = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT: a reviewed card cannot be deleted alone, but goes when its conversation does.
+    auto_card = models.ForeignKey(Scorecard, on_delete=models.RESTRICT, related_name="+")
     reason = models.CharField(_("why sampled"), max_length=20, choices=SamplingPolicy.Kind.choices)
     state = models.CharField(_("state"), max_length=12, default="queued")
     inspector = models.ForeignKey(
