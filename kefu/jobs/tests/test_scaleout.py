@@ -7,8 +7,8 @@ so parallel runs never share one). 2,000 complaints whose current step is overdu
 straight through the ORM: no event and no notification exists until a sweep makes it. Sweeps are
 queued through the broker; the first worker seen inside a sweep's transaction is SIGKILLed, then
 started again. Once no overdue step is left unflagged, every breach has exactly one
-``sla_breach`` event and exactly one notification per recipient, and both app servers answered
-``/healthz`` and a signed-in page all along.
+``sla_breach`` event and exactly one notification per recipient, every step due soon one warning
+per recipient, and both app servers answered ``/healthz`` and a signed-in page all along.
 
 It runs in ``make test``'s PostgreSQL pass (``make test-pg``) and is skipped elsewhere, and when
 Redis does not answer at ``KEFU_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``).
@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db  # collected in the PostgreSQL pass (kefu/con
 OVERDUE = 2_000  # complaints whose current step is overdue; not lowered to make the test fast
 CLOSED_OVERDUE = 40  # closed long ago with a past deadline: never flagged
 NOT_DUE = 40  # due in two days, beyond the warning lead time: never flagged, never warned
+DUE_SOON = 40  # due in half an hour: warned once (to h_net and the network supervisors), not flagged
 SWEEPS_AT_START = 4
 SWEEPS_AFTER_RESTART = 2
 PASSWORD = "scaleout-2026"
@@ -64,6 +65,8 @@ CASES: tuple[tuple[str, str | None, str | None, frozenset[str]], ...] = (
     ("recorded", None, None, frozenset(SUPERVISORS)),
 )
 WATCHER = "sup_net_1"  # signs in on the app servers during the run
+FIRST_DUE_SOON = OVERDUE + CLOSED_OVERDUE + NOT_DUE
+WARNED = frozenset({"sup_net_1", "sup_net_2", "h_net"})
 
 
 def seed() -> None:
@@ -121,6 +124,10 @@ def seed() -> None:
         complaint(OVERDUE + CLOSED_OVERDUE + i, state="assigned", dept="network", handler="h_net",
                   due=now + timedelta(days=2))
         for i in range(NOT_DUE)
+    ]
+    rows += [
+        complaint(FIRST_DUE_SOON + i, state="assigned", dept="network", handler="h_net", due=now + timedelta(minutes=30))
+        for i in range(DUE_SOON)
     ]
     Complaint.objects.bulk_create(rows, batch_size=1000)
 
@@ -329,6 +336,22 @@ class Site:
             self.app(name),
         ))
 
+    def notifications(self) -> int:
+        return self.scalar("SELECT count(*) FROM notifications_notification")
+
+    def settled(self) -> bool:
+        """Nothing queued, and no worker connection in a query or transaction for a whole second."""
+        for _ in range(5):
+            busy = self.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE %s"
+                " AND state IN ('active', 'idle in transaction')",
+                f"{self.queue}-worker%",
+            )
+            if busy or self.queued():
+                return False
+            time.sleep(0.25)
+        return True
+
     def clusters(self) -> int:
         """Worker clusters alive on the queue (each refreshes a stat key that expires after 3 s)."""
         return len(list(self.redis.scan_iter(match=f"django_q:{self.queue}:cluster:*")))
@@ -380,22 +403,35 @@ def _events_per_complaint(site: Site) -> dict[str, int]:
     ).fetchall())
 
 
-def _notified_per_complaint(site: Site) -> dict[str, Counter[str]]:
-    """{complaint number: Counter(recipient username → SLA_BREACH notifications)}, from the notification key."""
+def _notified_per_complaint(site: Site, kind: str) -> dict[str, Counter[str]]:
+    """{complaint number: Counter(recipient username → notifications of ``kind``)}, from the notification key."""
     number_of = dict(site.db.execute("SELECT id, number FROM complaints_complaint").fetchall())
     received: dict[str, Counter[str]] = defaultdict(Counter)
     for key, username in site.db.execute(
         "SELECT n.key, u.username FROM notifications_notification n JOIN accounts_user u ON u.id = n.user_id"
-        " WHERE n.kind = 'sla_breach'"
+        " WHERE n.kind = %s",
+        (kind,),
     ):
         received[number_of[int(key.split(":")[1])]][username] += 1
     return received
+
+
+def _wrongly_notified(received: dict[str, Counter[str]], expected: dict[str, frozenset[str]]) -> dict[str, Any]:
+    """Complaints whose recipients differ from ``expected`` (someone missing, twice, or not meant to hear)."""
+    wrong = {}
+    for number in set(received) | set(expected):
+        if received.get(number) != Counter(expected.get(number, ())):
+            wrong[number] = (dict(received.get(number, {})), sorted(expected.get(number, ())))
+    return wrong
 
 
 # ---------------------------------------------------------------- the test
 
 
 def test_two_app_servers_and_two_workers_flag_two_thousand_breaches_once_though_a_worker_is_killed(site):
+    breach_recipients = {f"SO{i:07d}": CASES[i % len(CASES)][3] for i in range(OVERDUE)}
+    warning_recipients = {f"SO{FIRST_DUE_SOON + i:07d}": WARNED for i in range(DUE_SOON)}
+    expected_notifications = sum(len(people) for people in [*breach_recipients.values(), *warning_recipients.values()])
     ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     for n, port in enumerate(ports, start=1):
@@ -437,40 +473,39 @@ def test_two_app_servers_and_two_workers_flag_two_thousand_breaches_once_though_
     enqueue = site.enqueue_sweeps(SWEEPS_AFTER_RESTART)
     site.mark(f"{victim} restarted")
 
+    def swept() -> bool:
+        return not site.unflagged() and site.notifications() >= expected_notifications
+
     deadline = time.monotonic() + 90
-    while site.unflagged() and time.monotonic() < deadline:
+    while not swept() and time.monotonic() < deadline:
         probes.round(browser, bases)
         assert all(c.alive for c in site.children), "\n".join(c.tail() for c in site.children if not c.alive)
         time.sleep(0.3)
-    assert site.unflagged() == 0, "overdue steps still unflagged after 90 s\n" + "\n".join(
-        c.tail() for c in site.children
+    assert swept(), (
+        f"after 90 s: {site.unflagged()} overdue steps unflagged, {site.notifications()} of "
+        f"{expected_notifications} notifications\n" + "\n".join(c.tail() for c in site.children)
     )
     sweep_seconds = time.monotonic() - sweeps_queued
-    site.mark("every breach flagged")
+    site.mark("every breach flagged and notified")
     # Let queued and running sweeps finish, so a late duplicate would be counted below.
     assert enqueue.popen is not None and enqueue.popen.wait(timeout=30) == 0, enqueue.tail()
-    site.wait_for("the queue to drain", lambda: not site.queued() and not any(site.writing(n) for n in workers))
+    site.wait_for("the workers to fall idle", site.settled)
     probes.round(browser, bases)
 
     # Every breach flagged exactly once; nothing else flagged.
-    overdue = {f"SO{i:07d}" for i in range(OVERDUE)}
     events = _events_per_complaint(site)
-    wrong_events = {number: n for number, n in events.items() if n != (number in overdue)}
+    wrong_events = {number: n for number, n in events.items() if n != (number in breach_recipients)}
     assert wrong_events == {}, f"{len(wrong_events)} complaints with a wrong number of sla_breach events"
     assert site.scalar("SELECT count(*) FROM complaints_complaint WHERE sla_breached") == OVERDUE
     assert site.scalar("SELECT count(*) FROM complaints_complaintevent") == OVERDUE
 
-    # One notification per (breach, recipient): the right people, nobody twice, no other notification.
-    received = _notified_per_complaint(site)
-    wrong = {}
-    for i in range(OVERDUE):
-        number, expected = f"SO{i:07d}", Counter(CASES[i % len(CASES)][3])
-        if received.get(number) != expected:
-            wrong[number] = (dict(received.get(number, {})), sorted(expected))
+    # One notification per (breach, recipient) and per (warning, recipient): the right people, nobody
+    # twice, nobody else; warnings have no row lock, only the unique (user, key) constraint.
+    wrong = _wrongly_notified(_notified_per_complaint(site, "sla_breach"), breach_recipients)
     assert wrong == {}, f"{len(wrong)} breaches notified wrongly, e.g. {list(wrong.items())[:3]}"
-    assert set(received) == overdue
-    expected_total = sum(len(CASES[i % len(CASES)][3]) for i in range(OVERDUE))
-    assert site.scalar("SELECT count(*) FROM notifications_notification") == expected_total
+    wrong = _wrongly_notified(_notified_per_complaint(site, "sla_warning"), warning_recipients)
+    assert wrong == {}, f"{len(wrong)} warnings notified wrongly, e.g. {list(wrong.items())[:3]}"
+    assert site.scalar("SELECT count(*) FROM notifications_notification") == expected_notifications
 
     # No task failed (a killed one leaves no result at all), and the survivors' sweeps did run.
     failed = site.db.execute("SELECT func, result FROM django_q_task WHERE NOT success").fetchall()
@@ -480,10 +515,10 @@ def test_two_app_servers_and_two_workers_flag_two_thousand_breaches_once_though_
     # Both app servers answered /healthz and a signed-in page all along; the watcher's unread count
     # only grew, and ended the same on both.
     assert probes.failures == [], probes.failures[:5]
-    watcher_breaches = sum(WATCHER in CASES[i % len(CASES)][3] for i in range(OVERDUE))
+    watcher_total = sum(WATCHER in people for people in [*breach_recipients.values(), *warning_recipients.values()])
     for base in bases:
         assert probes.answered[base] >= 3, probes.answered
-        assert probes.unread[base] == sorted(probes.unread[base]) and probes.unread[base][-1] == watcher_breaches
+        assert probes.unread[base] == sorted(probes.unread[base]) and probes.unread[base][-1] == watcher_total
 
     site.mark("checked")
     print(  # shown with -s
