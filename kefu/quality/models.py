@@ -179,3 +179,19 @@ class Appeal(models.Model):  # 申诉
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.rule} {self.ruling}"
+
+
+class Upload(models.Model):
+    """An uploaded file waiting for its import job, kept in the database so any worker machine can read it."""
+
+    name = models.CharField(max_length=200)
+    fmt = models.CharField(max_length=10)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return self.name

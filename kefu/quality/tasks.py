@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.jobs.registry import Progress
 from kefu.quality import formats, services
-
-UPLOADS = "quality-uploads"
-
-
-def upload_path(name: str) -> Path:
-    folder = Path(settings.VAR_DIR) / UPLOADS
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+from kefu.quality.models import Upload
 
 
 def read_items(data: bytes, fmt: str, *, conv_id: str = "", agent_names: tuple[str, ...] = ()) -> list[formats.Item]:
@@ -31,10 +22,12 @@ def read_items(data: bytes, fmt: str, *, conv_id: str = "", agent_names: tuple[s
 
 def import_job(params: dict[str, Any], progress: Progress) -> str:
     """Import the uploaded file named in ``params`` in chunks, reporting progress; errors are listed by line."""
-    path = upload_path(params["file"])
+    upload = Upload.objects.filter(pk=params["upload"]).first()
+    if upload is None:
+        return _("The uploaded file was imported already.")
     actor = User.objects.get(pk=params["actor"])
     try:
-        items = read_items(path.read_bytes(), params["format"], conv_id=params.get("conv_id", ""),
+        items = read_items(bytes(upload.data), params["format"], conv_id=params.get("conv_id", ""),
                            agent_names=tuple(params.get("agent_names", ())))
         total = len(items)
         progress(0, total)
@@ -46,7 +39,7 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
             report.errors.extend(part.errors)
             progress(min(total, start + 200), total)
     finally:
-        path.unlink(missing_ok=True)
+        Upload.objects.filter(pk=upload.pk).delete()
     summary = _("%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(errors)d with errors.") % {
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "errors": len(report.errors),

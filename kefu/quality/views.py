@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +18,7 @@ from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.quality import flow, formats, reviews, selectors, tasks
-from kefu.quality.models import Appeal, Review, SamplingPolicy, Scorecard
+from kefu.quality.models import Appeal, Review, SamplingPolicy, Scorecard, Upload
 from kefu.quality.selectors import STATE_LABELS
 
 PAGE_SIZE = 30
@@ -90,10 +88,9 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
             except formats.FormatError as exc:
                 error = str(exc)
             if not error:
-                name = f"{uuid.uuid4().hex}.{fmt}"
-                tasks.upload_path(name).write_bytes(data)
+                upload = Upload.objects.create(name=(file.name or "upload")[:200], fmt=fmt, data=data)
                 params = {
-                    "file": name, "format": fmt, "actor": request.user.pk,
+                    "upload": upload.pk, "format": fmt, "actor": request.user.pk,
                     "conv_id": (request.POST.get("conv_id") or file.name or "chat")[:120],
                     "agent_names": [n.strip() for n in request.POST.get("agent_names", "").split(",") if n.strip()],
                 }
