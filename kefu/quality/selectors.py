@@ -42,6 +42,7 @@ class HitView:
     norms: list[str]
     turns: list[int]
     detail: str
+    better: str = ""  # the rulebook's better phrasing for this fault, when it has one
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,20 @@ class TurnView:
     faults: list[str]  # titles of the failed rules this turn is evidence for
 
 
+def _suggestions(rulebook: str) -> dict[str, str]:
+    """Each rule's better phrasing (``suggest``) in the rulebook that scored the card, if it still loads."""
+    from kefu.qa import RulebookError, load_rulebook
+
+    try:
+        book = load_rulebook(rulebook)
+    except (RulebookError, OSError, ValueError):
+        return {}
+    return {rule.id: rule.suggest for rule in book.rules if rule.suggest}
+
+
 def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitView], list[HitView], list[TurnView]]:
     """(failed hits, passed hits, the transcript with each failed rule's evidence marked)."""
+    suggestions = _suggestions(card.rulebook)
     failed: list[HitView] = []
     passed: list[HitView] = []
     spans: dict[int, tuple[int, int]] = {}
@@ -71,6 +84,7 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
             norms=[norm_name(n) for n in hit.get("cites", [])],
             turns=[e["turn"] for e in evidence if isinstance(e.get("turn"), int)],
             detail=hit.get("detail") or "",
+            better=suggestions.get(hit.get("rule", ""), ""),
         )
         if view.outcome == "fail":
             failed.append(view)

@@ -107,6 +107,7 @@ def test_the_scorecard_page_marks_the_evidence_and_the_agent_sees_only_their_own
     assert "CALL-001" in listing and 'data-conversation="X"' not in listing
     page = client.get(mine.get_absolute_url()).content.decode()
     assert "<mark>" in page and "has-fault" in page and "data-hit" in page
+    assert "data-better" in page and "更好的说法" in page  # each fault with the rulebook's better phrasing
     assert "substance." not in page and "forbidden." not in page  # titles, never rule ids
     other = Conversation.objects.get(source_id="X")
     assert client.get(other.get_absolute_url()).status_code == 404
