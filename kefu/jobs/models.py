@@ -32,6 +32,7 @@ class Job(models.Model):  # 后台任务
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # after a failure, with backoff
 
     class Meta:
         verbose_name = _("background job")

@@ -41,7 +41,8 @@ def job_start(*, actor: User, kind: str, params: dict[str, Any] | None = None) -
 def _claim(job_id: int) -> Job | None:
     """Take the job for this run: queued, or running but silent too long (its worker died). One winner."""
     now = timezone.now()
-    claimable = Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    claimable = (Q(state=Job.State.QUEUED) & due) | Q(state=Job.State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
     claimed = (
         Job.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS)
         .update(state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, error="")
@@ -64,11 +65,30 @@ def job_run(job_id: int) -> None:
 
     try:
         message = kind.run(job.params, progress)
-    except Exception as exc:
-        log.exception("job %s failed", job)
-        _finish(job, Job.State.FAILED, error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
+    except Exception as exc:  # every failure is reported on the job page
+        log.exception("job %s failed (attempt %d)", job, job.attempts)
+        reason = f"{type(exc).__name__}: {exc}"
+        if job.attempts < MAX_ATTEMPTS:
+            _retry_later(job, reason)
+        else:
+            _finish(job, Job.State.FAILED, error=reason, detail=traceback.format_exc())
         return
     _finish(job, Job.State.DONE, message=message)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait 1, 4, 16 … minutes before the next attempt."""
+    return timedelta(minutes=4 ** max(0, attempts - 1))
+
+
+def _retry_later(job: Job, reason: str) -> None:
+    """Put a failed job back in the queue after a backoff; the reason stays visible meanwhile."""
+    wait = backoff(job.attempts)
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.QUEUED, error=reason, retry_at=timezone.now() + wait,
+        message=_("Attempt %(n)d failed; trying again in %(minutes)d minutes.")
+        % {"n": job.attempts, "minutes": int(wait.total_seconds() // 60)},
+    )
 
 
 def _finish(job: Job, state: str, *, message: str = "", error: str = "", detail: str = "") -> None:
@@ -84,8 +104,11 @@ def _finish(job: Job, state: str, *, message: str = "", error: str = "", detail:
 
 def requeue_waiting(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Push again the jobs still waiting after ``older_than`` (their first push found the broker down)."""
-    cutoff = timezone.now() - older_than
-    waiting = Q(state=Job.State.QUEUED, created_at__lt=cutoff) | Q(
+    now = timezone.now()
+    cutoff = now - older_than
+    waiting = Q(state=Job.State.QUEUED, retry_at__isnull=True, created_at__lt=cutoff) | Q(
+        state=Job.State.QUEUED, retry_at__lte=now
+    ) | Q(
         state=Job.State.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER, attempts__lt=MAX_ATTEMPTS
     )
     ids = list(Job.objects.filter(waiting).values_list("pk", flat=True)[:500])

@@ -26,20 +26,18 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
     if upload is None:
         return _("The uploaded file was imported already.")
     actor = User.objects.get(pk=params["actor"])
-    try:
-        items = read_items(bytes(upload.data), params["format"], conv_id=params.get("conv_id", ""),
-                           agent_names=tuple(params.get("agent_names", ())))
-        total = len(items)
-        progress(0, total)
-        report = services.ImportReport()
-        for start in range(0, total, 200):
-            part = services.conversations_import(actor=actor, items=items[start : start + 200])
-            for name in ("created", "updated", "unchanged"):
-                setattr(report, name, getattr(report, name) + getattr(part, name))
-            report.errors.extend(part.errors)
-            progress(min(total, start + 200), total)
-    finally:
-        Upload.objects.filter(pk=upload.pk).delete()
+    items = read_items(bytes(upload.data), params["format"], conv_id=params.get("conv_id", ""),
+                       agent_names=tuple(params.get("agent_names", ())))
+    total = len(items)
+    progress(0, total)
+    report = services.ImportReport()
+    for start in range(0, total, 200):
+        part = services.conversations_import(actor=actor, items=items[start : start + 200])
+        for name in ("created", "updated", "unchanged"):
+            setattr(report, name, getattr(report, name) + getattr(part, name))
+        report.errors.extend(part.errors)
+        progress(min(total, start + 200), total)
+    Upload.objects.filter(pk=upload.pk).delete()  # only once imported: a failed attempt is retried with it
     summary = _("%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(errors)d with errors.") % {
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "errors": len(report.errors),

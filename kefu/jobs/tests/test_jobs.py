@@ -49,11 +49,22 @@ def test_a_job_runs_once_reports_progress_and_its_result(admin_user, flaky_kind)
     assert len(flaky_kind) == 1
 
 
-def test_a_failing_job_ends_failed_with_its_reason(admin_user, flaky_kind, client):
+def test_a_failing_job_is_retried_with_backoff_then_ends_failed_with_its_reason(admin_user, flaky_kind, client):
     job = services.job_start(actor=admin_user, kind="test-kind", params={"fail": True})
     services.job_run(job.pk)
     job.refresh_from_db()
-    assert job.state == "failed" and job.error.startswith("ValueError: 第 3 行缺少客户姓名")
+    assert job.state == "queued" and job.error == "ValueError: 第 3 行缺少客户姓名"
+    assert job.retry_at > timezone.now() + timedelta(seconds=50) and "1 分钟后重试" in job.message
+    services.job_run(job.pk)  # not due yet: nothing happens
+    assert Job.objects.get(pk=job.pk).attempts == 1
+    for _attempt in range(2):
+        Job.objects.filter(pk=job.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+        assert services.requeue_waiting() == 1
+        services.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and job.attempts == 3 and job.error.startswith("ValueError: 第 3 行缺少客户姓名")
+    assert len(flaky_kind) == 3
+    assert services.backoff(1) == timedelta(minutes=1) and services.backoff(2) == timedelta(minutes=4)
     client.force_login(admin_user)
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "任务失败。" in page and "第 3 行缺少客户姓名" in page and "every 2s" not in page
