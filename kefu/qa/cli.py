@@ -6,6 +6,7 @@
     kefu qa check-rulebook PATH
     kefu qa coverage
     kefu qa eval DIALOGUES.jsonl [--rulebook NAME|PATH]
+    kefu qa calibrate RATED.jsonl --output RULEBOOK.yaml [--rulebook NAME|PATH] [--label A|S|E]
     kefu qa eval-emotion SENTENCES.jsonl
     kefu qa check-draft TEXT [--rulebook NAME]
 
@@ -559,6 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("text")
     draft.add_argument("--rulebook", default="chat")
     draft.set_defaults(func=cmd_check_draft)
+
+    from kefu.qa import learncli  # imports this module: registered here, not at its top
+
+    learncli.add_commands(sub)
     return parser
 
 
