@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from kefu.qa import Engine, load_rulebook
 from kefu.qa.cli import main
@@ -164,6 +165,22 @@ def test_a_composition_is_written_as_one_file_per_rulebook(tmp_path: Path, capsy
     outcomes = outcome_matrix(book, convs)
     assert [Engine(book).score(c).score for c in convs] == compliance_scores(book, outcomes, [r.points for r in book.rules])
     assert main(["calibrate", str(data), "--output", str(tmp_path / "one.yaml")]) == 2  # a composition needs a directory
+
+
+def test_the_built_in_rulebooks_carry_calibrated_points_with_attribution() -> None:
+    for name in ("chat", "complaint"):
+        text = (BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        assert text.startswith(NOTE_START)
+        assert "CC BY 4.0" in text and "Zeng, Luo, Shang, Li, Sakai" in text
+        yaml.safe_load(text)
+
+
+def test_the_shipped_points_agree_better_with_customers_satisfaction() -> None:
+    # Hand-set, the points gave rho(score, S) 0.493 on these dialogues; the
+    # shipped ones were learned on ../shared/train (see the note in chat.yaml).
+    report = evaluate_dialogues(need("eval"))
+    assert report.rho["S"] >= 0.56
+    assert report.rho["A"] >= 0.50 and report.rho["E"] >= 0.49
 
 
 def test_points_learned_on_training_dialogues_hold_on_evaluation_dialogues(tmp_path: Path) -> None:
