@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kefu.quality import views
+from kefu.quality import report_views, views
 
 app_name = "quality"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.review_act, name="act"),
     path("reviews/", views.review_queue, name="reviews"),
+    path("report/", report_views.report, name="report"),
 ]
