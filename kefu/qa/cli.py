@@ -5,8 +5,9 @@
     kefu qa rulebooks
     kefu qa check-rulebook PATH
     kefu qa coverage
-    kefu qa eval DIALOGUES.jsonl [--rulebook NAME|PATH]
+    kefu qa eval DIALOGUES.jsonl [--rulebook NAME|PATH] [--satisfaction-model MODEL_DIR]
     kefu qa calibrate RATED.jsonl --output RULEBOOK.yaml [--rulebook NAME|PATH] [--label A|S|E]
+    kefu qa train-satisfaction RATED.jsonl --output MODEL_DIR [--label A|S|E]
     kefu qa eval-emotion SENTENCES.jsonl
     kefu qa check-draft TEXT [--rulebook NAME]
 
@@ -484,8 +485,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = _checked_eval_input(args.path)
     if isinstance(path, int):
         return path
+    model = None
+    if args.satisfaction_model is not None:
+        from kefu.qa.satisfaction import ModelError, load_model
+
+        try:
+            model = load_model(args.satisfaction_model)
+        except ModelError as exc:
+            return _usage_error(str(exc))
     try:
-        report = evaluate_dialogues(path, args.rulebook)
+        report = evaluate_dialogues(path, args.rulebook, satisfaction=model)
     except RulebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -550,6 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="agreement with human scores on labelled dialogues")
     ev.add_argument("path")
     ev.add_argument("--rulebook", help="built-in name or YAML path (default: as `score` does, by channel)")
+    ev.add_argument("--satisfaction-model", metavar="MODEL_DIR", help="also measure this satisfaction predictor")
     ev.set_defaults(func=cmd_eval)
 
     emo = sub.add_parser("eval-emotion", help="emotion model accuracy and speed on labelled sentences")

@@ -12,11 +12,14 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.qa.emotion import EmotionModel, default_model
 from kefu.qa.engine import Engine
-from kefu.qa.model import parse_conversation
+from kefu.qa.model import Conversation, parse_conversation
+
+if TYPE_CHECKING:
+    from kefu.qa.satisfaction import SatisfactionModel
 
 SOLUTION_RULE = "substance.solution_given"
 
@@ -66,11 +69,20 @@ class DialogueReport:
     support: int
     rulebooks: tuple[str, ...] = ()
     complaints: int = 0
+    # With a satisfaction model: its version, the rating it predicts, and
+    # Spearman's rho of its predictions with each human rating.
+    model: str = ""
+    model_label: str = ""
+    predicted_rho: dict[str, float] | None = None
 
     def lines(self) -> list[str]:
         out = [f"dialogues: {self.n}  (rulebook {', '.join(self.rulebooks)}; complaint detected in {self.complaints})"]
         for key in ("A", "S", "E"):
             out.append(f"Spearman rho(score, {key}) = {self.rho[key]:+.3f}")
+        if self.predicted_rho is not None:
+            out.append(f"satisfaction model {self.model} (learned to predict {self.model_label})")
+            for key in ("A", "S", "E"):
+                out.append(f"Spearman rho(predicted, {key}) = {self.predicted_rho[key]:+.3f}")
         out.append(
             f"solution given vs HNUG* nugget: precision {self.precision:.3f}  recall {self.recall:.3f}  "
             f"F1 {self.f1:.3f}  (dialogues with HNUG*: {self.support})"
@@ -78,17 +90,22 @@ class DialogueReport:
         return out
 
 
-def evaluate_dialogues(path: Path, rulebook: str | None = None) -> DialogueReport:
+def evaluate_dialogues(
+    path: Path, rulebook: str | None = None, satisfaction: SatisfactionModel | None = None
+) -> DialogueReport:
     """Scores by the default rulebook (the dialogues have no channel: chat plus
-    the complaint-handling rules), or by ``rulebook``."""
+    the complaint-handling rules), or by ``rulebook``; with a ``satisfaction``
+    model, measures its predictions too."""
     engine = Engine(rulebook)
     books: dict[str, None] = {}
     complaints = 0
     scores: list[float] = []
     human: dict[str, list[float]] = {"A": [], "S": [], "E": []}
     tp = fp = fn = 0
+    convs: list[Conversation] = []
     for record in _read_jsonl(path):
         conv = parse_conversation({"id": record["id"], "turns": record["turns"]})
+        convs.append(conv)
         card = engine.score(conv)
         books[card.rulebook] = None
         complaints += bool(card.complaint_detected)
@@ -104,7 +121,12 @@ def evaluate_dialogues(path: Path, rulebook: str | None = None) -> DialogueRepor
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     rho = {key: spearman(scores, values) for key, values in human.items()}
-    return DialogueReport(len(scores), rho, precision, recall, f1, tp + fn, tuple(books), complaints)
+    report = DialogueReport(len(scores), rho, precision, recall, f1, tp + fn, tuple(books), complaints)
+    if satisfaction is not None:
+        predictions = satisfaction.predict(convs)
+        report.model, report.model_label = satisfaction.version, satisfaction.label
+        report.predicted_rho = {key: spearman(predictions, values) for key, values in human.items()}
+    return report
 
 
 @dataclass

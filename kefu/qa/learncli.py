@@ -1,20 +1,25 @@
-"""``kefu qa calibrate``: learning from rated conversations.
+"""``kefu qa calibrate`` and ``kefu qa train-satisfaction``: learning from rated conversations.
 
     kefu qa calibrate RATED.jsonl --output RULEBOOK.yaml [--rulebook NAME|PATH] [--label A|S|E]
                       [--folds K] [--attribution TEXT]
+    kefu qa train-satisfaction RATED.jsonl --output MODEL_DIR [--label A|S|E] [--folds K]
 
 RATED.jsonl holds one conversation a line with what people rated it, as the
 STC-3 dialogues do: ``{"id", "turns", "labels": {"quality": {"S": {"mean": 0.4}, …}}}``
-(a plain number for a rating works too). The command reports its
+(a plain number for a rating works too). Both commands report their
 cross-validated agreement (Spearman's ρ over K held-out folds) before writing
 anything.
 
-It learns the rule points of the rulebook that scores these
+``calibrate`` learns the rule points of the rulebook that scores these
 conversations (by default what ``score`` picks by channel: ``chat+complaint``
 for conversations without one) and writes a new version of it: a single
 rulebook to the ``--output`` file, a composition as one file per rulebook in
 the ``--output`` directory (score with ``--rulebook DIR/chat.yaml+DIR/complaint.yaml``).
 The rulebook read is never written over. See :mod:`kefu.qa.learn`.
+
+``train-satisfaction`` learns a predictor of the rating (see
+:mod:`kefu.qa.satisfaction`); ``kefu qa eval FILE --satisfaction-model DIR``
+measures it.
 
 Exit status: 0 written; 1 the input has malformed lines or a conversation
 without the rating; 2 usage errors (unknown rulebook, unwritable output, too
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,13 @@ def add_commands(sub: Any) -> None:
     cal.add_argument("--folds", type=int, default=FOLDS, help=f"cross-validation folds (default {FOLDS})")
     cal.add_argument("--attribution", default="", help="a line for the note in the file: where the ratings come from")
     cal.set_defaults(func=cmd_calibrate)
+
+    sat = sub.add_parser("train-satisfaction", help="learn a satisfaction predictor from rated conversations")
+    sat.add_argument("path", help="rated conversations, JSON lines (labels.quality.A/S/E)")
+    sat.add_argument("--output", required=True, help="the model directory")
+    sat.add_argument("--label", choices=tuple(LABELS), default="S", help="the rating to predict (default S)")
+    sat.add_argument("--folds", type=int, default=FOLDS, help=f"cross-validation folds (default {FOLDS})")
+    sat.set_defaults(func=cmd_train_satisfaction)
 
 
 def _read(path_arg: str) -> list[Rated] | int:
@@ -142,4 +155,46 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     key = "+".join(str(p) for p in written)
     print(f"wrote {', '.join(map(str, written))}: rulebook {new.name}, version {new.version} (was {book.version})")
     print(f"score with it: kefu qa score INPUT --rulebook {key}")
+    return 0
+
+
+# --- kefu qa train-satisfaction ------------------------------------------------------------------
+
+
+def cmd_train_satisfaction(args: argparse.Namespace) -> int:
+    from kefu.qa import satisfaction
+    from kefu.qa.learn import label_values
+
+    if args.folds < 2:
+        return _usage_error("--folds must be at least 2")
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        return _usage_error(f"--output {output} is a file: name a directory for the model")
+    rated = _read(args.path)
+    if isinstance(rated, int):
+        return rated
+    try:
+        targets = label_values(rated, args.label)
+    except LabelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    convs = [item.conversation for item in rated]
+    print(f"learning to predict {args.label} ({LABELS[args.label]}) from {len(convs)} rated conversations", flush=True)
+    try:
+        rhos = satisfaction.cross_validate(convs, targets, folds=args.folds)
+    except ValueError as exc:
+        return _usage_error(str(exc))
+    print(f"Spearman rho(predicted, {args.label}), {args.folds}-fold cross-validated: {_mean(rhos):+.3f}  "
+          f"(per fold: {_folds(rhos)})", flush=True)
+    started = time.perf_counter()
+    model = satisfaction.train(convs, targets, label=args.label)
+    seconds = time.perf_counter() - started
+    model.trained.update(data=Path(args.path).name, conversations=len(convs), folds=args.folds,
+                         cv_rho=round(_mean(rhos), 4), seconds=round(seconds, 1))
+    try:
+        model.save(output)
+    except OSError as exc:
+        return _usage_error(f"cannot write {output}: {exc.strerror or exc}")
+    print(f"trained on all {len(convs)} in {seconds:.1f} s; wrote {output} (model version {model.version})")
+    print(f"measure it: kefu qa eval FILE --satisfaction-model {output}")
     return 0
