@@ -348,7 +348,7 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     return summary(now=now)
 
 
-def make_quality(world: World, calls: int = 36) -> None:
+def make_quality(world: World, calls: int = 60) -> None:
     """Call transcripts for quality inspection: imported and scored, sampled into the review queue,
     one reviewed with a withdrawn deduction and one appealed (the QA lead has a ruling to make)."""
     if not apps.is_installed("kefu.quality"):
@@ -366,7 +366,8 @@ def make_quality(world: World, calls: int = 36) -> None:
     for i, call in enumerate(synth.hotline_calls(calls, seed=world.seed, turns=14)):
         call["id"] = f"DEMO-CALL-{i + 1:04d}"
         call["agent"] = agents[i % len(agents)].username
-        call["started_at"] = (world.now - timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))).isoformat()
+        days = rng.randint(0, 6) if i < 14 else rng.randint(7, 55)  # this week's to sample, eight weeks of trend
+        call["started_at"] = (world.now - timedelta(days=days, minutes=rng.randint(0, 600))).isoformat()
         items.append((i + 1, call))
     services.conversations_import(actor=inspector, items=items)
     if not SamplingPolicy.objects.exists():  # the demo QA lead's policies
