@@ -143,3 +143,18 @@ def test_an_upload_becomes_a_job_that_imports_and_reports_lines(client, cast):
     assert "data-job-result" in page
     bad = client.post(reverse("quality:upload"), {"file": SimpleUploadedFile("x.csv", b"a,b\n"), "format": "csv"})
     assert bad.status_code == 422 and "data-upload-error" in bad.content.decode()
+
+
+def test_the_api_and_the_command_line_give_identical_scorecards(cast, tmp_path):
+    import subprocess
+    import sys
+
+    record = {k: v for k, v in GOOD.items() if k != "agent"}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "kefu.cli", "qa", "score", str(path)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    from_cli = json.loads(done.stdout.strip().splitlines()[0])
+    from_api = Api(cast["qa"]).post("/quality/conversations", dict(GOOD)).json()
+    assert from_api["card"] == from_cli
+    assert from_api["rulebook_version"] == from_cli["rulebook_version"]
