@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.complaints.models import Complaint
 from kefu.customers.models import Contact, Customer
+from kefu.lib.fields import DocumentField
 from kefu.workflow.events import EventRow
 
 CHANNEL_LABELS = (
@@ -34,7 +35,7 @@ class Conversation(models.Model):  # 会话
         Complaint, verbose_name=_("complaint"), null=True, blank=True, on_delete=models.SET_NULL
     )
     started_at = models.DateTimeField(_("time"), default=timezone.now)
-    turns = models.JSONField(_("turns"))
+    turns = DocumentField(_("turns"))
     digest = models.CharField(max_length=64)  # content hash: a re-import of the same conversation changes nothing
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -73,7 +74,7 @@ class Scorecard(models.Model):  # 质检评分卡
     score = models.DecimalField(_("compliance score"), max_digits=5, decimal_places=1)
     passed = models.BooleanField(_("passed"))
     critical = models.BooleanField(_("critical rule failed"), default=False)
-    data = models.JSONField()  # kefu.qa.Scorecard.to_dict()
+    data = DocumentField()  # kefu.qa.Scorecard.to_dict()
     created_at = models.DateTimeField(_("scored at"), default=timezone.now)
 
     class Meta:
@@ -195,3 +196,70 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalibrationSession(models.Model):  # 校准
+    """A blind calibration: inspectors score the same conversations; the QA lead's scoring is the reference."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open for scoring")
+        CLOSED = "closed", _("Scoring closed")
+
+    title = models.CharField(_("title"), max_length=120)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("QA lead"), on_delete=models.PROTECT, related_name="+"
+    )
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspectors"), related_name="calibration_sessions"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(_("scoring closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration session")
+        verbose_name_plural = _("calibration sessions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quality:calibration:session", args=[self.pk])
+
+
+class CalibrationItem(models.Model):
+    """One conversation of a session, with the automatic card every rater judges (fixed when picked)."""
+
+    session = models.ForeignKey(CalibrationSession, on_delete=models.CASCADE, related_name="items")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    # RESTRICT, as for reviews: a re-scored conversation keeps the card the raters saw.
+    card = models.ForeignKey(Scorecard, on_delete=models.RESTRICT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["session", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "conversation"], name="uniq_calibration_conversation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.conversation_id}"
+
+
+class CalibrationScore(models.Model):
+    """One rater's answer on one conversation; a new submission replaces it while the session is open."""
+
+    item = models.ForeignKey(CalibrationItem, on_delete=models.CASCADE, related_name="scores")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decisions = models.JSONField(default=dict)  # {rule: {"upheld": bool, "comment": str}}
+    manual = models.JSONField(default=list, blank=True)  # [{"title", "points", "comment"}]
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    submissions = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "rater"], name="uniq_calibration_score")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.rater_id} {self.score}"

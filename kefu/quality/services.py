@@ -20,6 +20,7 @@ from kefu.accounts.roles import Cap
 from kefu.complaints.models import Complaint
 from kefu.lib.errors import NotAllowed
 from kefu.lib.textnorm import to_simplified
+from kefu.qa import Conversation as QaConversation
 from kefu.qa import ConversationError, Engine, parse_conversation
 from kefu.quality.formats import Item
 from kefu.quality.models import Conversation, Scorecard
@@ -49,17 +50,22 @@ class RecordError(ValueError):
         self.message = message
 
 
-def _agent(value: Any) -> User | None:
+def _agent(value: Any, cache: dict[str, User | None] | None = None) -> User | None:
     if value in (None, ""):
         return None
     name = str(value).strip()
-    found = User.objects.filter(Q(username=name) | Q(employee_no=name)).first()
+    if cache is not None and name in cache:
+        found = cache[name]
+    else:
+        found = User.objects.filter(Q(username=name) | Q(employee_no=name)).first()
+        if cache is not None:
+            cache[name] = found
     if found is None:
         raise RecordError("agent", _("unknown agent “%(name)s” (a user name or an employee number)") % {"name": name})
     return found
 
 
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
+def _clean(record: dict[str, Any], agents: dict[str, User | None] | None = None) -> dict[str, Any]:
     """The record checked and normalised, or RecordError naming the field."""
     conv_id = str(record.get("id") or "").strip()
     if not conv_id:
@@ -108,11 +114,12 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "source_id": conv_id,
         "channel": channel,
-        "agent": _agent(record.get("agent")),
+        "agent": _agent(record.get("agent"), agents),
         "started_at": when or timezone.now(),
         "complaint": complaint,
         "customer": complaint.customer if complaint else None,
         "turns": clean_turns,
+        "parsed": parsed,
     }
 
 
@@ -129,31 +136,111 @@ def _check_importer(actor: User) -> None:
         raise NotAllowed(_("Only quality inspectors import conversations."))
 
 
-def conversations_import(*, actor: User, items: Iterable[Item], score: bool = True) -> ImportReport:
-    """Import each record in its own transaction: a bad line is reported with its number and the rest
+def conversations_import(
+    *, actor: User, items: Iterable[Item], score: bool = True, engine: Engine | None = None
+) -> ImportReport:
+    """Import each record in its own savepoint: a bad line is reported with its number and the rest
     is imported; nothing of a bad record is written. The same source id again changes nothing unless
     its content changed (then it is updated and scored again)."""
     _check_importer(actor)
     report = ImportReport()
+    agents: dict[str, User | None] = {}
+    engine = engine or Engine()
+    batch: list[tuple[int, dict[str, Any] | str]] = []
     for line, item in items:
+        batch.append((line, item))
+        if len(batch) >= IMPORT_BATCH:
+            _import_batch(actor, batch, report, agents, engine, score)
+            batch = []
+    if batch:
+        _import_batch(actor, batch, report, agents, engine, score)
+    return report
+
+
+IMPORT_BATCH = 200
+
+
+def _import_batch(
+    actor: User, batch: list[tuple[int, dict[str, Any] | str]], report: ImportReport,
+    agents: dict[str, User | None], engine: Engine, score: bool,
+) -> None:
+    """Validate every record first (errors by line, nothing written for them); then write the batch's
+    new conversations and their scorecards with a few bulk statements in one transaction. Changed
+    conversations, and a batch that meets a concurrent import, go record by record in savepoints."""
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    for line, item in batch:
         if isinstance(item, str):
             report.errors.append((line, item))
             continue
         try:
-            values = _clean(item)
+            cleaned.append((line, _clean(item, agents)))
         except RecordError as exc:
             report.errors.append((line, f"{exc.path}: {exc.message}" if exc.path else exc.message))
+    if not cleaned:
+        return
+    try:
+        with transaction.atomic():
+            rest = _bulk_new(actor, cleaned, report, engine, score)
+    except IntegrityError:  # someone imported some of these ids meanwhile: one by one
+        rest = cleaned
+    with transaction.atomic():
+        for _line, values in rest:
+            parsed = values.pop("parsed", None)
+            try:
+                with transaction.atomic():
+                    outcome, conversation = _store(actor, values)
+                    if score and outcome != "unchanged":
+                        conversation_score(conversation, engine=engine, parsed=parsed, fresh=outcome == "created")
+            except IntegrityError:
+                report.unchanged += 1
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.conversation_ids.append(conversation.pk)
+
+
+def _bulk_new(
+    actor: User, cleaned: list[tuple[int, dict[str, Any]]], report: ImportReport, engine: Engine, score: bool
+) -> list[tuple[int, dict[str, Any]]]:
+    """Create the batch's new conversations (and score them) in bulk; return the records that already exist."""
+    ids = [values["source_id"] for _line, values in cleaned]
+    known = {sid: (pk, digest) for sid, pk, digest in
+             Conversation.objects.filter(source_id__in=ids).values_list("source_id", "pk", "digest")}
+    new: list[tuple[dict[str, Any], Any]] = []
+    rest: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for line, values in cleaned:
+        if values["source_id"] in known or values["source_id"] in seen:
+            pk, digest = known.get(values["source_id"], (None, ""))
+            if pk is not None and digest == _digest(values):
+                report.unchanged += 1
+                report.conversation_ids.append(pk)
+            else:
+                rest.append((line, values))
             continue
-        try:
-            outcome, conversation = _store(actor, values)
-        except IntegrityError:  # a concurrent import stored the same id first
-            report.unchanged += 1
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        report.conversation_ids.append(conversation.pk)
-        if score and outcome != "unchanged":
-            conversation_score(conversation)
-    return report
+        seen.add(values["source_id"])
+        parsed = values.pop("parsed")
+        new.append((values, parsed))
+    rows = Conversation.objects.bulk_create(
+        [Conversation(**values, digest=_digest(values), imported_by=actor) for values, _parsed in new]
+    )
+    if score and rows:
+        cards = []
+        for row, (_values, parsed) in zip(rows, new, strict=True):
+            card = engine.score(parsed)
+            cards.append(Scorecard(
+                conversation=row, kind=Scorecard.Kind.AUTO, rulebook=card.rulebook,
+                rulebook_version=card.rulebook_version, score=round(card.score, 1), passed=card.passed,
+                critical=bool(card.critical), data=card.to_dict(),
+            ))
+        Scorecard.objects.bulk_create(cards)
+        from kefu.quality.reviews import critical_alert
+
+        for row, stored in zip(rows, cards, strict=True):
+            if stored.critical:
+                critical_alert(row, stored)
+    report.created += len(rows)
+    report.conversation_ids.extend(row.pk for row in rows)
+    return rest
 
 
 @transaction.atomic
@@ -177,10 +264,19 @@ def qa_record(conversation: Conversation) -> dict[str, Any]:
 
 
 @transaction.atomic
-def conversation_score(conversation: Conversation, *, engine: Engine | None = None) -> Scorecard:
-    """Score with the channel's rulebooks and store the card as the current automatic one (older kept)."""
-    card = (engine or Engine()).score(qa_record(conversation))
-    Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.AUTO, current=True).update(current=False)
+def conversation_score(
+    conversation: Conversation, *, engine: Engine | None = None, parsed: QaConversation | None = None,
+    fresh: bool = False,
+) -> Scorecard:
+    """Score with the channel's rulebooks and store the card as the current automatic one (older kept).
+
+    ``parsed``: the conversation as the engine already read it (an import validated it); ``fresh``:
+    it was just created, so there is no older card to retire."""
+    card = (engine or Engine()).score(parsed if parsed is not None else qa_record(conversation))
+    if not fresh:
+        Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.AUTO, current=True).update(
+            current=False
+        )
     stored = Scorecard.objects.create(
         conversation=conversation,
         kind=Scorecard.Kind.AUTO,
