@@ -256,6 +256,9 @@ KEFU_SITE_URL = env_str("KEFU_SITE_URL", "http://127.0.0.1:8000")
 KEFU_QA_APPEAL_WORKING_DAYS = env_int("KEFU_QA_APPEAL_WORKING_DAYS", 3)
 # A reviewed (human) score passes from this many points of 100, with no critical rule failed.
 KEFU_QA_PASS_SCORE = env_int("KEFU_QA_PASS_SCORE", 80)
+# Calibration: an inspector drifts below this Cohen's kappa or above this mean absolute difference.
+KEFU_QA_CALIBRATION_MIN_KAPPA = float(env_str("KEFU_QA_CALIBRATION_MIN_KAPPA", "0.6"))
+KEFU_QA_CALIBRATION_MAX_MAD = float(env_str("KEFU_QA_CALIBRATION_MAX_MAD", "10"))
 # Warn the handler this long before a step is due (working time is not considered: a plain lead time).
 KEFU_SLA_WARN_MINUTES = env_int("KEFU_SLA_WARN_MINUTES", 120)
 
