@@ -158,3 +158,17 @@ def test_the_api_and_the_command_line_give_identical_scorecards(cast, tmp_path):
     from_api = Api(cast["qa"]).post("/quality/conversations", dict(GOOD)).json()
     assert from_api["card"] == from_cli
     assert from_api["rulebook_version"] == from_cli["rulebook_version"]
+
+
+def test_the_scorecard_page_tells_how_the_customers_mood_went(client, cast):
+    angry_then_calm = {**GOOD, "id": "MOOD", "turns": [
+        {"speaker": "customer", "text": "你们太差劲了，气死我了，垃圾服务！"},
+        {"speaker": "agent", "text": "非常抱歉给您带来不便，我马上为您处理。"},
+        {"speaker": "customer", "text": "好的，谢谢，这样就满意了。"},
+    ]}
+    services.conversations_import(actor=cast["qa"], items=[(1, angry_then_calm)])
+    conv = Conversation.objects.get(source_id="MOOD")
+    trajectory = Scorecard.objects.get(conversation=conv).data["emotion"]["trajectory"]
+    client.force_login(cast["qa"])
+    page = client.get(conv.get_absolute_url()).content.decode()
+    assert f'data-emotion="{trajectory}"' in page and "客户情绪变化" in page
