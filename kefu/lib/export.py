@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -12,12 +13,20 @@ from django.http import HttpResponse
 Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice (CSV injection): a name
+# such as =HYPERLINK(…) would run when the download is opened. Such text gets a leading apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float):
         return value
-    return str(value)
+    text = str(value)
+    if isinstance(value, Decimal):  # a number, even when negative
+        return text
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:

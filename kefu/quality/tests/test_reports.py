@@ -68,3 +68,11 @@ def test_the_page_and_its_downloads(client, cast, scored):
     assert sheet.cell(1, 1).value == "规范" and sheet.max_row == len(reports.failing_norms(weeks=8)) + 1
     client.force_login(cast["outsider"])
     assert client.get(reverse("quality:report")).status_code == 403
+
+
+def test_a_name_that_starts_like_a_formula_downloads_as_text(client, cast, scored):
+    cast["handler"].full_name = "=HYPERLINK(\"http://evil.example\",\"李\")"
+    cast["handler"].save()
+    client.force_login(cast["qa"])
+    text = client.get(reverse("quality:report"), {"table": "agents", "format": "csv"}).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
