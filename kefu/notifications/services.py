@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.jobs import queue
+from kefu.lib.masking import mask_numbers_in
 from kefu.notifications.models import Kind, Notification, Preference
 
 EMAIL_TASK = "kefu.notifications.tasks.send_email"
@@ -44,6 +45,9 @@ def notify_many(batch: Iterable[tuple[Iterable[User], Notice]], *, new_events: b
     rows: dict[tuple[int, str], Notification] = {}
     people: dict[int, User] = {}
     for users, notice in batch:
+        # Titles and texts quote what people typed (a subject, a comment, an appeal): a phone or ID
+        # number in them is masked before it reaches the bell, or an e-mail that leaves the system.
+        title, body = mask_numbers_in(notice.title)[:200], mask_numbers_in(notice.body)[:500]
         for user in users:
             if user is None or not user.is_active:
                 continue
@@ -51,8 +55,7 @@ def notify_many(batch: Iterable[tuple[Iterable[User], Notice]], *, new_events: b
             rows.setdefault(
                 (user.pk, notice.key[:120]),
                 Notification(
-                    user_id=user.pk, kind=notice.kind, title=notice.title[:200], body=notice.body[:500],
-                    url=notice.url, key=notice.key[:120],
+                    user_id=user.pk, kind=notice.kind, title=title, body=body, url=notice.url, key=notice.key[:120],
                 ),
             )
     if not rows:

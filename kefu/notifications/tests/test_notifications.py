@@ -130,3 +130,19 @@ def test_preferences_are_saved_per_kind(client, cast):
     assert notifications.email_kinds(cast["agent"]) == {Kind.SLA_BREACH}
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert "处理环节已超时" in page and "还没有邮箱地址" in page
+
+
+def test_a_number_typed_into_a_subject_or_comment_is_masked_in_the_notice_and_its_email(cast, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    complaint = walk_to(cast, record(cast, subject="请回电13812345678"), State.ANALYSED)
+    complaint = services.complaint_propose(
+        complaint=complaint, actor=cast["handler"], remedy="refund", plan="退费", amount="100"
+    )
+    services.complaint_send_back(complaint=complaint, actor=cast["supervisor"], comment="客户另一号码 139 1234 5678")
+    note = Notification.objects.get(user=cast["handler"], kind=Kind.SENT_BACK)
+    assert "138****5678" in note.title and note.body == "客户另一号码 139****5678"
+    cast["handler"].email = "li@example.com"
+    cast["handler"].save()
+    notifications.send_email(cast["handler"].pk, note.key)
+    sent = mail.outbox[0]
+    assert "13812345678" not in sent.subject + sent.body and "1234 5678" not in sent.body
