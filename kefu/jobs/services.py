@@ -16,6 +16,7 @@ from kefu.accounts.models import User
 from kefu.jobs import queue, registry
 from kefu.jobs.models import Heartbeat, Job
 from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.masking import mask_numbers_in
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,12 @@ def job_run(job_id: int) -> None:
         message = kind.run(job.params, progress)
     except Exception as exc:  # every failure is reported on the job page
         log.exception("job %s failed (attempt %d)", job, job.attempts)
-        reason = f"{type(exc).__name__}: {exc}"
+        # An exception may quote the input it choked on: the job page must not show a number whole.
+        reason = mask_numbers_in(f"{type(exc).__name__}: {exc}")
         if job.attempts < MAX_ATTEMPTS:
             _retry_later(job, reason)
         else:
-            _finish(job, Job.State.FAILED, error=reason, detail=traceback.format_exc())
+            _finish(job, Job.State.FAILED, error=reason, detail=mask_numbers_in(traceback.format_exc()))
         return
     _finish(job, Job.State.DONE, message=message)
 

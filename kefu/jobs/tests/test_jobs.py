@@ -173,3 +173,21 @@ def test_the_worker_command_line_gives_one_line_and_exit_1_without_redis(tmp_pat
     lines = done.stderr.strip().splitlines()
     assert lines == [lines[0]] and lines[0].startswith("CommandError: cannot reach the task broker: ConnectionError")
     assert "Traceback" not in done.stderr
+
+
+def test_a_failure_that_quotes_a_phone_number_shows_it_masked(admin_user):
+    def run(params, progress):
+        raise ValueError("客户 13812345678 的记录无法读取")
+
+    registry.register(registry.JobKind("test-pii", "测试任务", run, "admin"))
+    try:
+        job = services.job_start(actor=admin_user, kind="test-pii")
+        services.job_run(job.pk)
+        assert Job.objects.get(pk=job.pk).error == "ValueError: 客户 138****5678 的记录无法读取"
+        for _attempt in range(2):
+            Job.objects.filter(pk=job.pk).update(retry_at=timezone.now())
+            services.job_run(job.pk)
+        job.refresh_from_db()
+        assert job.state == "failed" and "13812345678" not in job.error
+    finally:
+        registry._KINDS.pop("test-pii")
