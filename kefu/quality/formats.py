@@ -47,6 +47,9 @@ def read_jsonl(data: bytes | str) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             yield number, _("Not valid JSON (column %(col)d).") % {"col": exc.colno}
             continue
+        except (ValueError, RecursionError):  # a number of thousands of digits, arrays nested thousands deep
+            yield number, _("Not valid JSON: a number too long or values nested too deeply.")
+            continue
         if not isinstance(value, dict):
             yield number, _("Each line must be one JSON object.")
             continue
@@ -56,7 +59,22 @@ def read_jsonl(data: bytes | str) -> Iterator[Item]:
 def read_csv(data: bytes | str) -> Iterator[Item]:
     """Rows ``conversation_id, speaker, text`` (+ optional ``agent, channel, start, end, started_at``),
     grouped into conversations in file order; a conversation is reported at its first row's line."""
-    reader = csv.DictReader(io.StringIO(_text(data)))
+    taken = 0  # lines the reader has taken: the last one is where it failed (its line_num can lag behind)
+
+    def lines() -> Iterator[str]:
+        nonlocal taken
+        for line in io.StringIO(_text(data)):
+            taken += 1
+            yield line
+
+    reader = csv.DictReader(lines())
+    try:
+        yield from _csv_records(reader)
+    except csv.Error as exc:  # a field over the csv module's limit (128 KB): the file, not a line, is unreadable
+        raise FormatError(_("Line %(line)d cannot be read as CSV.") % {"line": taken}) from exc
+
+
+def _csv_records(reader: csv.DictReader[str]) -> Iterator[Item]:
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise FormatError(_("Missing columns: %(columns)s.") % {"columns": "、".join(missing)})

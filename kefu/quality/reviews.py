@@ -40,6 +40,8 @@ DEFAULT_POLICIES = (
 )
 
 
+MAX_MANUAL = 10  # manual deductions on one review, as in calibration
+
 # ---------------------------------------------------------------- sampling
 
 
@@ -224,14 +226,17 @@ def review_submit(
             errors[f"comment_{rule}"] = _("Say why the deduction is withdrawn.")
         clean[rule] = {"upheld": bool(upheld), "comment": comment}
     items = []
-    for i, item in enumerate(manual):
+    if len(manual) > MAX_MANUAL:
+        errors["manual"] = _("At most %(n)d manual items.") % {"n": MAX_MANUAL}
+    for i, item in enumerate(manual[:MAX_MANUAL]):
         title = str(item.get("title") or "").strip()[:200]
         try:
             points = Decimal(str(item.get("points")))
         except ArithmeticError:
             points = Decimal(-1)
-        if not title or not (Decimal(0) < points <= Decimal(100)):
+        if not title or not points.is_finite() or not (Decimal(0) < points <= Decimal(100)):
             errors[f"manual_{i}"] = _("A manual item needs a title and 0–100 points.")
+            continue
         items.append({"title": title, "points": float(points), "comment": str(item.get("comment") or "")[:500]})
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)

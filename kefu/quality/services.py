@@ -97,7 +97,10 @@ def _clean(record: dict[str, Any], agents: dict[str, User | None] | None = None)
     started = record.get("started_at")
     when: datetime | None = None
     if started:
-        when = parse_datetime(str(started))
+        try:
+            when = parse_datetime(str(started))
+        except ValueError:  # well formed but impossible, such as 2026-02-30
+            when = None
         if when is None:
             raise RecordError("started_at", _("not a date and time such as 2026-11-29T10:05:00+08:00"))
         if timezone.is_naive(when):

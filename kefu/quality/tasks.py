@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.jobs.registry import Progress
+from kefu.lib.masking import mask_numbers_in
 from kefu.quality import formats, services
 from kefu.quality.models import Upload
 
@@ -42,9 +43,10 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "errors": len(report.errors),
     }
-    if report.errors:
+    if report.errors:  # they quote the file (an unknown agent, a speaker's name): numbers in them masked
         summary += " " + "；".join(
-            _("line %(line)d: %(error)s") % {"line": line, "error": error} for line, error in report.errors[:20]
+            _("line %(line)d: %(error)s") % {"line": line, "error": mask_numbers_in(error)}
+            for line, error in report.errors[:20]
         )
     return summary
 

@@ -157,7 +157,9 @@ def review_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
             reviews.appeal_file(review=review, actor=request.user, rule=request.POST.get("rule", ""),
                                 reason=request.POST.get("reason", ""), expected_version=_version(request))
         elif action == "rule":
-            appeal = Appeal.objects.filter(review=review, pk=request.POST.get("appeal") or 0).first()
+            appeal_id = request.POST.get("appeal", "")
+            valid = appeal_id.isascii() and appeal_id.isdigit() and len(appeal_id) <= 18
+            appeal = Appeal.objects.filter(review=review, pk=int(appeal_id)).first() if valid else None
             if appeal is None:
                 raise Http404("no such appeal")
             if not request.user.can(Cap.QA_LEAD):
