@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.complaints.models import Complaint
+from kefu.lib import dates
 from kefu.lib.errors import NotAllowed
 from kefu.lib.textnorm import to_simplified
 from kefu.qa import Conversation as QaConversation
@@ -101,7 +102,7 @@ def _clean(record: dict[str, Any], agents: dict[str, User | None] | None = None)
             when = parse_datetime(str(started))
         except ValueError:  # well formed but impossible, such as 2026-02-30
             when = None
-        if when is None:
+        if when is None or not dates.in_range(when):  # year 1 would overflow when stored in UTC
             raise RecordError("started_at", _("not a date and time such as 2026-11-29T10:05:00+08:00"))
         if timezone.is_naive(when):
             when = timezone.make_aware(when)

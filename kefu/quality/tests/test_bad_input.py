@@ -27,7 +27,7 @@ def claimed(cast):
     return reviews.review_claim(review=review, actor=cast["qa"])
 
 
-@pytest.mark.parametrize("when", ["2026-02-30T10:00:00", "2026-13-01T10:00:00+08:00"])
+@pytest.mark.parametrize("when", ["2026-02-30T10:00:00", "2026-13-01T10:00:00+08:00", "0001-01-01T00:00:00"])
 def test_an_impossible_start_time_is_a_field_error(cast, when):
     report = services.conversations_import(actor=cast["qa"], items=[(1, {**GOOD, "started_at": when})])
     assert report.created == 0 and report.errors[0][1].startswith("started_at: ")
