@@ -100,3 +100,12 @@ def test_a_calibration_session_with_ids_that_are_not_numbers_is_refused_with_the
     response = client.post(reverse("quality:calibration:new"),
                            {"title": "校准", "conversations": ["²", "9" * 30], "inspectors": ["³"]})
     assert response.status_code == 422
+
+
+def test_an_import_job_started_without_a_file_ends_at_once_without_a_traceback(client, cast):
+    client.force_login(cast["qa"])
+    client.post(reverse("jobs:start", args=["quality-import"]))
+    job = Job.objects.get()
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.error, job.attempts) == ("done", "", 1)
