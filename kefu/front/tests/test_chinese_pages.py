@@ -250,3 +250,40 @@ def test_the_detector_finds_an_untranslated_name_and_an_untranslated_msgid():
     assert any("'Shortcut'" in problem for problem in found)
     assert not any("'True'" in problem or "'pk'" in problem or "'n'" in problem for problem in found)
     assert _english("<p>VIP 客户 王芳 · Kefu · IPTV</p>", data_words=set(), untranslated=set()) == []
+
+
+# Words the quality and job pages show as code: the CSV columns a file must have (the upload form),
+# the command that runs the workers (the status page).
+CODE_WORDS = {"conversation", "id", "speaker", "text", "kefu", "worker"}
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "manager", "qa", "admin"])
+def test_the_quality_job_and_notification_pages_show_no_english(role, demo):
+    from kefu.jobs.models import Job
+    from kefu.quality import selectors
+    from kefu.quality.models import CalibrationSession, Scorecard
+
+    user = User.objects.get(username=role)
+    words = demo | CODE_WORDS
+    for version in Scorecard.objects.values_list("rulebook_version", flat=True).distinct():
+        words |= set(WORD.findall(version))  # a hash such as cc51de5df2869019
+    conversations = selectors.visible_conversations(user)
+    for conversation in conversations:
+        words |= {word for turn in conversation.turns for word in WORD.findall(turn.get("text", ""))}
+    paths = [
+        reverse("quality:index"), reverse("quality:upload"), reverse("quality:reviews"), reverse("quality:report"),
+        reverse("quality:calibration:list"), reverse("notifications:index"), reverse("notifications:preferences"),
+        reverse("jobs:status"),
+    ]
+    paths += [reverse("quality:detail", args=[c.pk]) for c in conversations.filter(review__isnull=False)[:3]]
+    paths += [reverse("quality:calibration:session", args=[s.pk]) for s in CalibrationSession.objects.all()[:1]]
+    paths += [reverse("jobs:detail", args=[job.pk]) for job in Job.objects.filter(created_by=user)[:1]]
+    client = _client(role)
+    untranslated = _untranslated_msgids()
+    problems = []
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code in (200, 403), (path, response.status_code)
+        found = _english(response.content.decode(), data_words=words, untranslated=untranslated)
+        problems += [f"{path}: {problem}" for problem in dict.fromkeys(found)]
+    assert problems == [], "\n".join(problems)
