@@ -23,7 +23,7 @@ def read_items(data: bytes, fmt: str, *, conv_id: str = "", agent_names: tuple[s
 
 def import_job(params: dict[str, Any], progress: Progress) -> str:
     """Import the uploaded file named in ``params`` in chunks, reporting progress; errors are listed by line."""
-    upload = Upload.objects.filter(pk=params.get("upload")).first()
+    upload = Upload.objects.filter(pk=params.get("upload", 0)).first()
     if upload is None:  # or started bare from the jobs page (POST /jobs/start/quality-import/): nothing to import
         return _("The uploaded file was imported already.")
     actor = User.objects.get(pk=params["actor"])
