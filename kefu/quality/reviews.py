@@ -149,6 +149,14 @@ def _move(review: Review, actor: User, action: Action, *, expected_version: int 
     return review
 
 
+def _locked(review: Review, expected_version: int | None) -> Review:
+    """The review re-read under a row lock (PostgreSQL): of two people deciding at once, the second
+    waits, then sees the first's version and gets the Conflict naming them — before any scorecard is written."""
+    current = Review.objects.select_for_update().select_related("auto_card", "conversation").get(pk=review.pk)
+    versioned.check_version(expected_version, current.version, last_change=_last_change(review.pk), what=_("review"))
+    return current
+
+
 @transaction.atomic
 def review_claim(*, review: Review, actor: User, expected_version: int | None = None) -> Review:
     return _move(review, actor, Action.CLAIM, expected_version=expected_version, changes={"inspector": actor})
@@ -213,6 +221,7 @@ def review_submit(
     expected_version: int | None = None,
 ) -> Review:
     """Confirm or overturn each failed rule (a comment is required to overturn), add manual items, submit."""
+    review = _locked(review, expected_version)
     if review.inspector_id not in (None, actor.pk) and not actor.can(Cap.QA_LEAD):
         raise NotAllowed(_("This review is assigned to %(who)s.") % {"who": review.inspector})
     failed = _failed_hits(review.auto_card)
@@ -285,9 +294,10 @@ def appeal_rule(*, appeal: Appeal, actor: User, overturn: bool, comment: str, ex
     comment = str(comment or "").strip()
     if not comment:
         raise InvalidInput(_("Please correct the errors below."), errors={"comment": _("Explain the ruling to the agent.")})
+    review = _locked(appeal.review, expected_version)
+    appeal.refresh_from_db()
     if appeal.ruling != Appeal.Ruling.PENDING:
         raise InvalidInput(_("This appeal has been ruled on already; the ruling is final."))
-    review = appeal.review
     if overturn:
         previous = {r for r, d in review.decisions.items() if not d.get("upheld", True)}
         card = _reviewed_card(review, overturned=previous | {appeal.rule})
