@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 
 from kefu.accounts.api import caller
-from kefu.accounts.schemas import AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
-from kefu.lib.errors import InvalidInput
+from kefu.accounts.schemas import ACTION_ERRORS, AUTH_ERRORS, MAX_ID, OBJECT_ERRORS
+from kefu.lib.errors import Conflict, InvalidInput
 from kefu.quality import formats, selectors, services
 from kefu.quality.models import Scorecard
 
@@ -61,7 +61,7 @@ def _out(card: Scorecard) -> dict[str, Any]:
     }
 
 
-@router.post("/conversations", response={201: ScorecardOut, 200: ScorecardOut, **AUTH_ERRORS},
+@router.post("/conversations", response={201: ScorecardOut, 200: ScorecardOut, **ACTION_ERRORS},
              summary="Import one conversation and score it")
 def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
     report = services.conversations_import(actor=caller(request), items=[(1, payload.dict())])
@@ -69,9 +69,13 @@ def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
         _line, error = report.errors[0]
         path, _sep, message = error.partition(": ")
         raise InvalidInput(_("The conversation was not imported."), errors={path if message else "body": message or error})
-    card = Scorecard.objects.select_related("conversation").get(
-        conversation_id=report.conversation_ids[0], kind="auto", current=True
+    card = (
+        Scorecard.objects.select_related("conversation")
+        .filter(conversation__source_id=payload.id.strip(), kind="auto", current=True)
+        .first()
     )
+    if card is None:  # a concurrent import of the same id is still scoring it
+        raise Conflict(_("This conversation is being imported by someone else at this moment; ask again shortly."))
     return Status(201 if report.created else 200, _out(card))
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap, Role
+from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.workcal import ClockMode
 from kefu.notifications.models import Kind as NoticeKind
@@ -280,7 +280,8 @@ def appeal_file(*, review: Review, actor: User, rule: str, reason: str, expected
         raise InvalidInput(_("Please correct the errors below."), errors={"reason": _("Say why the deduction is wrong.")})
     appeal = Appeal.objects.create(review=review, rule=rule, rule_title=hits[rule].get("title", rule), reason=reason[:2000], by=actor)
     _move(review, actor, Action.APPEAL, expected_version=expected_version, reason=reason, data={"rule": rule})
-    leads = [u for u in User.objects.filter(is_active=True) if u.can(Cap.QA_LEAD) and u.role != Role.ADMIN]
+    lead_roles = [role for role, caps in ROLE_CAPS.items() if Cap.QA_LEAD in caps and role != Role.ADMIN]
+    leads = User.objects.filter(is_active=True, role__in=lead_roles)
     notify(leads, Notice(
         NoticeKind.QA_APPEAL, _("Appeal to rule on: %(conv)s") % {"conv": review.conversation.source_id},
         f"{appeal.rule_title}：{reason[:200]}", review.conversation.get_absolute_url(), f"appeal:{appeal.pk}",
