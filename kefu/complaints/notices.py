@@ -16,7 +16,7 @@ from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.complaints.models import Complaint, Proposal
 from kefu.complaints.selectors import approval_limit
 from kefu.notifications.models import Kind, Notification
-from kefu.notifications.services import Notice, notify, notify_many
+from kefu.notifications.services import Notice, in_site_language, notify, notify_many
 
 
 class People:
@@ -77,6 +77,7 @@ def _sla_notice(complaint: Complaint, *, breach: bool) -> Notice:
     )
 
 
+@in_site_language
 def sla_notices(
     complaints: Iterable[Complaint], *, breach: bool, people: People | None = None, new_events: bool = False
 ) -> list[Notification]:
@@ -107,6 +108,7 @@ def _approvers(amount: Decimal, *, role: str = "", exclude: int | None = None) -
             yield user
 
 
+@in_site_language
 def approval_waiting(complaint: Complaint, proposal: Proposal) -> int:
     """A proposal awaits approval: whoever may approve that amount (or the role it was escalated to)."""
     people = list(_approvers(proposal.amount, role=proposal.escalated_to, exclude=proposal.proposed_by_id))
@@ -123,6 +125,7 @@ def approval_waiting(complaint: Complaint, proposal: Proposal) -> int:
     )
 
 
+@in_site_language
 def sent_back(complaint: Complaint, proposal: Proposal, comment: str) -> int:
     return notify(
         [proposal.proposed_by],
@@ -136,6 +139,7 @@ def sent_back(complaint: Complaint, proposal: Proposal, comment: str) -> int:
     )
 
 
+@in_site_language
 def reopened(complaint: Complaint, event_seq: int) -> int:
     return notify(
         _handler_and_supervisors(complaint),
@@ -149,6 +153,7 @@ def reopened(complaint: Complaint, event_seq: int) -> int:
     )
 
 
+@in_site_language
 def regulator_arrived(complaint: Complaint) -> int:
     people = User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.MANAGER])
     return notify(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kefu.accounts.models import User
 from kefu.jobs import queue
@@ -16,6 +18,8 @@ from kefu.lib.masking import mask_numbers_in
 from kefu.notifications.models import Kind, Notification, Preference
 
 EMAIL_TASK = "kefu.notifications.tasks.send_email"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,15 @@ def set_preferences(user: User, email_kinds: Iterable[str]) -> None:
 
 def email_kinds(user: User) -> set[str]:
     return set(Preference.objects.filter(user=user, email=True).values_list("kind", flat=True))
+
+
+def in_site_language(func: Callable[P, R]) -> Callable[P, R]:
+    """Write a notification's words in the site's language (``LANGUAGE_CODE``), whoever or whatever
+    caused it: a worker has no request, and a request's language is that person's, not the recipient's."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper

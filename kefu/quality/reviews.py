@@ -23,7 +23,7 @@ from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.workcal import ClockMode
 from kefu.notifications.models import Kind as NoticeKind
-from kefu.notifications.services import Notice, notify
+from kefu.notifications.services import Notice, in_site_language, notify
 from kefu.quality import flow
 from kefu.quality.flow import Action, State
 from kefu.quality.models import Appeal, Conversation, Review, ReviewEvent, SamplingPolicy, Scorecard
@@ -262,6 +262,7 @@ def review_submit(
 
 
 @transaction.atomic
+@in_site_language
 def appeal_file(*, review: Review, actor: User, rule: str, reason: str, expected_version: int | None = None) -> Appeal:
     """The agent appeals one deduction, within the window, once; the QA lead is notified."""
     if review.conversation.agent_id != actor.pk:
@@ -330,6 +331,7 @@ def close_expired(*, now: datetime | None = None) -> int:
     return closed
 
 
+@in_site_language
 def critical_alert(conversation: Conversation, card: Scorecard) -> int:
     """A critical rule failed: the agent's supervisors are told at once (预警)."""
     agent = conversation.agent

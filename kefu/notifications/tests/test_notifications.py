@@ -146,3 +146,11 @@ def test_a_number_typed_into_a_subject_or_comment_is_masked_in_the_notice_and_it
     notifications.send_email(cast["handler"].pk, note.key)
     sent = mail.outbox[0]
     assert "13812345678" not in sent.subject + sent.body and "1234 5678" not in sent.body
+
+
+def test_notifications_are_written_in_the_site_language_whoever_caused_them(cast):
+    from django.utils import translation
+
+    with translation.override("en"):  # an English-speaking agent records it
+        record(cast, channel="miit")
+    assert Notification.objects.get(user=cast["manager"]).title.startswith("监管渠道投诉")
