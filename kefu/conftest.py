@@ -20,6 +20,18 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts in the site's language: a request in an earlier test (LocaleMiddleware) must not
+    leave English active for the next one on the same worker."""
+    from django.conf import settings as dj_settings
+    from django.utils import translation
+
+    translation.activate(dj_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _inline_search_indexing(settings):  # type: ignore[no-untyped-def]
     """Tests read the index right after a write: index inside the writer's transaction
     (the queued path has its own tests in kefu/search/tests/test_queued_indexing.py)."""
