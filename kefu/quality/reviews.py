@@ -159,6 +159,9 @@ def _locked(review: Review, expected_version: int | None) -> Review:
 
 @transaction.atomic
 def review_claim(*, review: Review, actor: User, expected_version: int | None = None) -> Review:
+    """Take a queued review: one's own or an unassigned one (the QA lead may hand any over to themselves)."""
+    if review.inspector_id not in (None, actor.pk) and not actor.can(Cap.QA_LEAD):
+        raise NotAllowed(_("This review is assigned to %(who)s.") % {"who": review.inspector})
     return _move(review, actor, Action.CLAIM, expected_version=expected_version, changes={"inspector": actor})
 
 

@@ -135,7 +135,8 @@ def review_context(conversation: Conversation, user: User) -> dict[str, Any]:
         "reviewed": reviewed,
         "deductions": deductions,
         "appeals": appeals,
-        "can_claim": review.state == "queued" and user.can(Cap.QA_INSPECT),
+        "can_claim": review.state == "queued" and user.can(Cap.QA_INSPECT)
+        and (review.inspector_id in (None, user.pk) or user.can(Cap.QA_LEAD)),
         "can_review": review.state == "in_review" and (review.inspector_id == user.pk or user.can(Cap.QA_LEAD)),
         "review_hits": [h for h in review.auto_card.data.get("hits", []) if h.get("outcome") == "fail"],
         "can_appeal": review.state == "reviewed" and conversation.agent_id == user.pk

@@ -107,12 +107,20 @@ def test_an_appeal_after_the_window_is_refused_and_the_sweep_closes_it(cast, sam
     assert Review.objects.get(pk=review.pk).state == "final"
 
 
-def test_two_inspectors_claiming_at_once_get_one_winner_and_a_named_loser(cast, sampled):
-    other = User.objects.create_user(username="qa2", password="x", role="qa", full_name="质检二")
+def test_two_claims_at_once_get_one_winner_and_a_named_loser(cast, sampled):
     stale = Review.objects.get(pk=sampled.pk)
     reviews.review_claim(review=sampled, actor=cast["qa"], expected_version=1)
     with pytest.raises(Conflict, match="质检员"):
-        reviews.review_claim(review=stale, actor=other, expected_version=1)
+        reviews.review_claim(review=stale, actor=cast["qa"], expected_version=1)
+
+
+def test_a_review_assigned_to_one_inspector_is_not_taken_by_another(cast, sampled):
+    other = User.objects.create_user(username="qa2", password="x", role="qa", full_name="质检二")
+    assert sampled.inspector == cast["qa"]
+    with pytest.raises(NotAllowed, match="该复核已分配给"):
+        reviews.review_claim(review=sampled, actor=other)
+    Review.objects.filter(pk=sampled.pk).update(inspector=None)
+    assert reviews.review_claim(review=Review.objects.get(pk=sampled.pk), actor=other).inspector == other
 
 
 def test_the_appeal_window_counts_working_days(cast):
