@@ -27,9 +27,9 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_CAPS, Cap
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.quality.models import CalibrationItem, CalibrationScore, CalibrationSession, Conversation, Scorecard
+from kefu.quality.reviews import clean_manual_items, deduction_score
 
 MAX_CONVERSATIONS = 50
-MAX_MANUAL = 10
 # Drift thresholds, overridable in settings: an inspector whose κ against the lead is below the first,
 # or whose scores differ from the lead's by more than the second on average, is flagged.
 DEFAULT_MIN_KAPPA = 0.6
@@ -114,25 +114,7 @@ def share_equal(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
-def card_score(data: dict[str, Any], *, withdrawn: set[str], manual_points: Iterable[Decimal]) -> Decimal:
-    """The score a human review would give (人工复核分): ``reviews._reviewed_card``'s rule, without storing a card.
-
-    100 minus every failed rule not withdrawn and every manual item, at least 0; a critical rule that
-    stays failed applies the rulebook's ``zero`` veto.
-    """
-    lost = Decimal(0)
-    critical = False
-    for hit in data.get("hits", []):
-        if hit.get("outcome") != "fail" or hit["rule"] in withdrawn:
-            continue
-        lost += abs(Decimal(str(hit.get("points") or 0)))
-        critical = critical or bool(hit.get("critical"))
-    for points in manual_points:
-        lost += Decimal(str(float(points)))  # stored as the review stores it: a float
-    score = max(Decimal(0), Decimal(100) - lost)
-    if critical and data.get("veto") == "zero":
-        score = Decimal(0)
-    return score.quantize(Decimal("0.1"))
+card_score = deduction_score  # calibration scores a card exactly as a review would
 
 
 # ---------------------------------------------------------------- reads
@@ -274,19 +256,7 @@ def _clean_answer(
         clean[rule.rule] = {"upheld": bool(decision.get("upheld", True)),
                             "comment": str(decision.get("comment") or "").strip()[:500]}
     errors: dict[str, str] = {}
-    items = []
-    if len(manual) > MAX_MANUAL:
-        errors["manual"] = _("At most %(n)d manual items.") % {"n": MAX_MANUAL}
-    for i, entry in enumerate(manual[:MAX_MANUAL]):
-        title = str(entry.get("title") or "").strip()[:200]
-        try:
-            points = Decimal(str(entry.get("points")))
-        except ArithmeticError:
-            points = Decimal(-1)
-        if not title or not points.is_finite() or not (Decimal(0) < points <= Decimal(100)):
-            errors[f"manual_{i}"] = _("A manual item needs a title and 0–100 points.")
-            continue
-        items.append({"title": title, "points": float(points), "comment": str(entry.get("comment") or "").strip()[:500]})
+    items = clean_manual_items(manual, errors)
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     return clean, items

@@ -8,6 +8,7 @@ scorecard version (the automatic one is kept beside it, as Zendesk keeps AQS and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -169,36 +170,69 @@ def _failed_hits(card: Scorecard) -> dict[str, dict[str, Any]]:
     return {h["rule"]: h for h in card.data.get("hits", []) if h.get("outcome") == "fail"}
 
 
-def _reviewed_card(review: Review, *, overturned: set[str]) -> Scorecard:
-    """A new scorecard version from the inspector's deduction sheet (人工复核分, 百分制扣分).
+def deduction_score(data: dict[str, Any], *, withdrawn: set[str], manual_points: Iterable[Decimal]) -> Decimal:
+    """The human score (人工复核分, 百分制扣分) of an automatic card's data.
 
-    100 minus every deduction the inspector upheld and every manual item; a critical rule that
-    stays failed applies the rulebook's veto (``zero``: the score is 0; ``fail``: it fails).
+    100 minus every failed rule not withdrawn and every manual item, at least 0; a critical rule that
+    stays failed applies the rulebook's ``zero`` veto. Reviews and calibration both score this way.
+    """
+    lost = Decimal(0)
+    critical = False
+    for hit in data.get("hits", []):
+        if hit.get("outcome") != "fail" or hit["rule"] in withdrawn:
+            continue
+        lost += abs(Decimal(str(hit.get("points") or 0)))
+        critical = critical or bool(hit.get("critical"))
+    for points in manual_points:
+        lost += Decimal(str(float(points)))  # as stored on the review: a float
+    score = max(Decimal(0), Decimal(100) - lost)
+    if critical and data.get("veto") == "zero":
+        score = Decimal(0)
+    return score.quantize(Decimal("0.1"))
+
+
+def clean_manual_items(manual: list[dict[str, Any]], errors: dict[str, str]) -> list[dict[str, Any]]:
+    """Manual deductions (items the rules cannot see) checked: a title, 0–100 points, at most ten.
+
+    Problems go into ``errors`` by field (``manual``, ``manual_<i>``)."""
+    items = []
+    if len(manual) > MAX_MANUAL:
+        errors["manual"] = _("At most %(n)d manual items.") % {"n": MAX_MANUAL}
+    for i, item in enumerate(manual[:MAX_MANUAL]):
+        title = str(item.get("title") or "").strip()[:200]
+        try:
+            points = Decimal(str(item.get("points")))
+        except ArithmeticError:
+            points = Decimal(-1)
+        if not title or not points.is_finite() or not (Decimal(0) < points <= Decimal(100)):
+            errors[f"manual_{i}"] = _("A manual item needs a title and 0–100 points.")
+            continue
+        items.append({"title": title, "points": float(points), "comment": str(item.get("comment") or "").strip()[:500]})
+    return items
+
+
+def _reviewed_card(review: Review, *, overturned: set[str]) -> Scorecard:
+    """A new scorecard version from the inspector's deduction sheet (``deduction_score``).
+
     The automatic card is kept as it is: the two scores are different measures, both shown.
     """
     auto = review.auto_card
     data = dict(auto.data)
     hits = []
-    lost = Decimal(0)
     for hit in data.get("hits", []):
         hit = dict(hit)
         if hit.get("outcome") == "fail":
+            hit["reviewed"] = "overturned" if hit["rule"] in overturned else "upheld"
             if hit["rule"] in overturned:
                 hit["outcome"] = "pass"
-                hit["reviewed"] = "overturned"
-            else:
-                lost += abs(Decimal(str(hit.get("points") or 0)))
-                hit["reviewed"] = "upheld"
         hits.append(hit)
     for i, item in enumerate(review.manual):
-        lost += Decimal(str(item["points"]))
         hits.append({"rule": f"manual.{i + 1}", "title": item["title"], "category": "manual", "cites": [],
                      "outcome": "fail", "points": -float(item["points"]), "critical": False, "evidence": [],
                      "detail": item.get("comment", ""), "reviewed": "manual"})
     critical = [h["rule"] for h in hits if h.get("critical") and h.get("outcome") == "fail"]
-    score = max(Decimal(0), Decimal(100) - lost)
-    if critical and data.get("veto") == "zero":
-        score = Decimal(0)
+    manual_points = [Decimal(str(m["points"])) for m in review.manual]
+    score = deduction_score(auto.data, withdrawn=overturned, manual_points=manual_points)
     passed = score >= Decimal(str(settings.KEFU_QA_PASS_SCORE)) and not critical
     data.update(hits=hits, score=float(score), critical=critical, passed=passed, reviewed=True)
     Scorecard.objects.filter(conversation=review.conversation, kind=Scorecard.Kind.REVIEWED, current=True).update(
@@ -206,8 +240,7 @@ def _reviewed_card(review: Review, *, overturned: set[str]) -> Scorecard:
     )
     return Scorecard.objects.create(
         conversation=review.conversation, kind=Scorecard.Kind.REVIEWED, rulebook=auto.rulebook,
-        rulebook_version=auto.rulebook_version, score=score.quantize(Decimal("0.1")), passed=passed,
-        critical=bool(critical), data=data,
+        rulebook_version=auto.rulebook_version, score=score, passed=passed, critical=bool(critical), data=data,
     )
 
 
@@ -237,19 +270,7 @@ def review_submit(
         if not upheld and not comment:
             errors[f"comment_{rule}"] = _("Say why the deduction is withdrawn.")
         clean[rule] = {"upheld": bool(upheld), "comment": comment}
-    items = []
-    if len(manual) > MAX_MANUAL:
-        errors["manual"] = _("At most %(n)d manual items.") % {"n": MAX_MANUAL}
-    for i, item in enumerate(manual[:MAX_MANUAL]):
-        title = str(item.get("title") or "").strip()[:200]
-        try:
-            points = Decimal(str(item.get("points")))
-        except ArithmeticError:
-            points = Decimal(-1)
-        if not title or not points.is_finite() or not (Decimal(0) < points <= Decimal(100)):
-            errors[f"manual_{i}"] = _("A manual item needs a title and 0–100 points.")
-            continue
-        items.append({"title": title, "points": float(points), "comment": str(item.get("comment") or "")[:500]})
+    items = clean_manual_items(manual, errors)
     if errors:
         raise InvalidInput(_("Please correct the errors below."), errors=errors)
     review.manual = items
