@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
-from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import ROLE_CAPS, Cap, Role
@@ -17,6 +16,7 @@ from kefu.complaints import flow
 from kefu.complaints.flow import Action, State
 from kefu.complaints.models import ApprovalLimit, Complaint, ComplaintEvent, Proposal
 from kefu.customers.models import Customer
+from kefu.lib.dates import day_start
 
 
 def visible_complaints(user: User) -> QuerySet[Complaint]:
@@ -241,11 +241,8 @@ def complaint_list(*, user: User, filters: ComplaintFilter, now: datetime) -> Qu
         late = overdue_q(now)
         qs = qs.filter(late) if filters.overdue else qs.exclude(late)
     if filters.date_from:
-        qs = qs.filter(received_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(received_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(received_at__lt=_day_start(filters.date_to) + timedelta(days=1))
+        qs = qs.filter(received_at__lt=day_start(filters.date_to) + timedelta(days=1))
     return qs.order_by("-received_at", "-pk")
 
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))

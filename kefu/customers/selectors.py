@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -19,12 +19,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet, Value
 from django.db.models.fields import CharField
 from django.http import Http404
-from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import SEES_CONTACTS, SEES_CUSTOMERS
 from kefu.customers.models import Contact, Customer, PhoneNumber
 from kefu.lib import ratelimit
+from kefu.lib.dates import day_start
 from kefu.lib.masking import digits_only, mask_phone
 from kefu.lib.textnorm import to_simplified
 
@@ -236,9 +236,6 @@ def customer_history(*, customer: Customer, user: User, page: int | str = 1, per
 # ---------------------------------------------------------------- contacts
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
 
 def contacts_for(
     *,
@@ -262,9 +259,9 @@ def contacts_for(
     if customer is not None:
         qs = qs.filter(customer=customer)
     if date_from:
-        qs = qs.filter(occurred_at__gte=_day_start(date_from))
+        qs = qs.filter(occurred_at__gte=day_start(date_from))
     if date_to:
-        qs = qs.filter(occurred_at__lt=_day_start(date_to) + timedelta(days=1))
+        qs = qs.filter(occurred_at__lt=day_start(date_to) + timedelta(days=1))
     return qs.order_by("-occurred_at", "-pk")
 
 

@@ -9,7 +9,7 @@ message instead of a crash.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -18,3 +18,10 @@ LATEST = date(2100, 12, 31)
 def in_range(value: date | datetime) -> bool:
     day = value.date() if isinstance(value, datetime) else value
     return EARLIEST <= day <= LATEST
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the current time zone (date filters are whole local days)."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time.min))
