@@ -47,6 +47,8 @@ class Person:
         return details
 
     def submit(self, name: str, state: str) -> None:
+        # htmx is loaded with defer: under load a click can come before it has wired the forms.
+        self.page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
         self.page.locator(f'details[data-action="{name}"] .form-actions button[type=submit]').click()
         expect(self.page.locator("#complaint")).to_have_attribute("data-state", state)
 
