@@ -86,6 +86,10 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/knowledge", "kefu.knowledge.api.router")
 api.add_router("/quality", "kefu.quality.api.router")
+api.add_router("/training", "kefu.training.api.router")
+api.add_router("/onsite", "kefu.fieldservice.api.router")
+api.add_router("/surveys", "kefu.surveys.api.router")
+api.add_router("/insights", "kefu.insights.api.router")
 
 
 MAX_JSON_DEPTH = 32  # no Kefu request nests deeper than a few levels

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_q",
     "kefu.jobs",
     "kefu.notifications",
+    "kefu.learning",
     "kefu.quality",
     "kefu.customers",
     "kefu.complaints",
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "kefu.demo",
     "kefu.search",
     "kefu.knowledge",
+    "kefu.training",
+    "kefu.fieldservice",
+    "kefu.surveys",
+    "kefu.insights",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,9 @@ urlpatterns = [
     path("notifications/", include("kefu.notifications.urls")),
     path("jobs/", include("kefu.jobs.urls")),
     path("quality/", include("kefu.quality.urls")),
+    path("training/", include("kefu.training.urls")),
+    path("onsite/", include("kefu.fieldservice.urls")),
+    path("surveys/", include("kefu.surveys.urls")),
+    path("insights/", include("kefu.insights.urls")),
     path("", include("kefu.front.urls")),
 ]

@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     QA = "qa", _("QA inspector")
     TRAINER = "trainer", _("Trainer")
     ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    TECHNICIAN = "technician", _("Field technician")
     ADMIN = "admin", _("Administrator")
 
 
@@ -39,7 +41,16 @@ class Cap(StrEnum):
     CUSTOMER_EDIT = "customer_edit"
     QA_INSPECT = "qa_inspect"
     QA_LEAD = "qa_lead"  # sampling policies, appeal rulings (质检组长)
-    TRAIN = "train"
+    TRAIN = "train"  # build scenarios and exams, assign them, see every trainee's results (培训师)
+    PRACTISE = "practise"  # spar with simulated customers and sit exams (学员)
+    ONSITE_DISPATCH = "onsite_dispatch"  # create, book and assign on-site work orders (派单)
+    ONSITE_WORK = "onsite_work"  # work one's own on-site orders on the phone (装维人员)
+    ONSITE_VIEW = "onsite_view"  # read every work order and the on-site reports
+    COUNTER_INSPECT = "counter_inspect"  # inspect a counter agent against the seven steps (营业厅检查)
+    SURVEY_MANAGE = "survey_manage"  # survey rules, SERVQUAL questionnaires, management-perception answers
+    INSIGHT_VIEW = "insight_view"  # dashboards and reports over complaints, surveys, quality (洞察)
+    HARASS_LIST = "harass_list"  # maintain the harassment number list (骚扰号码)
+    RETENTION_WORK = "retention_work"  # work the churn-risk retention queue (维系)
     KNOWLEDGE_EDIT = "knowledge_edit"
     ASSIST_VIEW_TEAM = "assist_view_team"  # read (not write) the assist sessions of one's department
     ASSIST_VIEW_ALL = "assist_view_all"  # read every assist session
@@ -49,10 +60,12 @@ class Cap(StrEnum):
 _ALL = frozenset(Cap)
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.AGENT: frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP}),
+    Role.AGENT: frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP, Cap.PRACTISE}),
     # Handlers do not do the follow-up visit: the service centre checks the department's remedy
     # independently (complaint.followup), so a handler never grades their own work.
-    Role.HANDLER: frozenset({Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_JUDGE, Cap.COMPLAINT_HANDLE}),
+    Role.HANDLER: frozenset(
+        {Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_JUDGE, Cap.COMPLAINT_HANDLE, Cap.PRACTISE}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             Cap.CONTACT_LOG,
@@ -67,6 +80,11 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.CUSTOMER_EDIT,
             Cap.KNOWLEDGE_EDIT,
             Cap.ASSIST_VIEW_TEAM,
+            Cap.PRACTISE,
+            Cap.ONSITE_VIEW,
+            Cap.COUNTER_INSPECT,
+            Cap.INSIGHT_VIEW,
+            Cap.HARASS_LIST,
         }
     ),
     Role.MANAGER: frozenset(
@@ -84,13 +102,30 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.KNOWLEDGE_EDIT,
             Cap.ASSIST_VIEW_ALL,
             Cap.QA_LEAD,
+            Cap.ONSITE_VIEW,
+            Cap.COUNTER_INSPECT,
+            Cap.SURVEY_MANAGE,
+            Cap.INSIGHT_VIEW,
+            Cap.HARASS_LIST,
+            Cap.RETENTION_WORK,
         }
     ),
-    Role.QA: frozenset({Cap.QA_INSPECT, Cap.COMPLAINT_VIEW_ALL, Cap.COMPLAINT_REVIEW}),
+    Role.QA: frozenset({Cap.QA_INSPECT, Cap.COMPLAINT_VIEW_ALL, Cap.COMPLAINT_REVIEW, Cap.COUNTER_INSPECT}),
     Role.TRAINER: frozenset({Cap.TRAIN, Cap.KNOWLEDGE_EDIT}),
     Role.ACCOUNT_MANAGER: frozenset(
-        {Cap.CONTACT_LOG, Cap.COMPLAINT_RECORD, Cap.COMPLAINT_FOLLOW_UP, Cap.PII_REVEAL_MANAGED, Cap.CUSTOMER_EDIT}
+        {
+            Cap.CONTACT_LOG,
+            Cap.COMPLAINT_RECORD,
+            Cap.COMPLAINT_FOLLOW_UP,
+            Cap.PII_REVEAL_MANAGED,
+            Cap.CUSTOMER_EDIT,
+            Cap.PRACTISE,
+            Cap.RETENTION_WORK,
+        }
     ),
+    # The dispatcher books appointments by phone, so sees the customer's number to call it (every reveal logged).
+    Role.DISPATCHER: frozenset({Cap.ONSITE_DISPATCH, Cap.ONSITE_VIEW, Cap.CONTACT_LOG, Cap.PRACTISE}),
+    Role.TECHNICIAN: frozenset({Cap.ONSITE_WORK, Cap.PRACTISE}),
     Role.ADMIN: _ALL,
 }
 

@@ -64,6 +64,10 @@ STAFF: tuple[Staff, ...] = (
           "培训师：培训与话术（暂无投诉队列）"),
     Staff("am", "am", "account_manager", "enterprise", "吴振宇", "XH50021",
           "客户经理：名下VIP/集团客户及其投诉、接触记录"),
+    Staff("dispatch", "dispatch", "dispatcher", "broadband", "钱卫东", "XH21001",
+          "派单员：上门工单预约、派单看板、迟到与风险工单"),
+    Staff("tech", "tech", "technician", "broadband", "孙志刚", "XH21208",
+          "装维人员（手机）：今日工单、出发/到达、检查单、客户签字"),
     Staff("admin", "admin", "admin", "service-center", "郑凯", "XH00001",
           "系统管理员：全部功能及 /admin/ 后台配置", superuser=True),
     # Colleagues who make the data look like a real team; not printed.
@@ -74,6 +78,8 @@ STAFF: tuple[Staff, ...] = (
     Staff("stores", "guoxiaofeng", "handler", "stores", "郭晓峰", "XH40002"),
     Staff("vas", "hejing", "handler", "vas", "何静", "XH80011"),
     Staff("enterprise", "luobin", "handler", "enterprise", "罗斌", "XH50008"),
+    Staff("tech2", "liuqiang", "technician", "broadband", "刘强", "XH21215"),
+    Staff("tech3", "wangpeng", "technician", "network", "王鹏", "XH20231"),
     Staff("am2", "xujia", "account_manager", "enterprise", "许佳", "XH50026"),
 )
 
@@ -85,6 +91,8 @@ ROLE_ZH = {
     "qa": "质检员",
     "trainer": "培训师",
     "account_manager": "客户经理",
+    "dispatcher": "派单员",
+    "technician": "装维人员",
     "admin": "系统管理员",
 }
 

@@ -13,6 +13,9 @@ hangs off them (including whatever someone did while trying the demo).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -91,6 +94,10 @@ def demo_reset() -> dict[str, int]:
     def remove(label: str, qs: Any) -> None:
         deleted[label] = qs.delete()[1].get(qs.model._meta.label, 0)
 
+    # Later apps first: their rows point at complaints, contacts, customers and users.
+    for module in reversed(_app_demo_modules()):
+        for label, count in module.reset(users=users, customers=customers).items():
+            deleted[label] = count
     if apps.is_installed("kefu.quality"):
         from kefu.quality.models import Conversation
 
@@ -343,9 +350,24 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     make_reveals(world)
     stories.make_complaints(world, sizes.complaints)
     make_quality(world)
+    for module in _app_demo_modules():
+        module.load(world)
     settle_notifications(now)
     index_for_search()
     return summary(now=now)
+
+
+# Apps that bring their own demo rows, in load order (a later one may read an earlier one's rows).
+# Each has a ``demo`` module with ``load(world)`` and ``reset(*, users, customers) -> {label: count}``.
+DEMO_APPS = ("kefu.training", "kefu.fieldservice", "kefu.surveys", "kefu.insights")
+
+
+def _app_demo_modules() -> list[Any]:
+    modules = []
+    for app in DEMO_APPS:
+        if apps.is_installed(app) and importlib.util.find_spec(f"{app}.demo") is not None:
+            modules.append(importlib.import_module(f"{app}.demo"))
+    return modules
 
 
 def make_quality(world: World, calls: int = 60) -> None:

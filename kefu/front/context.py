@@ -51,6 +51,19 @@ NAVIGATION: tuple[NavEntry, ...] = (
     ),
     NavEntry("knowledge", "knowledge:index", _("Phrasebook"), shortcut="k"),
     NavEntry("quality", "quality:index", _("Quality inspection"), frozenset({Cap.QA_INSPECT, Cap.QA_LEAD}), shortcut="q"),
+    NavEntry("training", "training:index", _("Training"), frozenset({Cap.TRAIN, Cap.PRACTISE}), shortcut="r"),
+    NavEntry(
+        "onsite",
+        "fieldservice:index",
+        _("On-site service"),
+        frozenset({Cap.ONSITE_DISPATCH, Cap.ONSITE_WORK, Cap.ONSITE_VIEW, Cap.COUNTER_INSPECT}),
+        shortcut="o",
+    ),
+    NavEntry("surveys", "surveys:index", _("Surveys"), frozenset({Cap.SURVEY_MANAGE, Cap.INSIGHT_VIEW}), shortcut="v"),
+    NavEntry(
+        "insights", "insights:index", _("Insight"), frozenset({Cap.INSIGHT_VIEW, Cap.HARASS_LIST, Cap.RETENTION_WORK}),
+        shortcut="i",
+    ),
     NavEntry("jobs", "jobs:status", _("Background work"), frozenset({Cap.ADMIN}), shortcut="j"),
     NavEntry("admin", "admin:index", _("System administration"), frozenset({Cap.ADMIN}), shortcut="a"),
 )

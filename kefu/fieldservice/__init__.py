@@ -1,0 +1,1 @@
+"""On-site service (上门服务)."""

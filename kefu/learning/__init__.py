@@ -1,0 +1,1 @@
+"""Learned models (学习模型)."""
