@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
