@@ -46,7 +46,7 @@ from kefu.complaints.selectors import approval_limit, approver_role_for
 from kefu.customers import services as customer_services
 from kefu.customers.choices import REGULATOR_CHANNELS, TIER_RANK, Channel, Tier
 from kefu.customers.models import Contact, Customer
-from kefu.lib import indexing
+from kefu.lib import indexing, outcomes
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import digits_only
 from kefu.lib.textnorm import to_simplified
@@ -245,6 +245,8 @@ def _write(
     except IntegrityError as exc:  # a concurrent writer recorded this seq first
         raise versioned.conflict(_last_change(complaint.pk)(), what=_("complaint")) from exc
     complaint.refresh_from_db()
+    if to_state == State.CLOSED and from_state != State.CLOSED:
+        outcomes.finished(outcomes.COMPLAINT, complaint.pk)
     return complaint
 
 

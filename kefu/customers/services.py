@@ -24,7 +24,7 @@ from kefu.customers import privacy
 from kefu.customers.choices import CallerCategory, Channel, Persona, Tier
 from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.customers.selectors import phone_digits
-from kefu.lib import indexing, ratelimit
+from kefu.lib import indexing, outcomes, ratelimit
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
 from kefu.lib.textnorm import to_simplified
@@ -276,6 +276,7 @@ def contact_log(
         created_at=now,
     )
     indexing.changed(indexing.CONTACT, contact.pk)
+    outcomes.finished(outcomes.CONTACT, contact.pk)
     return contact
 
 
