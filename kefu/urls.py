@@ -18,6 +18,7 @@ urlpatterns = [
     path("training/", include("kefu.training.urls")),
     path("onsite/", include("kefu.fieldservice.urls")),
     path("surveys/", include("kefu.surveys.urls")),
+    path("s/", include("kefu.surveys.public_urls")),  # the customer's survey link, no login
     path("insights/", include("kefu.insights.urls")),
     path("", include("kefu.front.urls")),
 ]
