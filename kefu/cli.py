@@ -1,6 +1,6 @@
 """The ``kefu`` console script.
 
-``kefu qa …`` and ``kefu knowledge …`` run pure packages without starting
+``kefu qa …``, ``kefu knowledge …`` and ``kefu train …`` run pure packages without starting
 Django (fast start, usable on machines without a database). Everything else
 is a Django management command; hyphens map to underscores, so
 ``kefu demo-data`` runs ``demo_data`` and ``kefu sla check`` runs ``sla check``.
@@ -15,6 +15,7 @@ import sys
 PURE_COMMANDS = {
     "qa": "kefu.qa.cli",
     "knowledge": "kefu.phrasebook.cli",
+    "train": "kefu.simulator.cli",
 }
 
 
