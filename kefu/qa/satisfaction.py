@@ -29,6 +29,7 @@ version, so a damaged or edited model is refused rather than used.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -173,17 +174,25 @@ class SatisfactionModel:
         scores = self.features(convs) @ self.coef + self.intercept
         return [float(x) for x in scores]
 
+    def to_files(self) -> dict[str, bytes]:
+        """The model as file contents by name (JSON and ``.npz``, no pickle): what :meth:`save` writes,
+        and what :func:`kefu.learning.services.model_save` stores."""
+        meta = {"format": FORMAT, "version": self.version, "label": self.label, "settings": self.settings(),
+                "trained": self.trained}
+        buffer = io.BytesIO()
+        np.savez(buffer, **self._arrays())  # type: ignore[arg-type]
+        return {
+            "model.json": json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8"),
+            "vocabulary.json": json.dumps(self.vocabularies, ensure_ascii=False).encode("utf-8"),
+            "arrays.npz": buffer.getvalue(),
+        }
+
     def save(self, directory: str | Path) -> None:
         """Write the model into ``directory`` (created if need be)."""
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT, "version": self.version, "label": self.label, "settings": self.settings(),
-                "trained": self.trained}
-        _write(path / "model.json", lambda fh: fh.write(json.dumps(meta, indent=2, ensure_ascii=False).encode()))
-        _write(path / "vocabulary.json",
-               lambda fh: fh.write(json.dumps(self.vocabularies, ensure_ascii=False).encode("utf-8")))
-        arrays: dict[str, Any] = self._arrays()
-        _write(path / "arrays.npz", lambda fh: np.savez(fh, **arrays))
+        for name, data in self.to_files().items():
+            _write(path / name, lambda fh, data=data: fh.write(data))  # type: ignore[misc]
 
 
 def _write(path: Path, write: Callable[[Any], object]) -> None:
@@ -201,14 +210,27 @@ def load_model(directory: str | Path) -> SatisfactionModel:
     if missing:
         raise ModelError(f"{path}: not a satisfaction model (missing {', '.join(missing)})")
     try:
-        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-        vocabularies = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
-        with np.load(path / "arrays.npz", allow_pickle=False) as npz:
-            arrays = {name: np.array(npz[name]) for name in npz.files}
-    except (OSError, ValueError) as exc:
+        files = {name: (path / name).read_bytes() for name in _FILES}
+    except OSError as exc:
         raise ModelError(f"{path}: cannot read the model: {exc}") from None
+    return model_from_files(files, source=str(path))
+
+
+def model_from_files(files: Mapping[str, bytes], *, source: str = "model") -> SatisfactionModel:
+    """The model from its files' contents (as :meth:`SatisfactionModel.to_files` gives them), read
+    without pickle; raises :class:`ModelError` as :func:`load_model` does."""
+    missing = [name for name in _FILES if name not in files]
+    if missing:
+        raise ModelError(f"{source}: not a satisfaction model (missing {', '.join(missing)})")
+    try:
+        meta = json.loads(bytes(files["model.json"]).decode("utf-8"))
+        vocabularies = json.loads(bytes(files["vocabulary.json"]).decode("utf-8"))
+        with np.load(io.BytesIO(bytes(files["arrays.npz"])), allow_pickle=False) as npz:
+            arrays = {name: np.array(npz[name]) for name in npz.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ModelError(f"{source}: cannot read the model: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelError(f"{path}: model format {meta.get('format') if isinstance(meta, dict) else None!r}, "
+        raise ModelError(f"{source}: model format {meta.get('format') if isinstance(meta, dict) else None!r}, "
                          f"this Kefu reads {FORMAT}")
     try:
         model = SatisfactionModel(
@@ -218,11 +240,11 @@ def load_model(directory: str | Path) -> SatisfactionModel:
             trained=meta.get("trained"),
         )
     except (KeyError, TypeError, IndexError) as exc:
-        raise ModelError(f"{path}: incomplete model ({exc})") from None
+        raise ModelError(f"{source}: incomplete model ({exc})") from None
     if meta.get("settings") != model.settings():
-        raise ModelError(f"{path}: learned with other settings than this Kefu uses: retrain it")
+        raise ModelError(f"{source}: learned with other settings than this Kefu uses: retrain it")
     if model.version != meta.get("version"):
-        raise ModelError(f"{path}: content does not match version {meta.get('version')!r} (damaged or edited)")
+        raise ModelError(f"{source}: content does not match version {meta.get('version')!r} (damaged or edited)")
     return model
 
 

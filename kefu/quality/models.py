@@ -42,6 +42,9 @@ class Conversation(models.Model):  # 会话
         related_name="+",
     )
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    # Ratings that came with the import ({"quality": {"S": {"mean": …}}} as in STC-3, or {"satisfaction": 0–100}):
+    # training data for the satisfaction predictor.
+    labels = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("conversation")
@@ -100,6 +103,7 @@ class SamplingPolicy(models.Model):
         CRITICAL = "critical", _("Every conversation that failed a critical rule")
         LOW_SCORE = "low_score", _("Compliance score below")
         COMPLAINT = "complaint", _("A complaint or a regulator threat was detected")
+        LOW_SATISFACTION = "low_satisfaction", _("Predicted satisfaction below")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value = models.DecimalField(_("value"), max_digits=5, decimal_places=1, default=0)
@@ -263,3 +267,72 @@ class CalibrationScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.rater_id} {self.score}"
+
+
+class Prediction(models.Model):  # 满意度预测
+    """A conversation's predicted satisfaction (0–100) and the learned model version that predicted it."""
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="prediction")
+    value = models.FloatField(_("predicted satisfaction"))
+    model_kind = models.CharField(max_length=60, default="satisfaction")
+    model_version = models.PositiveIntegerField(_("model version"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("prediction")
+        verbose_name_plural = _("predictions")
+        indexes = [models.Index(fields=["value"])]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.value:.0f} (v{self.model_version})"
+
+
+class RulebookVersion(models.Model):  # 规则库版本
+    """One version of a rulebook's YAML: uploaded, edited, calibrated in the app, or a built-in file."""
+
+    class Source(models.TextChoices):
+        BUILTIN = "builtin", _("Built in (read-only)")
+        UPLOAD = "upload", _("Uploaded")
+        EDIT = "edit", _("Edited")
+        CALIBRATED = "calibrated", _("Calibrated from reviewed scores")
+
+    name = models.CharField(_("rulebook"), max_length=80)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    number = models.PositiveIntegerField(_("version"))
+    content = models.TextField(_("content"))
+    digest = models.CharField(_("content hash"), max_length=32)  # kefu.qa content_version: what scorecards cite
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    note = models.TextField(_("note"), blank=True)
+    metrics = models.JSONField(default=dict, blank=True)  # calibration: cross-validated agreement before/after
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rulebook version")
+        verbose_name_plural = _("rulebook versions")
+        ordering = ["name", "-number"]
+        constraints = [models.UniqueConstraint(fields=["name", "number"], name="uniq_rulebook_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+
+class RulebookActivation(models.Model):
+    """Which version of a rulebook scores a channel's conversations (one per channel and rulebook name)."""
+
+    channel = models.CharField(_("channel"), max_length=20)
+    name = models.CharField(_("rulebook"), max_length=80)
+    version = models.ForeignKey(RulebookVersion, on_delete=models.PROTECT, related_name="activations")
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    activated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "name"], name="uniq_rulebook_activation")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.version}"

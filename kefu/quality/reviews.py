@@ -27,7 +27,15 @@ from kefu.notifications.models import Kind as NoticeKind
 from kefu.notifications.services import Notice, in_site_language, notify
 from kefu.quality import flow
 from kefu.quality.flow import Action, State
-from kefu.quality.models import Appeal, Conversation, Review, ReviewEvent, SamplingPolicy, Scorecard
+from kefu.quality.models import (
+    Appeal,
+    Conversation,
+    Prediction,
+    Review,
+    ReviewEvent,
+    SamplingPolicy,
+    Scorecard,
+)
 from kefu.workflow import versioned
 from kefu.workflow.events import jsonable
 from kefu.workflow.transitions import TransitionError
@@ -54,7 +62,7 @@ def policies() -> list[tuple[str, Decimal]]:
 
 
 def _reason(card: Scorecard, rules: list[tuple[str, Decimal]]) -> str | None:
-    """The first risk-based policy the card meets (critical, low score, complaint), or None."""
+    """The first risk-based policy the card meets (critical, low score, complaint, low predicted satisfaction)."""
     for kind, value in rules:
         if kind == SamplingPolicy.Kind.CRITICAL and card.critical:
             return kind
@@ -62,7 +70,18 @@ def _reason(card: Scorecard, rules: list[tuple[str, Decimal]]) -> str | None:
             return kind
         if kind == SamplingPolicy.Kind.COMPLAINT and card.data.get("complaint_detected"):
             return kind
+        if kind == SamplingPolicy.Kind.LOW_SATISFACTION:
+            predicted = _prediction(card.conversation)
+            if predicted is not None and predicted < value:
+                return kind
     return None
+
+
+def _prediction(conversation: Conversation) -> float | None:
+    try:
+        return float(conversation.prediction.value)
+    except Prediction.DoesNotExist:
+        return None
 
 
 def _in_random_share(conversation: Conversation, percent: Decimal, week: str) -> bool:
@@ -92,7 +111,7 @@ def sample(*, now: datetime | None = None, days: int = 7) -> int:
             kind=Scorecard.Kind.AUTO, current=True, conversation__started_at__gte=now - timedelta(days=days),
             conversation__review__isnull=True,
         )
-        .select_related("conversation")
+        .select_related("conversation", "conversation__prediction")
         .order_by("pk")
     )
     created = 0

@@ -123,6 +123,7 @@ def _clean(record: dict[str, Any], agents: dict[str, User | None] | None = None)
         "complaint": complaint,
         "customer": complaint.customer if complaint else None,
         "turns": clean_turns,
+        "labels": record["labels"] if isinstance(record.get("labels"), dict) else {},
         "parsed": parsed,
     }
 
@@ -146,18 +147,22 @@ def conversations_import(
     """Import each record in its own savepoint: a bad line is reported with its number and the rest
     is imported; nothing of a bad record is written. The same source id again changes nothing unless
     its content changed (then it is updated and scored again)."""
+    from kefu.quality import learning
+    from kefu.quality.rulebooks import AppEngine
+
     _check_importer(actor)
     report = ImportReport()
     agents: dict[str, User | None] = {}
-    engine = engine or Engine()
+    engine = engine or AppEngine()
+    using = learning.predictor() if score else None
     batch: list[tuple[int, dict[str, Any] | str]] = []
     for line, item in items:
         batch.append((line, item))
         if len(batch) >= IMPORT_BATCH:
-            _import_batch(actor, batch, report, agents, engine, score)
+            _import_batch(actor, batch, report, agents, engine, score, using)
             batch = []
     if batch:
-        _import_batch(actor, batch, report, agents, engine, score)
+        _import_batch(actor, batch, report, agents, engine, score, using)
     return report
 
 
@@ -166,7 +171,7 @@ IMPORT_BATCH = 200
 
 def _import_batch(
     actor: User, batch: list[tuple[int, dict[str, Any] | str]], report: ImportReport,
-    agents: dict[str, User | None], engine: Engine, score: bool,
+    agents: dict[str, User | None], engine: Engine, score: bool, using: Any = None,
 ) -> None:
     """Validate every record first (errors by line, nothing written for them); then write the batch's
     new conversations and their scorecards with a few bulk statements in one transaction. Changed
@@ -184,9 +189,10 @@ def _import_batch(
         return
     try:
         with transaction.atomic():
-            rest = _bulk_new(actor, cleaned, report, engine, score)
+            rest = _bulk_new(actor, cleaned, report, engine, score, using)
     except IntegrityError:  # someone imported some of these ids meanwhile: one by one
         rest = cleaned
+    changed: list[Conversation] = []
     with transaction.atomic():
         for _line, values in rest:
             parsed = values.pop("parsed", None)
@@ -195,15 +201,21 @@ def _import_batch(
                     outcome, conversation = _store(actor, values)
                     if score and outcome != "unchanged":
                         conversation_score(conversation, engine=engine, parsed=parsed, fresh=outcome == "created")
+                        changed.append(conversation)
             except IntegrityError:
                 report.unchanged += 1
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.conversation_ids.append(conversation.pk)
+        if changed and using is not None:
+            from kefu.quality import learning
+
+            learning.predict(changed, using)
 
 
 def _bulk_new(
-    actor: User, cleaned: list[tuple[int, dict[str, Any]]], report: ImportReport, engine: Engine, score: bool
+    actor: User, cleaned: list[tuple[int, dict[str, Any]]], report: ImportReport, engine: Engine, score: bool,
+    using: Any = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Create the batch's new conversations (and score them) in bulk; return the records that already exist."""
     ids = [values["source_id"] for _line, values in cleaned]
@@ -242,6 +254,10 @@ def _bulk_new(
         for row, stored in zip(rows, cards, strict=True):
             if stored.critical:
                 critical_alert(row, stored)
+        if using is not None:
+            from kefu.quality import learning
+
+            learning.predict(rows, using)
     report.created += len(rows)
     report.conversation_ids.extend(row.pk for row in rows)
     return rest
@@ -276,7 +292,9 @@ def conversation_score(
 
     ``parsed``: the conversation as the engine already read it (an import validated it); ``fresh``:
     it was just created, so there is no older card to retire."""
-    card = (engine or Engine()).score(parsed if parsed is not None else qa_record(conversation))
+    from kefu.quality.rulebooks import AppEngine
+
+    card = (engine or AppEngine()).score(parsed if parsed is not None else qa_record(conversation))
     if not fresh:
         Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.AUTO, current=True).update(
             current=False

@@ -16,9 +16,10 @@ from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
+from kefu.learning.selectors import active_model, model_get
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
-from kefu.quality import flow, formats, reviews, selectors, tasks
-from kefu.quality.models import Appeal, Review, SamplingPolicy, Scorecard, Upload
+from kefu.quality import flow, formats, learning, reviews, selectors, tasks
+from kefu.quality.models import Appeal, Prediction, Review, SamplingPolicy, Scorecard, Upload
 from kefu.quality.selectors import STATE_LABELS
 
 PAGE_SIZE = 30
@@ -46,11 +47,15 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         c.conversation_id: c
         for c in Scorecard.objects.filter(conversation__in=list(page.object_list), kind="auto", current=True)
     }
-    rows = [(conv, cards.get(conv.pk)) for conv in page.object_list]
+    predicted = {
+        p.conversation_id: p for p in Prediction.objects.filter(conversation__in=list(page.object_list))
+    }
+    rows = [(conv, cards.get(conv.pk), predicted.get(conv.pk)) for conv in page.object_list]
     return render(
         request,
         "quality/index.html",
-        {"page_obj": page, "rows": rows, "result": result, "can_import": user.can(Cap.QA_INSPECT)},
+        {"page_obj": page, "rows": rows, "result": result, "can_import": user.can(Cap.QA_INSPECT),
+         "can_lead": user.can(Cap.QA_LEAD), "predictor": learning.model_summary(active_model(learning.KIND))},
     )
 
 
@@ -60,7 +65,10 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_user(pk=pk, user=request.user)
     card = Scorecard.objects.filter(conversation=conversation, kind="auto", current=True).first()
     failed, passed, transcript = selectors.card_view(card, conversation.turns) if card else ([], [], [])
-    context = {"conversation": conversation, "card": card, "failed": failed, "passed": passed, "transcript": transcript}
+    prediction = Prediction.objects.filter(conversation=conversation).first()
+    used = model_get(learning.KIND, prediction.model_version) if prediction else None
+    context = {"conversation": conversation, "card": card, "failed": failed, "passed": passed, "transcript": transcript,
+               "prediction": prediction, "predictor": learning.model_summary(used)}
     context.update(selectors.review_context(conversation, request.user))
     return render(request, "quality/detail.html", context)
 
