@@ -54,6 +54,8 @@ MOVE_SETS: dict[str, tuple[str, ...]] = {
     "thanks": ("thanks", "call_thanks"),
     "farewell": ("farewell",),
     "harass_end": ("harass_end",),
+    "ask_repeat": ("ask_repeat",),
+    "shouting": ("shouting",),
 }
 
 # Live QA rules (prohibitions) → the move they prove.
@@ -109,6 +111,8 @@ def detect(norm_text: str) -> set[str]:
         moves.add("question")
     if "alternative" in moves or "options" in moves:
         moves.discard("flat_no")
+    if "ask_repeat" in moves:  # "麻烦您大声一点" asks, it does not shout
+        moves.discard("shouting")
     return moves
 
 

@@ -54,7 +54,7 @@ MAX_TURN_CHARS = 2000
 MAX_AGENT_TURNS = 30
 ESCALATE_AT = 85
 HANG_UP_AT = 100
-PROVOKING = ("wei", "argue", "forbidden", "interrogate")
+PROVOKING = ("wei", "argue", "forbidden", "interrogate", "shouting")
 _HAS_WORDS = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -364,7 +364,7 @@ class Session:
         if st.anger >= HANG_UP_AT:
             self._end("escalated" if st.escalation == "threaten" else "hung_up")
             return self._line("hang_up")
-        if st.patience <= 0 or len(self.agent_moves) >= MAX_AGENT_TURNS:
+        if (st.patience <= 0 and st.accepted is None) or len(self.agent_moves) >= MAX_AGENT_TURNS:
             self._end("escalated" if st.escalation == "threaten" else "hung_up")
             return self._line("tired")
         # 2. escalation
@@ -387,7 +387,8 @@ class Session:
         offered = self._offered(norm, scenario.remedies)
         if offered and st.accepted is None:
             return self._consider(offered, moves)
-        if "refused_remedy" in moves and st.accepted is None:
+        revealed = self._reveal(norm, moves)
+        if "refused_remedy" in moves and st.accepted is None and not revealed:
             st.anger = min(100.0, st.anger + 5)
             return self._line("reject")
         # 5. doubtful promises
@@ -404,7 +405,6 @@ class Session:
                 return self._line("nothing_else")
         # 7. facts, listening, venting
         parts: list[str] = []
-        revealed = self._reveal(norm, moves)
         if "repeat_confirm" in moves:
             parts.append(self._line("confirm"))
         elif moves & {"empathy", "apology", "praise"} and st.anger < 80:

@@ -62,6 +62,8 @@ MOVES: dict[str, str] = {
     "thanks": "致谢",
     "farewell": "道别祝福",
     "harass_end": "礼貌结束骚扰电话",
+    "ask_repeat": "听不清时请客户再说一遍",
+    "shouting": "大声喊叫（“喂喂，听到没有”）",
     "remedy": "提出客户可接受的方案",
     "refused_remedy": "提出客户不接受的方案",
 }
