@@ -1,0 +1,628 @@
+"""On-site service pages: create, the appointment call, the dispatch board, the technician's phone pages,
+the follow-up queue, the customer's link, counter inspections and the manager report.
+
+Every view starts with a getter or a capability check; every write calls a service, which checks again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from kefu.accounts.http import HtmxHttpRequest
+from kefu.accounts.models import User
+from kefu.accounts.roles import Cap
+from kefu.complaints.models import Complaint
+from kefu.complaints.selectors import visible_complaints
+from kefu.customers.models import Contact, Customer
+from kefu.customers.selectors import can_view_customers, customer_list
+from kefu.fieldservice import checklists, process, selectors, services
+from kefu.fieldservice.models import (
+    ARRIVAL_LABELS,
+    TYPE_LABELS,
+    CounterInspection,
+    FollowUpCall,
+    OutboundMessage,
+    Signature,
+    WorkOrder,
+)
+from kefu.fieldservice.process import OrderType, State
+from kefu.front.shortcuts import forbidden
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, RateLimited, ServiceError
+from kefu.lib.masking import mask_address, mask_phone
+
+
+def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed as exc:
+            return forbidden(request, exc.message)
+
+    return wrapper
+
+
+def _require(user: User, *caps: Cap) -> None:
+    if not user.is_active or not any(user.can(c) for c in caps):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+def _day(value: str | None) -> date:
+    parsed = parse_date(value or "") if value else None
+    today = timezone.localdate()
+    if parsed is None or abs((parsed - today).days) > 366:
+        return today
+    return parsed
+
+
+def _error(request: HttpRequest, exc: ServiceError) -> None:
+    detail = "；".join(str(v) for v in exc.errors.values() if v and str(v) != exc.message)
+    messages.error(request, f"{exc.message}{'（' + detail + '）' if detail and len(detail) < 200 else ''}")
+
+
+def _tabs(user: User) -> list[tuple[str, str, str]]:
+    tabs: list[tuple[str, str, str]] = []
+    if user.can(Cap.ONSITE_WORK):
+        tabs.append(("my", _("My visits today"), reverse("fieldservice:my_day")))
+    if user.can(Cap.ONSITE_DISPATCH):
+        tabs.append(("board", _("Dispatch board"), reverse("fieldservice:board")))
+        tabs.append(("new", _("New work order"), reverse("fieldservice:new")))
+    if user.can(Cap.ONSITE_VIEW) or user.can(Cap.ONSITE_DISPATCH):
+        tabs.append(("orders", _("Work orders"), reverse("fieldservice:orders")))
+    if user.can(Cap.COMPLAINT_FOLLOW_UP):
+        tabs.append(("followups", _("Confirming calls"), reverse("fieldservice:followups")))
+    if user.can(Cap.COUNTER_INSPECT) or user.counter_inspections.exists():
+        tabs.append(("counter", _("Counter inspections"), reverse("fieldservice:counter")))
+    if user.can(Cap.ONSITE_VIEW):
+        tabs.append(("report", _("On-site report"), reverse("fieldservice:report")))
+    return tabs
+
+
+def _ctx(request: HtmxHttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"tabs": _tabs(request.user), "tab": tab, **extra}
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    """Each role lands on its own page: the technician's day, the board, the follow-up queue…"""
+    tabs = _tabs(request.user)
+    if not tabs:
+        raise NotAllowed(_("You are not allowed to do this."))
+    return redirect(tabs[0][2])
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _order_rows(orders: list[WorkOrder]) -> list[dict[str, Any]]:
+    return [{"o": o, "type": TYPE_LABELS[OrderType(o.order_type)], "address": mask_address(o.address)} for o in orders]
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Work orders, filtered; also the list behind every number of the report (metric, start, end)."""
+    user = request.user
+    _require(user, Cap.ONSITE_VIEW, Cap.ONSITE_DISPATCH)
+    qs = selectors.visible_orders(user).select_related("customer", "technician")
+    state = request.GET.get("state", "")
+    if state in State.__members__.values():
+        qs = qs.filter(state=state)
+    metric = request.GET.get("metric", "")
+    title = ""
+    if metric in selectors.METRICS:
+        start, end = _period(request)
+        qs = qs & selectors.metric_orders(metric, start, end)
+        title = _report_labels()[metric]
+    tech = request.GET.get("technician", "")
+    if tech.isdigit():
+        qs = qs.filter(technician_id=int(tech))
+    area = request.GET.get("area", "")
+    if area:
+        qs = qs.filter(area=area[:40])
+    page = Paginator(qs.order_by("-created_at", "-pk"), 30).get_page(request.GET.get("page"))
+    return render(request, "fieldservice/orders.html", _ctx(
+        request, "orders", page_obj=page, rows=_order_rows(list(page)), states=[(s.value, s) for s in State],
+        state=state, metric_title=title, query=request.GET.urlencode(),
+        state_labels={s.value: lbl for s, lbl in _state_labels().items()},
+    ))
+
+
+def _state_labels() -> dict[State, Any]:
+    from kefu.fieldservice.models import STATE_LABELS
+
+    return STATE_LABELS
+
+
+@login_required
+@_handles_not_allowed
+def order_new(request: HtmxHttpRequest) -> HttpResponse:
+    """A new work order: from a contact, a complaint, a customer, or a customer found by name or phone."""
+    user = request.user
+    _require(user, Cap.ONSITE_DISPATCH)
+    source = request.POST if request.method == "POST" else request.GET
+    contact = complaint = None
+    customer: Customer | None = None
+    if str(source.get("contact", "")).isdigit():
+        contact = Contact.objects.select_related("customer").filter(pk=int(source["contact"])).first()
+        customer = contact.customer if contact else None
+    if str(source.get("complaint", "")).isdigit():
+        complaint = visible_complaints(user).select_related("customer").filter(pk=int(source["complaint"])).first()
+        if complaint is None and user.can(Cap.ONSITE_DISPATCH):
+            complaint = Complaint.objects.select_related("customer").filter(pk=int(source["complaint"])).first()
+        customer = complaint.customer if complaint else customer
+    if str(source.get("customer", "")).isdigit():
+        customer = Customer.objects.filter(pk=int(source["customer"])).first() or customer
+    found: list[Customer] = []
+    query = str(request.GET.get("q", "")).strip()[:40]
+    if query and customer is None and can_view_customers(user):
+        try:
+            found = list(customer_list(user=user, query=query)[:10])
+        except RateLimited as exc:
+            messages.error(request, exc.message)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if customer is None:
+            errors["customer"] = _("Choose the customer first.")
+        else:
+            try:
+                order = services.order_create(
+                    actor=user, customer=customer, order_type=str(source.get("order_type", "")),
+                    description=str(source.get("description", "")), equipment=str(source.get("equipment", "")),
+                    contact_name=str(source.get("contact_name", "")), source_contact=contact,
+                    source_complaint=complaint,
+                )
+            except InvalidInput as exc:
+                errors = exc.errors or {"__all__": exc.message}
+            else:
+                messages.success(request, _("Work order %(number)s created. Now call the customer.") % {"number": order.number})
+                return redirect("fieldservice:call", pk=order.pk)
+    recent_contacts = (
+        Contact.objects.filter(customer=customer).order_by("-occurred_at")[:5] if customer is not None else []
+    )
+    recent_complaints = (
+        Complaint.objects.filter(customer=customer).order_by("-received_at")[:5] if customer is not None else []
+    )
+    prefill_desc = str(source.get("description", "")) or (
+        (complaint.content if complaint else "") or (contact.detail or contact.summary if contact else "")
+    )
+    return render(request, "fieldservice/new.html", _ctx(
+        request, "new", customer=customer, contact=contact, complaint=complaint, found=found, query=query,
+        address=mask_address(customer.address) if customer else "", types=[(t.value, TYPE_LABELS[t], process.TYPE_RULES[t]) for t in OrderType],
+        errors=errors, values=source, description=prefill_desc[:2000], recent_contacts=recent_contacts,
+        recent_complaints=recent_complaints,
+    ), status=422 if errors else 200)
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    order = selectors.order_get_for_user(pk=pk, user=user)
+    if order.technician_id == user.pk and order.state in process.OPEN_STATES:
+        return redirect("fieldservice:work", pk=order.pk)
+    signature = Signature.objects.filter(order=order).order_by("-visit").first()
+    return render(request, "fieldservice/detail.html", _ctx(
+        request, "orders", o=order, type_label=TYPE_LABELS[OrderType(order.order_type)],
+        address=mask_address(order.address), events=order.events.select_related("actor").all(),
+        runs=order.checklists.all().order_by("visit", "done_at"), signature=signature,
+        outbound=order.messages.order_by("-sent_at"), arrival=ARRIVAL_LABELS.get(order.arrival, ""),  # type: ignore[call-overload]
+        can_dispatch=user.can(Cap.ONSITE_DISPATCH) and order.state in (State.NEW, State.BOOKED),
+        stages={s.key: s.title for s in checklists.onsite().stages}, mot_labels=_mot_labels(),
+    ))
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def signature_image(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    signature = get_object_or_404(Signature, pk=pk)
+    selectors.order_get_for_user(pk=signature.order_id, user=request.user)
+    response = HttpResponse(bytes(signature.png), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------- the appointment call (onsite.call.verify)
+
+
+def _customer_title(name: str) -> str:
+    return f"{name[:1]}先生/女士" if name else ""
+
+
+@login_required
+@_handles_not_allowed
+def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The appointment call: the script filled in, verify, guide on the phone, then solve or book a window."""
+    user = request.user
+    _require(user, Cap.ONSITE_DISPATCH)
+    order = selectors.order_get_for_user(pk=pk, user=user)
+    if request.method == "POST":
+        action = request.POST.get("do", "")
+        try:
+            if action == "solve":
+                services.order_solve_by_phone(actor=user, order=order, note=request.POST.get("note", ""),
+                                              expected_version=_version(request))
+                messages.success(request, _("Solved on the phone: the work order is closed."))
+                return redirect("fieldservice:order", pk=order.pk)
+            if action == "book":
+                tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
+                technician = User.objects.filter(pk=int(tech_id) if tech_id.isdigit() else 0).first()
+                start = parse_datetime(slot)
+                if technician is None or start is None:
+                    raise InvalidInput(_("Choose a free window."))
+                if timezone.is_naive(start):
+                    start = timezone.make_aware(start)
+                services.order_book(actor=user, order=order, technician=technician, window_start=start,
+                                    expected_version=_version(request), note=request.POST.get("note", ""))
+                messages.success(request, _("Booked. The customer has been sent the window, the technician and a link to confirm."))
+                return redirect("fieldservice:order", pk=order.pk)
+            if action == "cancel":
+                services.order_cancel(actor=user, order=order, reason=request.POST.get("note", ""),
+                                      expected_version=_version(request))
+                messages.success(request, _("The work order is cancelled."))
+                return redirect("fieldservice:order", pk=order.pk)
+            raise InvalidInput(_("Choose what to do."))
+        except (InvalidInput, Conflict) as exc:
+            _error(request, exc)
+            return redirect("fieldservice:call", pk=order.pk)
+    day = _day(request.GET.get("day"))
+    slots = selectors.free_slots(day=day, area=request.GET.get("area", order.area))
+    if not slots and not request.GET.get("area"):
+        slots = selectors.free_slots(day=day)
+    script_set = checklists.scripts()
+    script = script_set.scripts[process.TYPE_RULES[OrderType(order.order_type)].script]
+    now = timezone.localtime()
+    values = {
+        "greeting": process.time_greeting(now.hour) + "", "customer": _customer_title(order.contact_name),
+        "company": services._company(), "me": user.full_name or user.username, "badge": user.employee_no or "—",
+        "equipment": order.equipment or order.get_order_type_display(),
+    }
+    return render(request, "fieldservice/call.html", _ctx(
+        request, "board", o=order, script=script, opening=checklists.fill(script.opening, values),
+        closing=script_set.closing, guidance=script_set.guidance, day=day,
+        slots=[(t, s, s + timedelta(hours=process.WINDOW_HOURS)) for t, s in slots[:40]],
+        days=[timezone.localdate() + timedelta(days=i) for i in range(0, 7)],
+        phone=mask_phone(services._primary_phone(order.customer)) if order.customer_id else "",
+        address=mask_address(order.address), can_book=order.state in (State.NEW, State.BOOKED),
+    ))
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@_handles_not_allowed
+@require_POST
+def reveal_phone(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_get_for_user(pk=pk, user=request.user)
+    try:
+        number = services.phone_for_call(actor=request.user, order=order)
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=422)
+    return HttpResponse(f'<a class="btn btn-sm" href="tel:{number}" data-revealed>{number}</a>')
+
+
+@login_required
+@_handles_not_allowed
+@require_POST
+def reveal_address(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_get_for_user(pk=pk, user=request.user)
+    address = services.address_for_visit(actor=request.user, order=order)
+    from django.utils.html import escape
+
+    return HttpResponse(f'<span data-revealed>{escape(address)}</span>')
+
+
+# ---------------------------------------------------------------- dispatch board
+
+
+SLOT_CHOICES = 30  # windows offered per order on the board: the area's first, emptiest technicians first
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def dispatch_board(request: HtmxHttpRequest) -> HttpResponse:
+    _require(request.user, Cap.ONSITE_DISPATCH)
+    day = _day(request.GET.get("day"))
+    data = selectors.board(day=day, area=request.GET.get("area", "")[:40], unassigned_limit=50)
+    pairs = sorted(((t, s) for t in data.technicians for s in t.free), key=lambda p: (p[1], p[0].load))
+    by_area: dict[str, list[Any]] = {}
+    for t, s in pairs:
+        by_area.setdefault(t.area, []).append((t, s, s + timedelta(hours=process.WINDOW_HOURS)))
+    anywhere = [(t, s, s + timedelta(hours=process.WINDOW_HOURS)) for t, s in pairs[:SLOT_CHOICES]]
+    rows = [(o, (by_area.get(o.area) or anywhere)[:SLOT_CHOICES]) for o in data.unassigned]
+    return render(request, "fieldservice/board.html", _ctx(
+        request, "board", b=data, rows=rows, types=TYPE_LABELS,
+        days=[timezone.localdate() + timedelta(days=i) for i in range(-1, 7)],
+        windows=[f"{h:02d}:00" for h in process.WINDOW_STARTS],
+    ))
+
+
+@login_required
+@_handles_not_allowed
+@require_POST
+def board_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Pick a technician's free window for an order, from the board."""
+    user = request.user
+    _require(user, Cap.ONSITE_DISPATCH)
+    order = selectors.order_get_for_user(pk=pk, user=user)
+    tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
+    technician = User.objects.filter(pk=int(tech_id) if tech_id.isdigit() else 0).first()
+    start = parse_datetime(slot)
+    try:
+        if technician is None or start is None:
+            raise InvalidInput(_("Choose a free window."))
+        services.order_book(actor=user, order=order, technician=technician,
+                            window_start=start if timezone.is_aware(start) else timezone.make_aware(start),
+                            expected_version=_version(request))
+        messages.success(request, _("%(number)s assigned to %(tech)s.") % {"number": order.number, "tech": technician})
+    except (InvalidInput, Conflict) as exc:
+        _error(request, exc)
+    return redirect(f"{reverse('fieldservice:board')}?day={request.POST.get('day', '')}")
+
+
+# ---------------------------------------------------------------- the technician's phone
+
+
+def _mot_labels() -> dict[str, str]:
+    return {"call": _("Phone call"), "visit": _("Arrival"), "operate": _("Work"), "communicate": _("Communication"),
+            "evaluate": _("Evaluation"), "help": _("Help")}
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def my_day(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, Cap.ONSITE_WORK)
+    day = _day(request.GET.get("day"))
+    orders = selectors.technician_day(user=user, day=day)
+    return render(request, "fieldservice/my_day.html", _ctx(
+        request, "my", rows=_order_rows(orders), day=day, today=timezone.localdate(),
+        state_labels={s.value: lbl for s, lbl in _state_labels().items()},
+    ))
+
+
+@never_cache
+@login_required
+@_handles_not_allowed
+@require_safe
+def work(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One visit on the technician's phone: every stage on one page, gated in order, usable offline."""
+    user = request.user
+    _require(user, Cap.ONSITE_WORK)
+    order = selectors.order_get_for_user(pk=pk, user=user)
+    if order.technician_id != user.pk:
+        raise NotAllowed(_("This work order is assigned to another technician."))
+    runs = selectors.checklist_runs(order)
+    signed = Signature.objects.filter(order=order, visit=services.current_visit(order)).exists()
+    stages = [{"s": s, "done": s.key in runs} for s in checklists.onsite().stages]
+    state = {
+        "order": order.pk, "state": order.state, "version": order.version, "stages": sorted(runs),
+        "recorded": bool(order.work_done), "consent": order.consent_at is not None, "signed": signed,
+        "fees": bool(order.fees), "mot": bool(order.mot), "late_after": order.window_end.isoformat() if order.window_end else "",
+    }
+    return render(request, "fieldservice/work.html", _ctx(
+        request, "my", o=order, stages=stages, state_json=json.dumps(state), prices=checklists.prices().values(),
+        address=mask_address(order.address), type_label=TYPE_LABELS[OrderType(order.order_type)],
+        mot_labels=_mot_labels(), mot_range=range(process.MOT_MIN, process.MOT_MAX + 1), signed=signed,
+        open=order.state in process.OPEN_STATES, sync_url=reverse("api:fieldservice_sync"),
+    ))
+
+
+def _form_data(kind: str, post: Any) -> dict[str, Any]:
+    """A step's data from an HTML form (the JS sends the same shape as JSON)."""
+    if kind == "checklist":
+        return {"stage": post.get("stage", ""), "items": post.getlist("items")}
+    if kind == "record":
+        names, serials = post.getlist("part_name"), post.getlist("part_serial")
+        return {
+            "cause": post.get("cause", ""), "work_done": post.get("work_done", ""), "replaced": post.get("replaced"),
+            "rx_dbm": post.get("rx_dbm", ""), "speed_mbps": post.get("speed_mbps", ""),
+            "parts": [{"name": n, "serial": s} for n, s in zip(names, serials, strict=False)],
+        }
+    if kind == "fees":
+        return {"lines": [{"code": c, "qty": post.get(f"qty_{c}", "1")} for c in post.getlist("fee")]}
+    if kind == "mot":
+        return {"scores": {m: post.get(f"mot_{m}", "") for m in process.MOT_MOMENTS}, "leads": post.get("leads", "")}
+    return {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
+
+
+@login_required
+@_handles_not_allowed
+@require_POST
+def work_step(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A step posted as a plain form (the page without its script); the script posts to the sync API."""
+    order = selectors.order_get_for_user(pk=pk, user=request.user)
+    try:
+        services.step_apply(actor=request.user, order=order, kind=kind, data=_form_data(kind, request.POST),
+                            client_uuid=request.POST.get("uuid") or None)
+    except (InvalidInput, Conflict) as exc:
+        _error(request, exc)
+    return redirect("fieldservice:work", pk=order.pk)
+
+
+@require_safe
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The offline worker, served under /onsite/ so that its scope covers the technician's pages."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("fieldservice/sw.js")
+    if not path:
+        raise Http404("no service worker")
+    with open(path, encoding="utf-8") as fh:  # type: ignore[arg-type]
+        body = fh.read()
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/onsite/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# ---------------------------------------------------------------- the customer's link (no login)
+
+
+@never_cache
+def customer_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm the window, ask for another, or give feedback — once, before the link expires."""
+    try:
+        message = services.link_message(token)
+    except services.LinkProblem as exc:
+        return render(request, "fieldservice/link.html", {"problem": exc.message}, status=410)
+    done = ""
+    problem = ""
+    if request.method == "POST":
+        try:
+            services.link_answer(token=token, answer=request.POST.get("answer", ""),
+                                 score=request.POST.get("score"), remarks=request.POST.get("remarks", ""))
+            done = request.POST.get("answer", "")
+        except services.LinkProblem as exc:
+            problem = exc.message
+        except (InvalidInput, Conflict) as exc:
+            problem = exc.message
+    elif message.used_at is not None:
+        problem = _("You have already answered through this link. Thank you!")
+    order = message.order
+    tech = order.technician
+    return render(request, "fieldservice/link.html", {
+        "m": message, "o": order, "done": done, "problem": problem, "tech": tech,
+        "window": (timezone.localtime(order.window_start), timezone.localtime(order.window_end))
+        if order.window_start and order.window_end else None,
+        "feedback": message.kind == OutboundMessage.Kind.FEEDBACK,
+    }, status=200 if not problem else 409)
+
+
+# ---------------------------------------------------------------- confirming calls (onsite.confirm_after_fix)
+
+
+@login_required
+@_handles_not_allowed
+def followups(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, Cap.COMPLAINT_FOLLOW_UP)
+    if request.method == "POST":
+        call = get_object_or_404(FollowUpCall, pk=request.POST.get("call", "0") if request.POST.get("call", "").isdigit() else 0)
+        try:
+            call = services.followup_record(actor=user, call=call, result=request.POST.get("result", ""),
+                                            note=request.POST.get("note", ""))
+            messages.success(request, _("The call is recorded: %(result)s.") % {"result": call.get_result_display()})
+        except (InvalidInput, Conflict) as exc:
+            _error(request, exc)
+        return redirect("fieldservice:followups")
+    now = timezone.now()
+    calls = list(selectors.follow_up_queue()[:100])
+    return render(request, "fieldservice/followups.html", _ctx(
+        request, "followups", calls=calls, now=now, results=FollowUpCall.Result.choices,
+        phones={c.pk: mask_phone(services._primary_phone(c.order.customer)) for c in calls},
+    ))
+
+
+# ---------------------------------------------------------------- counter inspections (营业厅)
+
+
+@login_required
+@_handles_not_allowed
+def counter(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    inspector = user.can(Cap.COUNTER_INSPECT)
+    if not inspector and not user.counter_inspections.exists():
+        raise NotAllowed(_("You are not allowed to do this."))
+    stage = checklists.counter().stages[0]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        _require(user, Cap.COUNTER_INSPECT)
+        agent = User.objects.filter(pk=int(request.POST["agent"]) if request.POST.get("agent", "").isdigit() else 0).first()
+        try:
+            if agent is None:
+                raise InvalidInput(_("Choose a counter agent."), errors={"agent": _("Choose a counter agent.")})
+            inspection = services.counter_inspect(
+                actor=user, agent=agent, remarks=request.POST.get("remarks", ""),
+                results={i.key: request.POST.get(f"item_{i.key}", "") for i in stage.items},
+            )
+            messages.success(request, _("Inspection saved: %(score)d points.") % {"score": inspection.score})
+            return redirect("fieldservice:counter_detail", pk=inspection.pk)
+        except InvalidInput as exc:
+            errors = exc.errors or {"__all__": exc.message}
+            messages.error(request, exc.message)
+    qs = CounterInspection.objects.select_related("agent", "inspector")
+    if not inspector:
+        qs = qs.filter(agent=user)
+    return render(request, "fieldservice/counter.html", _ctx(
+        request, "counter", stage=stage, inspections=qs[:50], inspector=inspector, errors=errors,
+        agents=User.objects.filter(role="agent", is_active=True).order_by("full_name") if inspector else [],
+        posted=request.POST,
+    ), status=422 if errors else 200)
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def counter_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    inspection = get_object_or_404(CounterInspection.objects.select_related("agent", "inspector"), pk=pk)
+    if not user.can(Cap.COUNTER_INSPECT) and inspection.agent_id != user.pk:
+        raise Http404("not found")
+    stage = checklists.counter().stages[0]
+    history = CounterInspection.objects.filter(agent=inspection.agent).select_related("inspector")[:20]
+    return render(request, "fieldservice/counter_detail.html", _ctx(
+        request, "counter", i=inspection, history=history,
+        items=[(item, inspection.items.get(item.key, "")) for item in stage.items],
+    ))
+
+
+# ---------------------------------------------------------------- the manager report
+
+
+def _period(request: HttpRequest) -> tuple[datetime, datetime]:
+    end_day = _day(request.GET.get("end"))
+    start_day = parse_date(request.GET.get("start", "") or "") or end_day - timedelta(days=29)
+    if start_day > end_day or (end_day - start_day).days > 366:
+        start_day = end_day - timedelta(days=29)
+    start, _e = selectors.local_day_bounds(start_day)
+    _s, end = selectors.local_day_bounds(end_day)
+    return start, end
+
+
+def _report_labels() -> dict[str, str]:
+    return {"on_time": _("On-time arrival"), "first_fix": _("First-time fix"), "repeat": _("Repeat visits (30 days)"),
+            "checklist": _("Checklist compliance"), "mot": _("Average MOT"), "feedback": _("Average feedback")}
+
+
+@login_required
+@_handles_not_allowed
+@require_safe
+def report(request: HtmxHttpRequest) -> HttpResponse:
+    _require(request.user, Cap.ONSITE_VIEW)
+    start, end = _period(request)
+    by_tech = selectors.report(start=start, end=end, by="technician")
+    by_area = selectors.report(start=start, end=end, by="area")
+    kept, kept_n = selectors.kept_appointment_rate(start, end)
+    comp, comp_n = selectors.checklist_compliance(start, end)
+    return render(request, "fieldservice/report.html", _ctx(
+        request, "report", by_tech=by_tech, by_area=by_area, labels=_report_labels(),
+        start=timezone.localtime(start).date(), end=(timezone.localtime(end) - timedelta(days=1)).date(),
+        kept=kept, kept_n=kept_n, comp=comp, comp_n=comp_n, feedback=selectors.average_feedback(start, end),
+    ))
