@@ -45,7 +45,7 @@ ASK = (
 )
 EXTRA = {
     "praise": "您记得这么清楚，考虑得很周到。",
-    "thank_feedback": "也感谢您把问题反映给我们。",
+    "thank_feedback": "也感谢您的反映。",
     "apology": "非常抱歉。",
     "explain": "我帮您核实了一下。",
     "record": "您反映的情况我已经记录下来，",
