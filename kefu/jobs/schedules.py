@@ -24,6 +24,7 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("jobs-requeue", "kefu.jobs.tasks.requeue_waiting", 2, _("Queue again the jobs still waiting")),
     Periodic("qa-sample", "kefu.quality.tasks.sample", 60, _("QA sampling: fill the review queues")),
     Periodic("qa-close", "kefu.quality.tasks.close_expired", 60, _("QA: close reviews whose appeal window passed")),
+    Periodic("surveys-send", "kefu.surveys.tasks.send_due", 5, _("Surveys: send due links and reminders")),
 )
 
 LABELS: dict[str, str | Promise] = {p.name: p.label for p in SCHEDULES} | {p.func: p.label for p in SCHEDULES}
