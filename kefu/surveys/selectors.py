@@ -1,0 +1,349 @@
+"""Reads of the survey app: the dashboard's figures, the SERVQUAL report, the gap model's evidence,
+and two selectors other apps use.
+
+For the insights app (churn risk, per-agent quality):
+
+- ``low_answers_by_customer(since) -> dict[int, int]``: customer id → how many CSAT answers of 2 or
+  less (``LOW_CSAT``) the customer gave since ``since``; customers without a low answer are absent.
+- ``csat_by_agent(start, end) -> dict[int, tuple[float, int]]``: agent id → (mean CSAT, number of
+  answers) over surveys answered in ``start`` ≤ answered_at < ``end``; agents without answers absent.
+
+Both aggregate in the database (one query each).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from kefu.accounts.models import User
+from kefu.lib.dates import day_start
+from kefu.surveys.catalogue import questionnaire
+from kefu.surveys.core.stats import Interval, mean_interval, respondent_means
+from kefu.surveys.models import (
+    LOW_CSAT,
+    Dimension,
+    FollowUpTask,
+    ManagementAnswer,
+    ServqualScore,
+    Survey,
+)
+
+
+def low_answers_by_customer(since: datetime) -> dict[int, int]:
+    """Customer id → number of low CSAT answers (≤ 2) since ``since``."""
+    rows = (Survey.objects.filter(answered_at__gte=since, csat__lte=LOW_CSAT, customer__isnull=False)
+            .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n"))
+    return {customer: n for customer, n in rows}
+
+
+def csat_by_agent(start: datetime, end: datetime) -> dict[int, tuple[float, int]]:
+    """Agent id → (mean CSAT, answers) for answers given in [start, end)."""
+    rows = (Survey.objects.filter(answered_at__gte=start, answered_at__lt=end, agent__isnull=False,
+                                  csat__isnull=False)
+            .values("agent_id").annotate(mean=Avg("csat"), n=Count("pk")).values_list("agent_id", "mean", "n"))
+    return {agent: (float(mean), n) for agent, mean, n in rows}
+
+
+# --------------------------------------------------------------------------- the period
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days ``start``…``end`` inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return day_start(self.start)
+
+    @property
+    def until(self) -> datetime:
+        return day_start(self.end) + timedelta(days=1)
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        today = today or timezone.localdate()
+        return cls(today - timedelta(days=days - 1), today)
+
+    def query(self) -> str:
+        return f"start={self.start.isoformat()}&end={self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    channel: str = ""
+    source_kind: str = ""
+    agent_id: int | None = None
+
+
+def _surveys(filters: Filters) -> QuerySet[Survey]:
+    qs = Survey.objects.all()
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.source_kind:
+        qs = qs.filter(source_kind=filters.source_kind)
+    if filters.agent_id is not None:
+        qs = qs.filter(agent_id=filters.agent_id)
+    return qs
+
+
+def answered(filters: Filters) -> QuerySet[Survey]:
+    p = filters.period
+    return _surveys(filters).filter(answered_at__gte=p.since, answered_at__lt=p.until)
+
+
+def nps_of(promoters: int, detractors: int, n: int) -> float | None:
+    """Net promoter score: % of 9–10 minus % of 0–6."""
+    return round(100 * (promoters - detractors) / n, 1) if n else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    sent: int
+    answered_of_sent: int
+    answered: int
+    csat: float | None
+    satisfied_share: float | None  # % of answers 4–5
+    low: int
+    nps: float | None
+    nps_n: int
+    open_tasks: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.answered_of_sent / self.sent, 1) if self.sent else None
+
+
+def summary(filters: Filters) -> Summary:
+    p = filters.period
+    sent = _surveys(filters).filter(sent_at__gte=p.since, sent_at__lt=p.until).aggregate(
+        n=Count("pk"), done=Count("pk", filter=Q(answered_at__isnull=False)))
+    a = answered(filters).aggregate(
+        n=Count("pk"), mean=Avg("csat"), satisfied=Count("pk", filter=Q(csat__gte=4)),
+        low=Count("pk", filter=Q(csat__lte=LOW_CSAT)), nps_n=Count("nps"),
+        promoters=Count("pk", filter=Q(nps__gte=9)), detractors=Count("pk", filter=Q(nps__lte=6)))
+    open_tasks = FollowUpTask.objects.filter(state=FollowUpTask.State.OPEN,
+                                             survey__in=answered(filters).values("pk")).count()
+    n = a["n"]
+    return Summary(
+        sent=sent["n"], answered_of_sent=sent["done"], answered=n,
+        csat=round(float(a["mean"]), 2) if a["mean"] is not None else None,
+        satisfied_share=round(100 * a["satisfied"] / n, 1) if n else None, low=a["low"],
+        nps=nps_of(a["promoters"], a["detractors"], a["nps_n"]), nps_n=a["nps_n"], open_tasks=open_tasks,
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    week: str
+    n: int
+    csat: float | None
+    nps: float | None
+
+
+def trend(filters: Filters) -> list[TrendPoint]:
+    rows = (answered(filters).annotate(week=TruncWeek("answered_at")).values("week")
+            .annotate(n=Count("pk"), mean=Avg("csat"), nps_n=Count("nps"),
+                      promoters=Count("pk", filter=Q(nps__gte=9)), detractors=Count("pk", filter=Q(nps__lte=6)))
+            .order_by("week"))
+    out = []
+    for r in rows:
+        week = r["week"]
+        day = timezone.localtime(week).date() if isinstance(week, datetime) else week
+        out.append(TrendPoint(day.isoformat(), r["n"], round(float(r["mean"]), 2) if r["mean"] is not None else None,
+                              nps_of(r["promoters"], r["detractors"], r["nps_n"])))
+    return out
+
+
+@dataclass
+class Breakdown:
+    key: Any
+    label: str
+    n: int
+    csat: float | None
+    low: int
+    nps: float | None
+    sent: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.n / self.sent, 1) if self.sent else None
+
+
+def breakdown(filters: Filters, by: str) -> list[Breakdown]:
+    """Answers grouped by ``channel``, ``source_kind`` or ``agent``, with the surveys sent in the period."""
+    column = {"channel": "channel", "source_kind": "source_kind", "agent": "agent_id"}[by]
+    p = filters.period
+    sent = dict(_surveys(filters).filter(sent_at__gte=p.since, sent_at__lt=p.until).values(column)
+                .annotate(n=Count("pk")).values_list(column, "n"))
+    rows = (answered(filters).values(column)
+            .annotate(n=Count("pk"), mean=Avg("csat"), low=Count("pk", filter=Q(csat__lte=LOW_CSAT)),
+                      nps_n=Count("nps"), promoters=Count("pk", filter=Q(nps__gte=9)),
+                      detractors=Count("pk", filter=Q(nps__lte=6))))
+    labels: dict[Any, str] = {}
+    if by == "agent":
+        ids = {r[column] for r in rows} | set(sent)
+        labels = {u.pk: str(u) for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
+    else:
+        labels = {k: str(v) for k, v in _choices(column).items()}
+    out: dict[Any, Breakdown] = {}
+    for r in rows:
+        key = r[column]
+        out[key] = Breakdown(key, labels.get(key, "—") if key not in (None, "") else "—", r["n"],
+                             round(float(r["mean"]), 2) if r["mean"] is not None else None, r["low"],
+                             nps_of(r["promoters"], r["detractors"], r["nps_n"]), sent.get(key, 0))
+    for key, n in sent.items():
+        if key not in out:
+            out[key] = Breakdown(key, labels.get(key, "—") if key not in (None, "") else "—", 0, None, 0, None, n)
+    return sorted(out.values(), key=lambda b: (b.csat is None, b.csat or 0))
+
+
+def _choices(column: str) -> dict[Any, Any]:
+    from kefu.customers.choices import Channel
+    from kefu.surveys.models import SourceKind
+
+    return dict(SourceKind.choices if column == "source_kind" else Channel.choices)
+
+
+def low_answers(filters: Filters, limit: int = 50) -> list[Survey]:
+    return list(answered(filters).filter(csat__lte=LOW_CSAT).select_related("agent", "customer", "task")
+                .order_by("-answered_at", "-pk")[:limit])
+
+
+def export_rows(filters: Filters) -> Iterator[tuple[Any, ...]]:
+    """Every answer in the period, for CSV/XLSX (numbers masked: an export never shows what a page masks)."""
+    from kefu.lib.masking import mask_phone
+
+    kinds, channels = _choices("source_kind"), _choices("channel")
+    qs = (answered(filters).order_by("answered_at", "pk")
+          .values_list("pk", "answered_at", "source_kind", "source_id", "channel", "agent__full_name",
+                       "agent__username", "customer__name", "phone", "csat", "nps", "reasons", "comment"))
+    for pk, at, kind, source_id, channel, full_name, username, customer, phone, csat, nps, reasons, comment in \
+            qs.iterator(chunk_size=2000):
+        from kefu.surveys.models import LowReason
+
+        yield (pk, timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), str(kinds.get(kind, kind)), source_id,
+               str(channels.get(channel, channel)), full_name or username or "", customer or "",
+               mask_phone(phone) if phone else "", csat, "" if nps is None else nps,
+               "、".join(str(LowReason(r).label) for r in reasons if r in LowReason.values), comment)
+
+
+def tasks(*, state: str = "", period: Period | None = None) -> QuerySet[FollowUpTask]:
+    qs = FollowUpTask.objects.select_related("survey__agent", "survey__customer", "assignee", "done_by")
+    if state in FollowUpTask.State.values:
+        qs = qs.filter(state=state)
+    if period is not None:
+        qs = qs.filter(due_at__gte=period.since, due_at__lt=period.until)
+    return qs.order_by("state", "due_at", "pk")
+
+
+# --------------------------------------------------------------------------- SERVQUAL
+
+
+@dataclass
+class GapRow:
+    key: str
+    title: str
+    expectation: float | None
+    perception: float | None
+    gap: Interval | None
+    detail: str = ""
+
+
+@dataclass
+class ServqualReport:
+    responses: int
+    items: list[GapRow] = field(default_factory=list)
+    dimensions: list[GapRow] = field(default_factory=list)
+    overall: Interval | None = None
+    by_channel: list[tuple[str, int, Interval | None]] = field(default_factory=list)
+    by_month: list[tuple[str, int, Interval | None]] = field(default_factory=list)
+
+
+def _servqual_scores(period: Period, channel: str = "") -> QuerySet[ServqualScore]:
+    qs = ServqualScore.objects.filter(response__taken_at__gte=period.since, response__taken_at__lt=period.until)
+    if channel:
+        qs = qs.filter(response__channel=channel)
+    return qs
+
+
+def _overall(rows: list[tuple[int, str, str, int, int]]) -> tuple[int, Interval | None]:
+    per: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for response, _item, _dim, e, p in rows:
+        per[response].append((e, p))
+    return len(per), mean_interval(respondent_means(per))
+
+
+def servqual_report(period: Period, channel: str = "") -> ServqualReport:
+    """P − E per item and per dimension with 95 % t intervals (a dimension's interval is over
+    respondents' mean gaps on its items), and the overall gap by channel and by month."""
+    q = questionnaire()
+    scores = _servqual_scores(period, channel)
+    rows = list(scores.values_list("response_id", "item", "dimension", "expectation", "perception"))
+    per_item: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    per_dim: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for response, item, dim, e, p in rows:
+        per_item[item].append((e, p))
+        per_dim[dim][response].append((e, p))
+    responses, overall = _overall(rows)
+    report = ServqualReport(responses=responses, overall=overall)
+    for question in q.items:
+        pairs = per_item.get(question.id, [])
+        report.items.append(GapRow(
+            question.id, question.perception, _avg([e for e, _ in pairs]), _avg([p for _, p in pairs]),
+            mean_interval([float(p - e) for e, p in pairs]), q.title(question.dimension)))
+    for dim, title, _items in q.by_dimension():
+        people = per_dim.get(dim, {})
+        flat = [pair for pairs in people.values() for pair in pairs]
+        report.dimensions.append(GapRow(dim, title, _avg([e for e, _ in flat]), _avg([p for _, p in flat]),
+                                        mean_interval(respondent_means(people))))
+    channels = _choices("channel")
+    by_channel: dict[str, list[tuple[int, str, str, int, int]]] = defaultdict(list)
+    by_month: dict[str, list[tuple[int, str, str, int, int]]] = defaultdict(list)
+    for response, item, dim, e, p, ch, month in scores.annotate(month=TruncMonth("response__taken_at")).values_list(
+            "response_id", "item", "dimension", "expectation", "perception", "response__channel", "month"):
+        by_channel[ch].append((response, item, dim, e, p))
+        day = timezone.localtime(month).date() if isinstance(month, datetime) else month
+        by_month[day.strftime("%Y-%m")].append((response, item, dim, e, p))
+    report.by_channel = [(str(channels.get(ch, ch)), *_overall(r)) for ch, r in sorted(by_channel.items())]
+    report.by_month = [(m, *_overall(r)) for m, r in sorted(by_month.items())]
+    return report
+
+
+def _avg(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def customer_expectations(period: Period) -> dict[str, tuple[float, int]]:
+    """Dimension → (customers' mean expectation, scores) in the period (SERVQUAL's E side)."""
+    rows = (_servqual_scores(period).values("dimension").annotate(mean=Avg("expectation"), n=Count("pk"))
+            .values_list("dimension", "mean", "n"))
+    return {dim: (float(mean), n) for dim, mean, n in rows}
+
+
+def management_view(now: datetime | None = None, days: int = 365) -> dict[str, tuple[float, float, int]]:
+    """Dimension → (mean believed expectation, mean standard coverage, respondents), each manager's
+    newest answer of the last year counting once."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    newest: dict[tuple[int, str], ManagementAnswer] = {}
+    for answer in ManagementAnswer.objects.filter(at__gte=since).order_by("at", "pk"):
+        newest[(answer.respondent_id, answer.dimension)] = answer
+    grouped: dict[str, list[ManagementAnswer]] = defaultdict(list)
+    for (_who, dim), answer in newest.items():
+        grouped[dim].append(answer)
+    return {
+        dim: (sum(a.believed_expectation for a in rows) / len(rows),
+              sum(a.standard_coverage for a in rows) / len(rows), len(rows))
+        for dim, rows in grouped.items() if dim in Dimension.values
+    }
