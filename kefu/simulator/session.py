@@ -439,7 +439,9 @@ class Session:
         if missing_facts:
             st.trust = max(0.0, st.trust - 5)
             return self._line("premature")
-        missing_needs = [m for m in self.needs if not self._made(m)]
+        # A harasser needs nothing but the polite, mechanical end (harass.terminate).
+        needs = () if scenario.category == "harassment" else self.needs
+        missing_needs = [m for m in needs if not self._made(m)]
         if missing_needs or st.anger > scenario.accept_anger or st.trust < scenario.accept_trust:
             return self._line("not_yet")
         choice = offered[self._rng("choice").randrange(len(offered))] if len(offered) > 1 else offered[0]

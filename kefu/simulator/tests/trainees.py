@@ -54,6 +54,10 @@ EXTRA = {
     "customer_name": "",
     "empathy": "",
 }
+# What a good trainee says for a move the scenario itself needs (besides the ones every proposal carries).
+NEEDS = {
+    "ask_repeat": ("不好意思，刚才没听清，请您再说一遍可以吗？", "抱歉，我这边听不太清楚，麻烦您再说一遍好吗？", "不好意思，请您再说一遍可以吗？"),
+}
 PROPOSE_TWO = (
     "我们有两种处理方式：一是{r1}，二是{r2}，您看哪种更合适？",
     "{r1}，或者{r2}，您看您希望怎么处理？",
@@ -141,6 +145,7 @@ def good_trainee(scenario: Scenario, variant: int) -> list[str]:
         confirm, close = CONFIRM[v], CLOSE[v]
     turns = [opening]
     listen = EMPATHY[v].format(name=name) + REPEAT[v].format(gist=_gist(scenario))
+    listen = "".join(NEEDS[m][v] for m in scenario.needs if m in NEEDS) + listen
     asks = [ASK[(v + i) % 3].format(ask=f.ask[0]) for i, f in enumerate(scenario.facts)]
     if v == 1 and asks:
         # This trainee asks about everything in one turn.
