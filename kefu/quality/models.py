@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.complaints.models import Complaint
 from kefu.customers.models import Contact, Customer
@@ -299,7 +300,7 @@ class RulebookVersion(models.Model):  # 规则库版本
     name = models.CharField(_("rulebook"), max_length=80)
     title = models.CharField(_("title"), max_length=200, blank=True)
     number = models.PositiveIntegerField(_("version"))
-    content = models.TextField(_("content"))
+    content = models.TextField(pgettext_lazy("rulebook", "content"))
     digest = models.CharField(_("content hash"), max_length=32)  # kefu.qa content_version: what scorecards cite
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     note = models.TextField(_("note"), blank=True)
