@@ -192,7 +192,7 @@ def order_new(request: HtmxHttpRequest) -> HttpResponse:
                     source_complaint=complaint,
                 )
             except InvalidInput as exc:
-                errors = exc.errors or {"__all__": exc.message}
+                errors = {**exc.errors, "form": exc.message}
             else:
                 messages.success(request, _("Work order %(number)s created. Now call the customer.") % {"number": order.number})
                 return redirect("fieldservice:call", pk=order.pk)
@@ -565,7 +565,7 @@ def counter(request: HtmxHttpRequest) -> HttpResponse:
             messages.success(request, _("Inspection saved: %(score)d points.") % {"score": inspection.score})
             return redirect("fieldservice:counter_detail", pk=inspection.pk)
         except InvalidInput as exc:
-            errors = exc.errors or {"__all__": exc.message}
+            errors = {**exc.errors, "form": exc.message}
             messages.error(request, exc.message)
     qs = CounterInspection.objects.select_related("agent", "inspector")
     if not inspector:
