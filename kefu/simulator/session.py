@@ -360,7 +360,9 @@ class Session:
         if not _HAS_WORDS.search(norm):
             return self._line("unclear")
 
-        # 1. it has had enough
+        # 1. it has had enough — though it first asks for a supervisor or threatens (2.)
+        if st.anger >= HANG_UP_AT and st.escalation is None and st.patience > 0:
+            st.anger = float(ESCALATE_AT + 10)
         if st.anger >= HANG_UP_AT:
             self._end("escalated" if st.escalation == "threaten" else "hung_up")
             return self._line("hang_up")
