@@ -286,7 +286,12 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def err(self, path: str, code: str, **params: Any) -> None:
-        line = self.lines.get(path) or self.lines.get(path.rsplit(".", 1)[0].rsplit("[", 1)[0], 0)
+        # A missing field is reported on the line of the mapping that lacks it.
+        where = path
+        while where and where not in self.lines:
+            parent = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", where)
+            where = "" if parent == where else parent
+        line = self.lines.get(where, self.lines.get("", 1))
         self.problems.append(Problem(line, path, code, tuple(sorted(params.items()))))
 
     def unknown(self, node: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
