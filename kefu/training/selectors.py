@@ -77,7 +77,7 @@ class AssignmentRow:
 def my_assignments(user: User, *, now: datetime | None = None) -> list[AssignmentRow]:
     now = now or timezone.now()
     rows = []
-    assignments = list(user.training_assignments.select_related("paper", "assigned_by").order_by("due_at", "pk"))
+    assignments = list(Assignment.objects.filter(trainees=user).select_related("paper", "assigned_by").order_by("due_at", "pk"))
     attempts = list(ExamAttempt.objects.filter(trainee=user, state__in=FINISHED).order_by("-score"))
     sessions = list(SparringSession.objects.filter(trainee=user, state=SparringSession.State.ENDED).order_by("-score"))
     for a in assignments:
@@ -197,14 +197,9 @@ def item_analysis(*, paper: Paper | None = None) -> list[dict[str, Any]]:
         (item_id, correct, float(total or 0)) for item_id, correct, total in qs.values_list("item_id", "correct", "attempt__score")
     )
     items = bank.items_by_id()
-    rows = []
-    for s in stats:
-        item = items.get(s.item_id)
-        if item is None:
-            continue
-        rows.append({"item": item, "stats": s})
-    rows.sort(key=lambda r: (r["stats"].discrimination is None, r["stats"].discrimination or 0, r["item"].id))
-    return rows
+    pairs = [(items[s.item_id], s) for s in stats if s.item_id in items]
+    pairs.sort(key=lambda p: (p[1].discrimination is None, p[1].discrimination or 0, p[0].id))
+    return [{"item": item, "stats": s} for item, s in pairs]
 
 
 def papers_for(user: User) -> QuerySet[Paper]:

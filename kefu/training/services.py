@@ -406,10 +406,10 @@ def session_idle_deadline(session: SparringSession) -> datetime:
     return (session.last_turn_at or session.started_at) + timedelta(minutes=session.time_limit_minutes)
 
 
-def _clean_turn(text: Any) -> str:
-    if not isinstance(text, str):
+def _clean_turn(raw: Any) -> str:
+    if not isinstance(raw, str):
         raise InvalidInput(_("Type what you would say."), errors={"text": _("Type what you would say.")})
-    text = to_simplified(text).strip()
+    text: str = to_simplified(raw).strip()
     if not text:
         raise InvalidInput(_("Type what you would say."), errors={"text": _("An empty line is not sent.")})
     if len(text) > MAX_TURN_CHARS:

@@ -76,7 +76,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 def _assignment_for(user: User, raw: str | None) -> Assignment | None:
     if not raw or not raw.isdigit() or len(raw) > 18:
         return None
-    return user.training_assignments.filter(pk=int(raw)).first()
+    return Assignment.objects.filter(trainees=user, pk=int(raw)).first()
 
 
 @login_required
@@ -119,11 +119,12 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     attempt = selectors.attempt_get_for_user(pk=pk, user=request.user)
     attempt = services.attempt_expire_if_due(attempt)
     mine = attempt.trainee_id == request.user.pk
-    context = {"attempt": attempt, "paper": attempt.paper, "questions": _questions(attempt), "mine": mine,
-               "now": timezone.now()}
+    questions = _questions(attempt)
+    context: dict[str, Any] = {"attempt": attempt, "paper": attempt.paper, "questions": questions, "mine": mine,
+                               "now": timezone.now()}
     if attempt.is_open and mine:
         return render(request, "training/exam.html", context)
-    context["right"] = sum(1 for q in context["questions"] if q["answer"].correct)
+    context["right"] = sum(1 for q in questions if q["answer"].correct)
     return render(request, "training/result.html", context)
 
 
@@ -495,7 +496,7 @@ def scenario_list(request: HtmxHttpRequest) -> HttpResponse:
                 error = _("The file is not UTF-8 text.")
         if not error:
             try:
-                row = services.scenario_save(actor=request.user, text=text, source=(upload.name if upload else "upload")[:100],
+                row = services.scenario_save(actor=request.user, text=text, source=((upload.name if upload else None) or "upload")[:100],
                                              publish=request.POST.get("publish") == "1")
             except (InvalidInput, Conflict) as exc:
                 error = _error_text(exc)
