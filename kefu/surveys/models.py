@@ -117,7 +117,7 @@ class Survey(models.Model):  # 满意度回访
     csat = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
     nps = models.PositiveSmallIntegerField(_("likely to recommend (0-10)"), null=True, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("customer's comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -162,7 +162,7 @@ class Outbound(models.Model):  # 短信发送记录
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    to = models.CharField(_("to"), max_length=20)
+    to = models.CharField(pgettext_lazy("sms", "to"), max_length=20)
     body = models.CharField(_("text"), max_length=300)
     backend = models.CharField(_("backend"), max_length=20, default="console")
     at = models.DateTimeField(_("time"), default=timezone.now)
@@ -181,7 +181,7 @@ class FollowUpTask(models.Model):  # 低分回访跟进
     """A low answer's follow-up (complaint.followup): someone calls the customer back by ``due_at``."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("survey task", "Open")
         DONE = "done", _("Done")
 
     survey = models.OneToOneField(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="task")
@@ -239,7 +239,7 @@ class ServqualScore(models.Model):
     """Expectation and perception (1–7) of one item in one response."""
 
     response = models.ForeignKey(ServqualResponse, on_delete=models.CASCADE, related_name="scores")
-    item = models.CharField(_("item"), max_length=20)
+    item = models.CharField(pgettext_lazy("servqual", "item"), max_length=20)
     dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
     expectation = models.PositiveSmallIntegerField(_("expectation"))
     perception = models.PositiveSmallIntegerField(_("perception"))

@@ -78,10 +78,14 @@ def rule_for(source: sources.Source) -> Rule | None:
     return best[0] if best else None
 
 
-def _last_asked(source: sources.Source) -> datetime | None:
+def _asked_near(source: sources.Source, days: int) -> datetime | None:
+    """When this customer (or number) was surveyed within ``days`` of this service, either side
+    (services may be recorded out of order), or None."""
     recent = Survey.objects.filter(customer_id=source.customer_id) if source.customer_id else Survey.objects.filter(
         phone=source.phone)
-    return recent.order_by("-service_at").values_list("service_at", flat=True).first()
+    window = timedelta(days=days)
+    return (recent.filter(service_at__gt=source.finished_at - window, service_at__lt=source.finished_at + window)
+            .values_list("service_at", flat=True).first())
 
 
 def survey_plan(*, kind: str, pk: int) -> Survey | None:
@@ -102,7 +106,7 @@ def survey_plan(*, kind: str, pk: int) -> Survey | None:
     digits = source.digits
     decision = core.decide(
         rule=spec, kind=kind, pk=pk, phone_digits=digits, finished_at=source.finished_at,
-        last_asked_at=_last_asked(source) if spec is not None and spec.enabled else None,
+        last_asked_at=_asked_near(source, spec.cooldown_days) if spec is not None and spec.enabled else None,
         listed=bool(spec and spec.enabled and len(digits) >= 7 and harassment_listed(digits)),
     )
     if not decision.ask or rule is None or decision.send_after is None:
@@ -236,7 +240,7 @@ def clean_servqual(answers: Mapping[str, Any] | None) -> dict[str, tuple[int, in
     errors: dict[str, str] = {}
     for item in q.items:
         pair = answers.get(item.id)
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
+        if not isinstance(pair, list | tuple) or len(pair) != 2 or "" in pair or None in pair:
             errors[f"servqual.{item.id}"] = _("Please rate both statements.")
             continue
         e, p = _int_in(pair[0], q.scale_min, q.scale_max), _int_in(pair[1], q.scale_min, q.scale_max)

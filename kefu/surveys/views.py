@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kefu.accounts.http import HtmxHttpRequest
@@ -88,12 +89,16 @@ class _Echo:
         return value
 
 
-EXPORT_HEADERS = ("Survey", "Answered at", "After", "Record", "Channel", "Served by", "Customer", "Number",
-                  "Satisfaction (1-5)", "Likely to recommend (0-10)", "Reasons", "Comment")
+EXPORT_HEADERS = (
+    gettext_lazy("Survey no."), gettext_lazy("Answered at"), pgettext_lazy("survey filter", "After"),
+    gettext_lazy("Record no."), gettext_lazy("Channel"), gettext_lazy("Served by"), gettext_lazy("Customer"),
+    gettext_lazy("Phone number (masked)"), gettext_lazy("Satisfaction (1–5)"), gettext_lazy("Likely to recommend (0-10)"),
+    gettext_lazy("Reasons"), gettext_lazy("Customer's comment"),
+)
 
 
 def _headers() -> list[str]:
-    return [_(h) for h in EXPORT_HEADERS]
+    return [str(h) for h in EXPORT_HEADERS]
 
 
 def _csv_stream(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:

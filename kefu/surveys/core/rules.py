@@ -65,7 +65,7 @@ def decide(
 ) -> Decision:
     """Whether to ask about service ``kind``/``pk`` and when to send the link.
 
-    ``last_asked_at`` is when this customer (or number) was last sent a survey, ``listed``
+    ``last_asked_at`` is the service time of this customer's (or number's) nearest survey, ``listed``
     whether the number is on the harassment list.
     """
     if rule is None:
@@ -78,7 +78,7 @@ def decide(
         return Decision(False, Skip.HARASSMENT)
     if not sampled(kind, pk, rule.sample_every):
         return Decision(False, Skip.NOT_SAMPLED)
-    if last_asked_at is not None and finished_at - last_asked_at < timedelta(days=rule.cooldown_days):
+    if last_asked_at is not None and abs(finished_at - last_asked_at) < timedelta(days=rule.cooldown_days):
         return Decision(False, Skip.COOLDOWN)
     # A separate bucket for SERVQUAL, so its sample is not simply "the sampled ones whose hash is also 0".
     with_servqual = rule.servqual_every > 0 and bucket(kind + "/servqual", pk, rule.servqual_every) == 0
