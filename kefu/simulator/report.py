@@ -46,27 +46,28 @@ def _forbidden_entry(text: str) -> Entry | None:
     return None
 
 
-def _cited_entry(cites: tuple[str, ...]) -> Entry | None:
-    for norm_id in cites:
-        for entry in _library():
-            if entry.kind in ("script", "technique", "phrase") and norm_id in entry.cites and entry.text:
-                return entry
+def _named_entry(rule: str, cites: tuple[str, ...]) -> Entry | None:
+    """The phrasebook entry named like the rule or one of its norms (phone.manner.record → phone.manner.record)."""
+    for key in (rule, *cites):
+        entry = _library().get(key)
+        if entry is not None and entry.text and entry.kind in ("script", "technique", "phrase", "complainer", "persona"):
+            return entry
     return None
 
 
 def better_phrase(rule: str, cites: tuple[str, ...], text: str, channel: str) -> dict[str, str]:
-    """The better phrasing for a mistake: the phrasebook's alternative to a
-    forbidden phrase said, else the phrasebook entry for the rule's norms,
-    else the QA rule's own suggestion."""
+    """The better phrasing for a mistake, from the phrasebook where it has
+    one: the alternative to a forbidden phrase that was said, else the entry
+    named like the rule or its norm, else the QA rule's own suggestion."""
     entry = _forbidden_entry(text) if text else None
     if entry is not None and entry.alternative:
         return {"text": entry.alternative, "source": entry.title}
+    entry = _named_entry(rule, cites)
+    if entry is not None:
+        return {"text": entry.text, "source": entry.title}
     suggest = _suggestions(channel).get(rule, "")
     if suggest:
         return {"text": suggest, "source": "质检规则建议"}
-    entry = _cited_entry(cites)
-    if entry is not None:
-        return {"text": entry.text, "source": entry.title}
     return {"text": "", "source": ""}
 
 

@@ -141,3 +141,17 @@ def test_operator_directories_add_scenarios_and_a_clash_is_an_error(tmp_path: Pa
     with pytest.raises(ScenarioError) as caught:
         load_scenarios([clash])
     assert "重复" in caught.value.message
+
+
+def test_the_simulator_imports_nothing_from_django() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kefu.simulator, kefu.simulator.cli, kefu.simulator.report;"
+        "s = kefu.simulator.Session.start(kefu.simulator.get_scenario('case.bank_deduction'), 0);"
+        "s.say('您好'); s.report();"
+        "bad = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
+        "sys.exit(1 if bad else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

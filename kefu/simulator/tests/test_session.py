@@ -198,3 +198,10 @@ def test_every_scenario_opens_differently_for_some_seed() -> None:
         if len(scenario.opening) > 1:
             openings = {Session.start(scenario, seed).transcript[0].text for seed in range(12)}
             assert len(openings) > 1, scenario.id
+
+
+def test_a_forbidden_phrase_gets_the_phrasebooks_alternative() -> None:
+    session = Session.replay(get_scenario("case.real_name"), 0, [GREET, "这个我不知道。"])
+    mistake = next(m for m in session.report()["mistakes"] if m["rule"] == "phone.manner.no_forbidden")
+    assert mistake["better"]["source"] == "“不知道”“不清楚”"
+    assert mistake["better"]["text"].startswith("这个问题我马上帮您查询")
