@@ -169,6 +169,8 @@ def _play(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
         out.write("学员：")
         out.flush()
         line = inp.readline()
+        if not inp.isatty():  # piped or scripted: show what was "typed"
+            out.write(line if line.endswith("\n") else line + "\n")
         if not line or not line.strip():
             break
         try:
@@ -235,6 +237,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, inp: TextIO |
     except KeyboardInterrupt:
         sys.stderr.write("kefu train: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (… | head)
+        return 0
 
 
 if __name__ == "__main__":
