@@ -56,7 +56,7 @@ class WorkOrder(models.Model):  # 上门工单
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="work_orders")
     contact_name = models.CharField(_("contact person"), max_length=60)
     address = models.CharField(_("address"), max_length=200)
-    area = models.CharField(_("area"), max_length=40, db_index=True)
+    area = models.CharField(_("service area"), max_length=40, db_index=True)
     equipment = models.CharField(_("equipment"), max_length=120, blank=True)
     description = models.TextField(_("fault or request"))
     source_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
@@ -634,9 +635,9 @@ def _feedback(order: WorkOrder, *, actor: User, score: Any, remarks: Any) -> Wor
 
 
 SIGNATURE_ERRORS = {
-    "empty": "The signature is empty: ask the customer to sign in the box.",
-    "too_large": "The signature image is too large.",
-    "not_png": "The signature is not an image from the signature pad.",
+    "empty": gettext_noop("The signature is empty: ask the customer to sign in the box."),
+    "too_large": gettext_noop("The signature image is too large."),
+    "not_png": gettext_noop("The signature is not an image from the signature pad."),
 }
 
 

@@ -7,7 +7,6 @@ Every view starts with a getter or a capability check; every write calls a servi
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -427,7 +426,7 @@ def work(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "fees": bool(order.fees), "mot": bool(order.mot), "late_after": order.window_end.isoformat() if order.window_end else "",
     }
     return render(request, "fieldservice/work.html", _ctx(
-        request, "my", o=order, stages=stages, state_json=json.dumps(state), prices=checklists.prices().values(),
+        request, "my", o=order, stages=stages, state_json=state, prices=checklists.prices().values(),
         address=mask_address(order.address), type_label=TYPE_LABELS[OrderType(order.order_type)],
         mot_labels=_mot_labels(), mot_range=range(process.MOT_MIN, process.MOT_MAX + 1), signed=signed,
         open=order.state in process.OPEN_STATES, sync_url=reverse("api:fieldservice_sync"),
