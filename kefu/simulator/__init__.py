@@ -32,7 +32,7 @@ Sparring::
                            # live QA), goals met, mood curve, mistakes with better phrases
 
 Bad turns raise a ``ValueError`` subclass of :class:`TurnError` with a Chinese
-``message`` and change nothing: :class:`EmptyTurn` (empty or whitespace),
+``message`` and change nothing: :class:`EmptyTurn` (empty, whitespace or only invisible characters),
 :class:`TurnTooLong` (over ``MAX_TURN_CHARS`` = 2,000 characters: refused
 whole, never truncated), :class:`SessionEnded` (the call is over).
 Traditional Chinese is stored and read as Simplified; emoji are kept and do

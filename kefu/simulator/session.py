@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -120,6 +121,11 @@ def defaults() -> Defaults:
         lines={k: tuple(v) for k, v in data["lines"].items()},
         persona_lines={p: {k: tuple(v) for k, v in d.items()} for p, d in data["persona_lines"].items()},
     )
+
+
+def _visible(text: str) -> bool:
+    """Whether a turn shows anything: whitespace, zero-width and control characters do not."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
 
 
 def _clamp(value: float) -> int:
@@ -218,13 +224,13 @@ class Session:
         ``message``, leaving the session unchanged. Traditional Chinese is
         stored and read as Simplified; emoji are kept and ignored.
         """
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not _visible(text):
             raise EmptyTurn("发言不能为空。")
         if len(text) > MAX_TURN_CHARS:
             raise TurnTooLong(f"单次发言最多{MAX_TURN_CHARS}字，请分几次说。")
         if self._state.ended:
             raise SessionEnded("通话已结束，不能再发言。")
-        text = to_simplified(text.strip())
+        text = to_simplified("".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t").strip())
         self.transcript.append(Turn("agent", text, at))
         alerts = self._live.add_turn({"speaker": "agent", "text": text})
         self.alerts.extend(alerts)

@@ -67,7 +67,7 @@ def test_replay_refuses_turns_after_the_customer_hung_up() -> None:
         Session.replay(scenario, 0, [*bad_trainee(scenario, 0), "您好"])
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "\u200b\u200b", "\ufeff \x00"])
 def test_an_empty_turn_is_refused_in_chinese_and_changes_nothing(bank: Session, text: str) -> None:
     with pytest.raises(EmptyTurn) as caught:
         bank.say(text)
