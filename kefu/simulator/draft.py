@@ -13,6 +13,8 @@ from kefu.simulator.vocab import COMPLAINERS
 
 # The complaint's category → the difficult-type-free scenario category and norms.
 _CHINESE_COMPLAINERS = {label: key for key, label in COMPLAINERS.items()}
+# The complaint record's own spellings (kefu.complaints.choices.ComplainerType).
+_ALIASES = {"abuses_justice": "justice", "well_prepared": "prepared"}
 _SPLIT = re.compile(r"[,，;；、\n]+")
 
 
@@ -31,6 +33,7 @@ def _items(value: Any) -> list[str]:
 
 def _complainer(value: Any) -> str | None:
     raw = str(value or "").strip()
+    raw = _ALIASES.get(raw, raw)
     if raw in COMPLAINERS:
         return raw
     return _CHINESE_COMPLAINERS.get(to_simplified(raw))
@@ -63,7 +66,7 @@ def draft_from_complaint(complaint: Mapping[str, Any]) -> str:
     complainer = _complainer(complaint.get("complainer_type") or complaint.get("complainer"))
     category_label = _text(complaint.get("category"), 20)
     ident = complaint.get("id")
-    scenario_id = f"draft.{_slug(category_label if category_label.isascii() else '')}_{_slug(ident)}"
+    scenario_id = f"draft.{_slug(ident)}"
     data: dict[str, Any] = {
         "id": scenario_id,
         "title": (summary[:24] + ("…" if len(summary) > 24 else "")),

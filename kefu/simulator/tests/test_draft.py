@@ -32,3 +32,10 @@ def test_an_incomplete_or_traditional_complaint_still_gives_a_valid_draft() -> N
     assert scenario.summary.startswith("营业员态度很差")
     assert scenario.category == "case" and scenario.remedies
     assert parse_scenario(draft_from_complaint({}), "e.yaml").title
+
+
+def test_the_complaint_records_own_complainer_spellings_are_understood() -> None:
+    for given, expected in (("abuses_justice", "justice"), ("well_prepared", "prepared"), ("connected", "connected"), ("", None)):
+        scenario = parse_scenario(draft_from_complaint({"id": "TS-2026-0001", "summary": "投诉", "complainer_type": given}), "d.yaml")
+        assert scenario.complainer == expected
+        assert scenario.id == "draft.ts_2026_0001"
