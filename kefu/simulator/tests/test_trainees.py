@@ -69,3 +69,14 @@ def test_a_solution_offered_before_asking_the_key_facts_is_not_accepted(scenario
     assert session.accepted_remedy is None
     assert not reply.ended
     assert reply.text in (*scenario.lines.get("premature", ()), *defaults().lines["premature"])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+def test_the_same_good_trainee_typing_traditional_chinese_resolves_too(scenario: Scenario) -> None:
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t")
+    turns = [to_traditional.convert(t) for t in good_trainee(scenario, 1)]
+    assert turns != good_trainee(scenario, 1)
+    session = _play(scenario, turns, seed=1)
+    assert session.outcome == "resolved"
