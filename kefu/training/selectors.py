@@ -48,7 +48,7 @@ def session_get_for_user(*, pk: Any, user: User) -> SparringSession:
 
 def paper_get(*, pk: Any, user: User) -> Paper:
     if not (user.can(Cap.PRACTISE) or user.can(Cap.TRAIN)):
-        raise NotAllowed("training")
+        raise NotAllowed(_("Training is for trainers and trainees."))
     paper = Paper.objects.filter(pk=_int_pk(pk)).first()
     if paper is None:
         raise Http404("no such paper")

@@ -13,28 +13,9 @@ from kefu.accounts.roles import Role
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.training import bank, services
 from kefu.training.models import Answer, AttemptEvent, ExamAttempt
+from kefu.training.tests.helpers import right, wrong
 
 pytestmark = pytest.mark.django_db
-
-
-def _right(item: bank.Item):  # type: ignore[no-untyped-def]
-    if item.kind == "single":
-        return item.answer[0]
-    if item.kind == "multiple":
-        return list(item.answer)
-    if item.kind == "truefalse":
-        return item.truth
-    return item.model
-
-
-def _wrong(item: bank.Item):  # type: ignore[no-untyped-def]
-    if item.kind == "single":
-        return (item.answer[0] + 1) % len(item.options)
-    if item.kind == "multiple":
-        return [item.answer[0]]
-    if item.kind == "truefalse":
-        return not item.truth
-    return "不知道，你找别人吧"
 
 
 @pytest.fixture
@@ -82,7 +63,7 @@ def test_the_score_is_the_share_right_and_the_pass_mark_decides(paper, cast):
     attempt = services.attempt_start(paper=paper, trainee=agent, seed=2)
     items = [bank.get_item(i) for i in attempt.item_ids]
     for n, item in enumerate(items):
-        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=_right(item) if n < 5 else _wrong(item))
+        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=right(item) if n < 5 else wrong(item))
     done = services.attempt_submit(attempt=attempt, actor=agent)
     assert done.state == "submitted"
     assert float(done.score) == pytest.approx(round(500 / 7, 1))
@@ -95,10 +76,10 @@ def test_an_answer_after_the_time_limit_is_refused_and_the_exam_is_closed(paper,
     start = timezone.now()
     attempt = services.attempt_start(paper=paper, trainee=agent, now=start, seed=3)
     item = bank.get_item(attempt.item_ids[0])
-    services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=_right(item), now=start + timedelta(minutes=5))
+    services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=right(item), now=start + timedelta(minutes=5))
     late = bank.get_item(attempt.item_ids[1])
     with pytest.raises(Conflict, match=r"时间已到|Time is up") as exc:
-        services.answer_save(attempt=attempt, actor=agent, item_id=late.id, response=_right(late),
+        services.answer_save(attempt=attempt, actor=agent, item_id=late.id, response=right(late),
                              now=start + timedelta(minutes=21))
     assert "未被记录" in exc.value.message or "not recorded" in exc.value.message
     attempt.refresh_from_db()
@@ -120,9 +101,9 @@ def test_two_tabs_answering_the_same_question_keep_one_answer(paper, cast):
     attempt = services.attempt_start(paper=paper, trainee=agent, seed=4)
     item = bank.get_item(attempt.item_ids[0])
     # Both tabs loaded the page when the question was unanswered (version 0).
-    services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=_right(item), expected_version=0)
+    services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=right(item), expected_version=0)
     with pytest.raises(Conflict, match=r"另一个窗口|another window"):
-        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=_wrong(item), expected_version=0)
+        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=wrong(item), expected_version=0)
     row = Answer.objects.get(attempt=attempt, item_id=item.id)
     assert row.correct is True and row.version == 1
     done = services.attempt_submit(attempt=attempt, actor=agent)
@@ -137,7 +118,7 @@ def test_a_second_hand_in_is_told_when_the_first_happened(paper, cast):
         services.attempt_submit(attempt=attempt, actor=agent)
     with pytest.raises(Conflict):
         item = bank.get_item(attempt.item_ids[0])
-        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=_right(item))
+        services.answer_save(attempt=attempt, actor=agent, item_id=item.id, response=right(item))
     assert AttemptEvent.objects.filter(attempt=attempt, action="submit").count() == 1
 
 
