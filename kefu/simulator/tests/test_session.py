@@ -205,3 +205,13 @@ def test_a_forbidden_phrase_gets_the_phrasebooks_alternative() -> None:
     mistake = next(m for m in session.report()["mistakes"] if m["rule"] == "phone.manner.no_forbidden")
     assert mistake["better"]["source"] == "“不知道”“不清楚”"
     assert mistake["better"]["text"].startswith("这个问题我马上帮您查询")
+
+
+def test_one_argument_can_be_recovered_from_but_the_qa_veto_still_fails_the_run() -> None:
+    scenario = get_scenario("case.bank_deduction")
+    good = good_trainee(scenario, 0)
+    session = Session.replay(scenario, 0, [*good[:2], "这是你自己的问题。", *good[2:]])
+    report = session.report()
+    assert session.outcome == "resolved"
+    assert "phone.manner.no_argue" in report["scorecard"]["critical"]
+    assert report["passed"] is False
