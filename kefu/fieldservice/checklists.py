@@ -231,7 +231,7 @@ def parse_scripts(path: Path) -> Scripts:
         ctx.cites(fields.get("cites"), parent=node, known=None)
         opening = ctx.text(fields.get("opening"), "opening", parent=node)
         for name in re.findall(r"\{(\w+)\}", opening):
-            if name not in {"greeting", "customer", "company", "me", "badge", "equipment"}:
+            if name not in {"greeting", "customer", "company", "role", "me", "badge", "equipment"}:
                 raise ctx.fail(fields["opening"], f"unknown field {{{name}}}")
         scripts[key] = Script(key, ctx.text(fields.get("title"), "title", parent=node), opening)
     for needed in ("install", "fault"):

@@ -30,7 +30,7 @@ from kefu.fieldservice.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from kefu.fieldservice.process import Arrival, OrderType, State
+from kefu.fieldservice.process import OrderType, State
 
 FAULTS = (
     ("repair", "宽带无法上网，光猫LOS灯红", "光猫", "入户皮线光缆弯折过度", "重新熔接皮线光缆并理顺走线，测速正常"),
@@ -168,7 +168,7 @@ def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[str,
                 continue
             found = checklists.onsite().stage(stage)
             items = {item.key: True for item in found.items} if found else {}
-            at = order.departed_at - timedelta(minutes=5) if i == 0 else p["arrived"] + timedelta(minutes=2 * i)
+            at = p["arrived"] - timedelta(minutes=30) if i == 0 else p["arrived"] + timedelta(minutes=2 * i)
             runs.append(ChecklistRun(order=order, stage=stage, items=items, by=tech, done_at=at, device_at=at,
                                      visit=order.visits))
         signatures.append(Signature(order=order, visit=order.visits, png=_png(order.pk), signer_name=order.contact_name,

@@ -371,9 +371,11 @@ def link_message(token: str, *, max_age: int = LINK_MAX_AGE) -> OutboundMessage:
         raise LinkProblem(_("This link has expired. Please call us to change the appointment.")) from exc
     except signing.BadSignature as exc:
         raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent.")) from exc
-    message = OutboundMessage.objects.select_related("order", "order__technician").filter(
-        pk=data.get("m") if isinstance(data, dict) else None
-    ).first()
+    pk = data.get("m") if isinstance(data, dict) else None
+    message = (
+        OutboundMessage.objects.select_related("order", "order__technician").filter(pk=pk).first()
+        if isinstance(pk, int) else None
+    )
     if message is None or message.order_id != data.get("o"):
         raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent."))
     return message
@@ -676,7 +678,7 @@ def _step_mot(order: WorkOrder, actor: User, data: dict[str, Any], at: datetime)
         if raw in (None, ""):
             continue
         try:
-            value = int(raw)
+            value = int(str(raw))
         except (TypeError, ValueError):
             value = 99
         if not process.MOT_MIN <= value <= process.MOT_MAX:
@@ -764,7 +766,8 @@ def sync_apply(*, actor: User, actions: list[dict[str, Any]]) -> list[dict[str, 
     results = []
     for action in actions[:200]:
         uid = str(action.get("uuid") or "")
-        order = WorkOrder.objects.filter(pk=action.get("order") if str(action.get("order", "")).isdigit() else None).first()
+        raw_pk = str(action.get("order", ""))
+        order = WorkOrder.objects.filter(pk=int(raw_pk)).first() if raw_pk.isdigit() and len(raw_pk) < 10 else None
         if order is None or order.technician_id != actor.pk:
             results.append({"uuid": uid, "ok": False, "status": 404, "message": _("No such work order.")})
             continue

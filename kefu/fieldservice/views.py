@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -86,7 +87,7 @@ def _tabs(user: User) -> list[tuple[str, str, str]]:
         tabs.append(("orders", _("Work orders"), reverse("fieldservice:orders")))
     if user.can(Cap.COMPLAINT_FOLLOW_UP):
         tabs.append(("followups", _("Confirming calls"), reverse("fieldservice:followups")))
-    if user.can(Cap.COUNTER_INSPECT) or user.counter_inspections.exists():
+    if user.can(Cap.COUNTER_INSPECT) or CounterInspection.objects.filter(agent=user).exists():
         tabs.append(("counter", _("Counter inspections"), reverse("fieldservice:counter")))
     if user.can(Cap.ONSITE_VIEW):
         tabs.append(("report", _("On-site report"), reverse("fieldservice:report")))
@@ -295,11 +296,14 @@ def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     values = {
         "greeting": process.time_greeting(now.hour) + "", "customer": _customer_title(order.contact_name),
         "company": services._company(), "me": user.full_name or user.username, "badge": user.employee_no or "—",
+        "role": pgettext("script", "technician") if user.can(Cap.ONSITE_WORK) else pgettext("script", "service representative"),
         "equipment": order.equipment or order.get_order_type_display(),
     }
+    tech = order.technician
+    closing_values = {"tech": str(tech) if tech else pgettext("script", "our technician"), "tech_badge": (tech.employee_no if tech else "") or "—"}
     return render(request, "fieldservice/call.html", _ctx(
         request, "board", o=order, script=script, opening=checklists.fill(script.opening, values),
-        closing=script_set.closing, guidance=script_set.guidance, day=day,
+        closing=checklists.fill(script_set.closing, closing_values), guidance=script_set.guidance, day=day,
         slots=[(t, s, s + timedelta(hours=process.WINDOW_HOURS)) for t, s in slots[:40]],
         days=[timezone.localdate() + timedelta(days=i) for i in range(0, 7)],
         phone=mask_phone(services._primary_phone(order.customer)) if order.customer_id else "",
@@ -473,7 +477,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     path = finders.find("fieldservice/sw.js")
     if not path:
         raise Http404("no service worker")
-    with open(path, encoding="utf-8") as fh:  # type: ignore[arg-type]
+    with open(str(path), encoding="utf-8") as fh:
         body = fh.read()
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/onsite/"
@@ -547,7 +551,7 @@ def followups(request: HtmxHttpRequest) -> HttpResponse:
 def counter(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     inspector = user.can(Cap.COUNTER_INSPECT)
-    if not inspector and not user.counter_inspections.exists():
+    if not inspector and not CounterInspection.objects.filter(agent=user).exists():
         raise NotAllowed(_("You are not allowed to do this."))
     stage = checklists.counter().stages[0]
     errors: dict[str, str] = {}

@@ -70,6 +70,6 @@ def test_a_price_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
 
 def test_the_script_names_the_customer_and_the_caller() -> None:
     script = checklists.scripts().scripts["fault"]
-    text = checklists.fill(script.opening, {"greeting": "上午好", "customer": "张先生/女士", "company": "星河通信",
+    text = checklists.fill(script.opening, {"greeting": "上午好", "customer": "张先生/女士", "company": "星河通信", "role": "客服代表",
                                             "me": "钱卫东", "badge": "XH21001", "equipment": "光猫"})
     assert "张先生/女士" in text and "钱卫东" in text and "XH21001" in text and "{" not in text

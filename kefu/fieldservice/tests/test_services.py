@@ -99,7 +99,7 @@ def test_booking_tells_the_customer_the_window_technician_and_badge(booked: Work
 def test_a_window_already_booked_for_the_technician_is_refused(onsite: dict[str, Any], booked: WorkOrder) -> None:
     other = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="install",
                                   description="新装IPTV")
-    with pytest.raises(Conflict, match="孙志刚"):
+    with pytest.raises(Conflict, match=r"孙志刚"):
         services.order_book(actor=onsite["dispatcher"], order=other, technician=onsite["tech"],
                             window_start=booked.window_start)  # type: ignore[arg-type]
 
@@ -107,13 +107,13 @@ def test_a_window_already_booked_for_the_technician_is_refused(onsite: dict[str,
 def test_a_technician_off_duty_cannot_be_booked(onsite: dict[str, Any]) -> None:
     order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
                                   description="无信号")
-    with pytest.raises(InvalidInput, match="not on duty|不在班"):
+    with pytest.raises(InvalidInput, match=r"not on duty|不在班"):
         services.order_book(actor=onsite["dispatcher"], order=order, technician=onsite["tech"],
                             window_start=window(onsite["today"] + timedelta(days=5), 10))
 
 
 def test_a_stale_version_loses_and_is_told_who_won(onsite: dict[str, Any], booked: WorkOrder) -> None:
-    with pytest.raises(Conflict, match="钱卫东"):
+    with pytest.raises(Conflict, match=r"钱卫东"):
         services.order_cancel(actor=onsite["dispatcher"], order=booked, reason="客户取消", expected_version=1)
 
 
@@ -145,7 +145,7 @@ def test_the_customer_confirms_once_and_a_reused_link_changes_nothing(booked: Wo
     booked.refresh_from_db()
     assert booked.confirmation == Confirmation.CONFIRMED
     version = booked.version
-    with pytest.raises(services.LinkProblem, match="already answered|已经"):
+    with pytest.raises(services.LinkProblem, match=r"already answered|已经"):
         services.link_answer(token=token, answer="change")
     booked.refresh_from_db()
     assert booked.version == version and booked.confirmation == Confirmation.CONFIRMED
@@ -153,9 +153,9 @@ def test_the_customer_confirms_once_and_a_reused_link_changes_nothing(booked: Wo
 
 def test_an_expired_or_tampered_link_is_refused(booked: WorkOrder) -> None:
     token = _link(booked)
-    with pytest.raises(services.LinkProblem, match="expired|过期"):
+    with pytest.raises(services.LinkProblem, match=r"expired|过期"):
         services.link_message(token, max_age=-1)
-    with pytest.raises(services.LinkProblem, match="not valid|无效"):
+    with pytest.raises(services.LinkProblem, match=r"not valid|无效"):
         services.link_message(token[:-2] + "xx")
 
 
@@ -170,7 +170,7 @@ def test_a_link_to_a_booking_that_changed_since_is_refused(onsite: dict[str, Any
     token = _link(booked)
     services.order_book(actor=onsite["dispatcher"], order=booked, technician=onsite["tech2"],
                         window_start=booked.window_start)  # type: ignore[arg-type]
-    with pytest.raises(services.LinkProblem, match="changed|变更"):
+    with pytest.raises(services.LinkProblem, match=r"changed|变更"):
         services.link_answer(token=token, answer="confirm")
 
 
@@ -199,20 +199,20 @@ def test_a_visit_from_departure_to_the_confirming_call(onsite: dict[str, Any], b
 
 def test_a_checklist_out_of_order_is_refused(onsite: dict[str, Any], booked: WorkOrder) -> None:
     tech = onsite["tech"]
-    with pytest.raises(InvalidInput, match="出发前准备"):
+    with pytest.raises(InvalidInput, match=r"出发前准备"):
         step(booked, tech, "depart")
     order = checklist(booked, tech, "prepare")
     order = step(order, tech, "depart")
     with pytest.raises(InvalidInput):
         checklist(order, tech, "door")  # not arrived yet
     order = step(order, tech, "arrive")
-    with pytest.raises(InvalidInput, match="敲门与进门前"):
+    with pytest.raises(InvalidInput, match=r"敲门与进门前"):
         checklist(order, tech, "enter")
     assert set(ChecklistRun.objects.filter(order=order).values_list("stage", flat=True)) == {"prepare"}
 
 
 def test_a_checklist_with_an_item_left_out_is_refused(onsite: dict[str, Any], booked: WorkOrder) -> None:
-    with pytest.raises(InvalidInput, match="四个一"):
+    with pytest.raises(InvalidInput, match=r"四个一"):
         step(booked, onsite["tech"], "checklist", stage="prepare", items=["uniform", "badge", "tools", "forms", "time"])
     assert not ChecklistRun.objects.exists()
 
@@ -221,7 +221,7 @@ def test_an_arrival_recorded_twice_is_refused(onsite: dict[str, Any], booked: Wo
     tech = onsite["tech"]
     order = step(step(checklist(booked, tech, "prepare"), tech, "depart"), tech, "arrive")
     first = order.arrived_at
-    with pytest.raises(Conflict, match="already recorded|已记录"):
+    with pytest.raises(Conflict, match=r"不能重复记录"):
         step(order, tech, "arrive")
     order.refresh_from_db()
     assert order.arrived_at == first and order.visits == 1
@@ -236,7 +236,7 @@ def test_a_late_arrival_needs_a_recorded_call_ahead(onsite: dict[str, Any]) -> N
                                                  window_end=start + timedelta(hours=2))
     order.refresh_from_db()
     late = start + timedelta(hours=3)
-    with pytest.raises(InvalidInput, match="late|迟到"):
+    with pytest.raises(InvalidInput, match=r"late|迟到"):
         services.step_apply(actor=tech, order=order, kind="arrive", data={}, device_at=late.isoformat())
     order = services.step_apply(actor=tech, order=order, kind="arrive", device_at=late.isoformat(),
                                 data={"called_ahead": True, "call_ahead_note": "10:20致电客户说明堵车并致歉"})
@@ -247,7 +247,7 @@ def test_replacing_equipment_needs_the_customers_consent_first(onsite: dict[str,
     tech = onsite["tech"]
     order = step(step(checklist(booked, tech, "prepare"), tech, "depart"), tech, "arrive")
     order = checklist(checklist(order, tech, "door"), tech, "enter")
-    with pytest.raises(InvalidInput, match="consent|同意"):
+    with pytest.raises(InvalidInput, match=r"consent|同意"):
         step(order, tech, "record", cause="光猫损坏", work_done="更换光猫", replaced=True)
     order = step(order, tech, "consent", note="说明光猫主板损坏需更换，客户同意")
     order = step(order, tech, "record", cause="光猫损坏", work_done="更换光猫", replaced=True)
@@ -257,7 +257,7 @@ def test_replacing_equipment_needs_the_customers_consent_first(onsite: dict[str,
 def test_a_fee_not_on_the_price_list_is_refused(onsite: dict[str, Any], booked: WorkOrder) -> None:
     tech = onsite["tech"]
     order = step(step(checklist(booked, tech, "prepare"), tech, "depart"), tech, "arrive")
-    with pytest.raises(InvalidInput, match="price list|价目表"):
+    with pytest.raises(InvalidInput, match=r"price list|价目表"):
         step(order, tech, "fees", lines=[{"code": "socket", "qty": 1}, {"code": "tip", "qty": 1}])
     order.refresh_from_db()
     assert order.fees == [] and order.fee_total == 0
@@ -285,7 +285,7 @@ def test_the_visit_cannot_finish_without_a_signature(onsite: dict[str, Any], boo
     order = step(step(checklist(booked, tech, "prepare"), tech, "depart"), tech, "arrive")
     for stage in ("door", "enter", "work"):
         order = checklist(order, tech, stage)
-    with pytest.raises(InvalidInput, match="signature|签字"):
+    with pytest.raises(InvalidInput, match=r"signature|签字"):
         step(order, tech, "finish")
 
 

@@ -56,7 +56,7 @@ def test_the_call_page_fills_the_script_with_both_names(onsite: dict[str, Any]) 
     order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="install",
                                   description="新装宽带", equipment="光猫")
     html = login(onsite["dispatcher"]).get(reverse("fieldservice:call", args=[order.pk])).content.decode()
-    assert "张先生/女士" in html and "钱卫东" in html and "XH21001" in html and "上门安装光猫" in html
+    assert "张先生/女士" in html and "客服代表钱卫东" in html and "XH21001" in html and "上门安装光猫" in html
     assert "13812345678" not in html and "138****5678" in html
 
 
