@@ -146,6 +146,12 @@ class Survey(models.Model):  # 满意度回访
         return self.csat is not None and self.csat <= LOW_CSAT
 
     @property
+    def customer_wording(self) -> str:
+        """What the customer calls the service asked about (never an internal record name)."""
+        return str({SourceKind.COMPLAINT: _("complaint handling"), SourceKind.WORK_ORDER: _("on-site service")}.get(
+            SourceKind(self.source_kind), pgettext_lazy("survey subject", "service")))
+
+    @property
     def reason_labels(self) -> list[str]:
         return [str(LowReason(r).label) for r in self.reasons if r in LowReason.values]
 

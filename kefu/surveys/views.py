@@ -46,6 +46,8 @@ def _may_see(user: User) -> bool:
 def _filters(request: HtmxHttpRequest) -> tuple[forms.PeriodForm, selectors.Filters]:
     form = forms.PeriodForm(request.GET or None)
     period = form.period()
+    if not form.is_bound:  # show the default period in the date fields
+        form = forms.PeriodForm(initial={"start": period.start, "end": period.end})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     agent = request.GET.get("agent", "")
     agent_id = int(agent) if agent.isascii() and agent.isdigit() and len(agent) <= 18 else None
