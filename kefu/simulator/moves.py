@@ -55,6 +55,7 @@ MOVE_SETS: dict[str, tuple[str, ...]] = {
     "farewell": ("farewell",),
     "harass_end": ("harass_end",),
     "ask_repeat": ("ask_repeat",),
+    "confirm_identity": ("confirm_identity",),
     "shouting": ("shouting",),
 }
 

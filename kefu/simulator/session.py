@@ -317,8 +317,10 @@ class Session:
         index = self._rng(situation).choice(fresh)
         used.add(index)
         demand = self.scenario.demands[0] if self.scenario.demands else "把问题解决了"
-        fill = {"name": self.scenario.customer_name or "我", "demand": demand, "remedy": "", **values}
-        return pool[index].format_map(_Blank(fill))
+        surname = _surname(self.scenario.customer_name)
+        line = pool[index] if surname else _NO_SURNAME.sub("", pool[index])
+        fill = {"name": self.scenario.customer_name or "我", "demand": demand, "remedy": "", "surname": surname, **values}
+        return line.format_map(_Blank(fill))
 
     def _apply(self, moves: set[str], length: int) -> None:
         d = defaults()
@@ -419,10 +421,14 @@ class Session:
         elif moves & {"empathy", "apology", "praise"} and st.anger < 80:
             parts.append(self._line("calmer"))
         parts.extend(revealed)
+        if not revealed and "confirm_identity" in moves and "question" in moves and scenario.category != "harassment":
+            parts.append(self._line("identity"))
         if parts:
             return "".join(parts)
         if first and "greeting" in moves:
             return self._line("greeted")
+        if "question" in moves and st.anger < 60 and scenario.category != "harassment" and not moves & {"offer_help", "more_help"}:
+            return self._line("unknown_question")
         if scenario.category == "harassment":
             return self._line("harass")
         if st.anger >= 60:
@@ -463,6 +469,18 @@ class Session:
         if scenario.category == "harassment":
             self._end("resolved")
         return line
+
+
+_HONORIFICS = ("先生", "女士", "小姐", "阿姨", "大爷", "奶奶", "叔叔", "老师", "总", "工")
+_NO_SURNAME = re.compile(r"[，,]?我?姓\{surname\}")
+
+
+def _surname(name: str) -> str:
+    """王先生 → 王; a name without an honorific gives no surname."""
+    for honorific in _HONORIFICS:
+        if name.endswith(honorific) and len(name) - len(honorific) == 1:
+            return name[0]
+    return ""
 
 
 class _Blank(dict[str, str]):

@@ -63,6 +63,7 @@ MOVES: dict[str, str] = {
     "farewell": "道别祝福",
     "harass_end": "礼貌结束骚扰电话",
     "ask_repeat": "听不清时请客户再说一遍",
+    "confirm_identity": "确认客户身份",
     "shouting": "大声喊叫（“喂喂，听到没有”）",
     "remedy": "提出客户可接受的方案",
     "refused_remedy": "提出客户不接受的方案",
@@ -93,6 +94,8 @@ SITUATIONS: dict[str, str] = {
     "hang_up": "愤而挂机",
     "tired": "失去耐心挂机",
     "unclear": "没听懂学员的话",
+    "identity": "确认自己的身份",
+    "unknown_question": "被问到不知道的事",
     "harass": "骚扰者继续纠缠",
 }
 
