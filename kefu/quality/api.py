@@ -31,6 +31,9 @@ class ConversationIn(Schema):
     started_at: str | None = None
     complaint: str | None = Field(None, description="A complaint number this conversation is about.")
     turns: list[TurnIn]
+    labels: dict[str, Any] | None = Field(
+        None, description='Ratings people gave it, to train the satisfaction predictor: {"satisfaction": 0-100} '
+        'or {"quality": {"S": {"mean": -2..2}}} as in STC-3.')
 
 
 class ScorecardOut(Schema):

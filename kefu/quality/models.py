@@ -51,7 +51,10 @@ class Conversation(models.Model):  # 会话
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["agent", "-started_at"])]
+        indexes = [
+            models.Index(fields=["agent", "-started_at"]),
+            models.Index(fields=["-started_at", "-id"], name="quality_conv_started_idx"),  # the list, newest first
+        ]
 
     def __str__(self) -> str:
         return self.source_id
@@ -143,7 +146,10 @@ class Review(models.Model):  # 人工复核
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["state", "inspector"])]
+        indexes = [
+            models.Index(fields=["state", "inspector"]),
+            models.Index(fields=["state", "created_at", "id"], name="quality_review_queue_idx"),  # the queue, oldest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.state}"

@@ -23,6 +23,7 @@ from kefu.quality.models import Appeal, Prediction, Review, SamplingPolicy, Scor
 from kefu.quality.selectors import STATE_LABELS
 
 PAGE_SIZE = 30
+QUEUE_PAGE_SIZE = 50
 DONE = {
     "claim": gettext_lazy("You took this review."),
     "submit": gettext_lazy("The review was submitted; the agent may appeal within the window."),
@@ -124,7 +125,11 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     if not (user.can(Cap.QA_INSPECT) or user.can(Cap.QA_LEAD)):
         return forbidden(request, _("Reviews are for quality inspectors and the QA lead."))
     open_states = [flow.State.QUEUED, flow.State.IN_REVIEW]
-    mine = Review.objects.filter(state__in=open_states).select_related("conversation", "conversation__agent", "auto_card")
+    mine = (
+        Review.objects.filter(state__in=open_states)
+        .select_related("conversation", "conversation__agent", "auto_card", "inspector")
+        .defer("conversation__turns", "conversation__labels", "auto_card__data", "decisions", "manual")
+    )
     if not user.can(Cap.QA_LEAD):
         mine = mine.filter(Q(inspector=user) | Q(inspector__isnull=True))
     appeals = (
@@ -132,8 +137,13 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
         if user.can(Cap.QA_LEAD)
         else Appeal.objects.none()
     )
-    return render(request, "quality/reviews.html", {"reviews": mine[:200], "appeals": appeals[:200],
-                                                    "states": STATE_LABELS, "reasons": dict(SamplingPolicy.Kind.choices)})
+    # Labels looked up once per kind here, not by looping over every label in the template for each row
+    # (with 200 rows that loop was most of the page's time).
+    reasons = {key: str(label) for key, label in SamplingPolicy.Kind.choices}
+    states = {key: str(label) for key, label in STATE_LABELS.items()}
+    page = Paginator(mine, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(r, reasons.get(r.reason, ""), states.get(r.state, "")) for r in page.object_list]
+    return render(request, "quality/reviews.html", {"reviews": rows, "page_obj": page, "appeals": appeals[:200]})
 
 
 @login_required
