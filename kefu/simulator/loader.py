@@ -44,6 +44,8 @@ def _builtin() -> tuple[Scenario, ...]:
 def _load_dirs(dirs: Iterable[Path]) -> list[Scenario]:
     seen: dict[str, Scenario] = {}
     for directory in dirs:
+        if not Path(directory).is_dir():
+            raise ScenarioError(str(directory), [Problem(0, "", "not_a_directory")])
         for path in scenario_files(Path(directory)):
             scenario = load_file(path)
             if scenario.id in seen:

@@ -83,6 +83,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_situation": ("未知的客户台词情境“%(situation)s”（可用：%(known)s）", "unknown line situation '%(situation)s' (known: %(known)s)"),
     "no_remedy": ("至少需要一个客户可接受的方案（remedies）", "at least one acceptable remedy is required (remedies)"),
     "duplicate_id": ("场景编号“%(id)s”与 %(other)s 重复", "scenario id '%(id)s' also defined in %(other)s"),
+    "not_a_directory": ("场景目录不存在或不是目录", "not a directory"),
 }
 
 

@@ -121,3 +121,8 @@ def test_coverage_reports_every_training_norm_exercised() -> None:
     assert missing == [], "scenarios alone should exercise every T-marked norm"
     code, out = _run(["coverage"])
     assert code == 0 and "100 %" in out
+
+
+def test_a_missing_scenario_directory_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["scenarios", "--dir", str(tmp_path / "nowhere")])[0] == 2
+    assert "not a directory" in capsys.readouterr().err

@@ -155,3 +155,9 @@ def test_the_simulator_imports_nothing_from_django() -> None:
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_every_scenario_has_varied_lines_of_its_own() -> None:
+    for scenario in load_scenarios():
+        assert len(scenario.opening) >= 2, scenario.id
+        assert len(scenario.lines) >= 2, scenario.id
