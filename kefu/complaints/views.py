@@ -432,6 +432,7 @@ def _render_detail(
         "follow_ups": complaint.follow_ups.select_related("by"),
         "events": presenters.event_rows(complaint.events.select_related("actor")),
         "labels": presenters.classification_labels(complaint),
+        "suggestions": _suggestions(complaint, specs),
         "phone": mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
         "call_number": call_number,
         "customer_url": _customer_url(complaint),
@@ -441,6 +442,17 @@ def _render_detail(
         # htmx swaps only 2xx answers: errors and conflicts come back as 200 with the page body.
         return render(request, "complaints/detail.html#htmx", context)
     return render(request, "complaints/detail.html", context, status=status)
+
+
+def _suggestions(complaint: Complaint, specs: list[ActionSpec]) -> list[Any]:
+    """The classifier's suggestion while someone here may still classify it (the person decides)."""
+    if not complaint.is_open or not {spec.name for spec in specs} & {"classify", "analyse"}:
+        return []
+    if complaint.cause and complaint.hotspot:
+        return []
+    from kefu.insights.classifier import suggest_for
+
+    return suggest_for(complaint)
 
 
 def _customer_url(complaint: Complaint) -> str:

@@ -6,3 +6,10 @@ class InsightsConfig(AppConfig):
     name = "kefu.insights"
     label = "insights"
     verbose_name = _("Insight")
+
+    def ready(self) -> None:
+        from kefu.accounts.roles import Cap
+        from kefu.learning.registry import ModelKind
+        from kefu.learning.registry import register as register_model
+
+        register_model(ModelKind("complaint-classifier", _("Complaint classifier"), Cap.INSIGHT_VIEW))

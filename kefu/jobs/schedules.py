@@ -24,6 +24,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("jobs-requeue", "kefu.jobs.tasks.requeue_waiting", 2, _("Queue again the jobs still waiting")),
     Periodic("qa-sample", "kefu.quality.tasks.sample", 60, _("QA sampling: fill the review queues")),
     Periodic("qa-close", "kefu.quality.tasks.close_expired", 60, _("QA: close reviews whose appeal window passed")),
+    Periodic("complaint-classifier", "kefu.insights.tasks.retrain_classifier", 1440,
+             _("Complaint classifier: learn again from the classified complaints")),
     Periodic("surveys-send", "kefu.surveys.tasks.send_due", 5, _("Surveys: send due links and reminders")),
 )
 
