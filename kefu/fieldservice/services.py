@@ -551,6 +551,7 @@ def _signed(order: WorkOrder) -> bool:
 
 
 def _step_consent(order: WorkOrder, actor: User, data: dict[str, Any], at: datetime) -> WorkOrder:
+    """The customer agreed to a replacement after it was explained (onsite.consent_replace); required first."""
     _require_on_site(order)
     note = _text(data.get("note"), field="consent_note", required=True, max_length=200)
     return _record(order, actor=actor, action="consent", changes={"consent_at": at, "consent_note": note})
