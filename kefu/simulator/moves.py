@@ -95,13 +95,46 @@ def said_any(norm_text: str, cues: Iterable[str]) -> bool:
     return any(normalize(c) in norm_text for c in cues)
 
 
+# Moves that count against the trainee: not when they only quote the customer back.
+NEGATIVE = frozenset({"deflect", "forbidden", "argue", "flat_no", "interrogate", "vague_promise", "rash_promise", "shouting"})
+_QUOTE_END = re.compile(r"对吗|是吗|对吧|是这样吗|没错吧|\?")
+
+
+def _quoted_span(norm_text: str) -> tuple[int, int] | None:
+    """Where the trainee repeats the customer back ("您是说……，对吗？")."""
+    starts = [norm_text.find(n) for n in _needles()["repeat_confirm"] if n in norm_text]
+    if not starts:
+        return None
+    start = min(starts)
+    end = _QUOTE_END.search(norm_text, start)
+    return start, end.end() if end else len(norm_text)
+
+
+def quoted_only(norm_text: str) -> set[str]:
+    """Negative moves whose words appear only inside a repeat-back of the
+    customer's own words ("您是说客服热线打不进来，对吗？" does not deflect)."""
+    span = _quoted_span(norm_text)
+    if span is None:
+        return set()
+    inside = _detect(norm_text) & NEGATIVE
+    if not inside:
+        return set()
+    outside = _detect(f"{norm_text[: span[0]]} {norm_text[span[1]:]}")
+    return inside - outside
+
+
 def detect(norm_text: str) -> set[str]:
     """The moves a turn's normalised text shows by its words alone.
 
     ``flat_no`` is a refusal with no alternative in the same turn (the
     sandwich rule's test); ``vague_promise`` is one without a concrete time;
-    ``question`` also counts a turn ending in 吗/呢/？.
+    ``question`` also counts a turn ending in 吗/呢/？. Negative moves whose
+    words only quote the customer back do not count.
     """
+    return _detect(norm_text) - quoted_only(norm_text)
+
+
+def _detect(norm_text: str) -> set[str]:
     moves = {move for move, needles in _needles().items() if any(n in norm_text for n in needles)}
     if _WEI.match(norm_text):
         moves.add("wei")
@@ -114,6 +147,8 @@ def detect(norm_text: str) -> set[str]:
         moves.discard("flat_no")
     if "ask_repeat" in moves:  # "麻烦您大声一点" asks, it does not shout
         moves.discard("shouting")
+    if "harass_end" in moves:  # "请稍后再拨" ends a harassing call, it promises nothing
+        moves.discard("vague_promise")
     return moves
 
 

@@ -47,7 +47,7 @@ import yaml
 from kefu.lib.textnorm import normalize, to_simplified
 from kefu.qa import LiveSession
 from kefu.qa.phrases import phrase_set
-from kefu.simulator.moves import alert_moves, detect, said_any
+from kefu.simulator.moves import alert_moves, detect, quoted_only, said_any
 from kefu.simulator.schema import Mood, Remedy, Scenario
 from kefu.simulator.vocab import FINISH_REASONS, MOVES
 
@@ -281,7 +281,8 @@ class Session:
         self._live.add_turn({"speaker": "customer", "text": text})
 
     def _moves(self, norm: str, alerts: Sequence[Any]) -> set[str]:
-        moves = detect(norm) | alert_moves(alerts)
+        # An alert raised only by the customer's own words quoted back is not the trainee's move.
+        moves = detect(norm) | (alert_moves(alerts) - quoted_only(norm))
         # A refusal word inside a question or a repeat-back ("宽带无法上网，对吗？") is not a refusal.
         if moves & {"question", "repeat_confirm"} and not said_any(norm, phrase_set("flat_no")):
             moves.discard("flat_no")

@@ -215,3 +215,22 @@ def test_one_argument_can_be_recovered_from_but_the_qa_veto_still_fails_the_run(
     assert session.outcome == "resolved"
     assert "phone.manner.no_argue" in report["scorecard"]["critical"]
     assert report["passed"] is False
+
+
+def test_quoting_the_customer_back_is_not_held_against_the_trainee() -> None:
+    session = Session.start(get_scenario("case.hotline_unreachable"), 0)
+    session.say(GREET)
+    reply = session.say("我确认一下，您是说客服热线半天打不进来，对吗？")
+    assert "deflect" not in session.agent_moves[-1]
+    assert reply.text not in defaults().lines["deflected"]
+    session.say("客服热线您自己再打吧。")
+    assert "deflect" in session.agent_moves[-1]
+
+
+def test_the_good_trainees_make_no_negative_move() -> None:
+    from kefu.simulator.moves import NEGATIVE
+
+    for scenario in load_scenarios():
+        for variant in range(3):
+            session = Session.replay(scenario, variant, good_trainee(scenario, variant))
+            assert not any(m & NEGATIVE for m in session.agent_moves), scenario.id
