@@ -47,7 +47,7 @@ import yaml
 from kefu.lib.textnorm import normalize, to_simplified
 from kefu.qa import LiveSession
 from kefu.qa.phrases import phrase_set
-from kefu.simulator.moves import alert_moves, detect, quoted_only, said_any
+from kefu.simulator.moves import ALERT_MOVES, alert_moves, detect, quoted_only, said_any
 from kefu.simulator.schema import Mood, Remedy, Scenario
 from kefu.simulator.vocab import FINISH_REASONS, MOVES
 
@@ -233,8 +233,10 @@ class Session:
         text = to_simplified("".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t").strip())
         self.transcript.append(Turn("agent", text, at))
         alerts = self._live.add_turn({"speaker": "agent", "text": text})
-        self.alerts.extend(alerts)
         norm = normalize(text)
+        quoted = quoted_only(norm)
+        # The feedback lists the trainee's mistakes, not the customer's words quoted back.
+        self.alerts.extend(a for a in alerts if ALERT_MOVES.get(a.rule) not in quoted)
         moves = self._moves(norm, alerts)
         self.agent_moves.append(frozenset(moves))
         line = self._react(moves, norm, len(text))

@@ -223,6 +223,7 @@ def test_quoting_the_customer_back_is_not_held_against_the_trainee() -> None:
     reply = session.say("我确认一下，您是说客服热线半天打不进来，对吗？")
     assert "deflect" not in session.agent_moves[-1]
     assert reply.text not in defaults().lines["deflected"]
+    assert not [a for a in session.alerts if a.rule == "phone.manner.no_ball_kicking"]
     session.say("客服热线您自己再打吧。")
     assert "deflect" in session.agent_moves[-1]
 
