@@ -259,19 +259,22 @@ def session_say(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(pk=pk, user=request.user)
     raw = request.POST.get("expected_turns", "")
     expected = int(raw) if raw.isdigit() and len(raw) < 6 else None
-    status = 200
+    error = ""
     try:
         session = services.session_say(session=session, actor=request.user, text=request.POST.get("text", ""),
                                        expected_turns=expected)
     except NotAllowed as exc:
         return forbidden(request, exc.message)
     except (InvalidInput, Conflict) as exc:
-        messages.error(request, _error_text(exc))
+        error = _error_text(exc)
         session.refresh_from_db()
-        status = 422 if isinstance(exc, InvalidInput) else 409
     if request.htmx and session.state == SparringSession.State.ACTIVE:
+        # 200 with the message in the chat, so htmx swaps it in (it does not swap a 4xx).
         context = _chat_context(session, request.user)
-        return render(request, "training/session.html#chat", context, status=status if status != 200 else 200)
+        context["error"] = error
+        return render(request, "training/session.html#chat", context)
+    if error:
+        messages.error(request, error)
     if request.htmx:  # ended: the whole page shows the report
         response = HttpResponse(status=204)
         response["HX-Redirect"] = session.get_absolute_url()

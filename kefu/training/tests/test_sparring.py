@@ -128,6 +128,9 @@ def test_the_chat_page_works_without_javascript_and_ends_in_a_report(client, cas
     bad = client.post(reverse("training:session_say", args=[session.pk]), {"text": "  ", "expected_turns": "1"},
                       follow=True)
     assert "空白内容不会发送" in bad.content.decode()
+    htmx = client.post(reverse("training:session_say", args=[session.pk]), {"text": "", "expected_turns": "1"},
+                       HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and "data-say-error" in htmx.content.decode()  # shown in the chat
     client.post(reverse("training:session_end", args=[session.pk]))
     report = client.get(session.get_absolute_url()).content.decode()
     assert "场景目标" in report and "质检评分卡" in report and "更好的说法" in report

@@ -1,0 +1,107 @@
+"""The whole training loop in a real browser: a trainer builds a paper and assigns it and a sparring
+scenario; the trainee sits the exam (with its timer) and spars with the simulated customer; the trainer
+sees both results on the dashboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kefu.training import bank
+from kefu.training.models import ExamAttempt, Paper, SparringSession
+from kefu.training.tests.test_sparring import GOOD, SCENARIO
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("kefu.simulator")
+expect = playwright_sync.expect
+
+pytestmark = [pytest.mark.browser]
+
+
+def _login(new_page, base: str, username: str):  # type: ignore[no-untyped-def]
+    page = new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pass12345")
+    page.press("input[name=password]", "Enter")
+    expect(page.locator("h1")).to_have_text("工作台")
+    return page
+
+
+def _answer_rightly(page, item_id: str) -> None:  # type: ignore[no-untyped-def]
+    item = bank.get_item(item_id)
+    assert item is not None
+    box = page.locator(f'[data-question="{item_id}"]')
+    if item.kind in ("single", "multiple"):
+        for index in item.answer:
+            box.locator(f'input[name="q_{item_id}"][value="{index}"]').check()
+    elif item.kind == "truefalse":
+        box.locator(f'input[name="q_{item_id}"][value="{"true" if item.truth else "false"}"]').check()
+    else:
+        box.locator("textarea").fill(item.model)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_results(live_server, new_page, cast):
+    base = live_server.url
+    trainer = _login(new_page, base, "trainer")
+    trainer.goto(f"{base}/training/papers/")
+    form = trainer.locator("[data-paper-form]")
+    form.locator("input[name=title]").fill("柜台与忌语小测")
+    form.locator("input[name=quota_counter]").fill("2")
+    form.locator("input[name=quota_phrases]").fill("2")
+    form.locator("input[name=time_limit_minutes]").fill("10")
+    form.locator("input[name=pass_mark]").fill("60")
+    form.get_by_role("button", name="保存试卷").click()
+    expect(trainer.locator("h1")).to_have_text("布置培训")
+
+    assign = trainer.locator("[data-assign-form]")
+    assign.locator("input[name=kind][value=paper]").check()
+    assign.locator("select[name=paper]").select_option(value=str(Paper.objects.get(title="柜台与忌语小测").pk))
+    assign.get_by_label(re.compile("王小丽")).check()
+    assign.get_by_role("button", name="布置并通知").click()
+    expect(trainer.locator("h1")).to_have_text("学员进度")
+    trainer.goto(f"{base}/training/assign/?kind=scenario&scenario={SCENARIO}")
+    assign = trainer.locator("[data-assign-form]")
+    assign.get_by_label(re.compile("王小丽")).check()
+    assign.get_by_role("button", name="布置并通知").click()
+    expect(trainer.locator("h1")).to_have_text("学员进度")
+
+    agent = _login(new_page, base, "agent")
+    agent.goto(f"{base}/training/")
+    expect(agent.locator("[data-my-assignments] tr[data-assignment]")).to_have_count(2)
+    agent.locator("[data-start-exam]").click()
+    expect(agent.locator("[data-timer-value]")).to_have_text(re.compile(r"^(09|10):\d\d$"))
+    attempt = ExamAttempt.objects.get()
+    for item_id in attempt.item_ids:
+        _answer_rightly(agent, item_id)
+    agent.locator("[data-submit-exam]").click()
+    expect(agent.locator("[data-result]")).to_have_attribute("data-state", "submitted")
+    expect(agent.locator("[data-passed]")).to_have_attribute("data-passed", "yes")
+    expect(agent.locator("[data-result-question]").first.locator("[data-grading]")).not_to_be_empty()
+
+    agent.goto(f"{base}/training/")
+    agent.locator(f'[data-start-sparring="{SCENARIO}"]').click()
+    expect(agent.locator("#chat")).to_have_attribute("data-session-state", "active")
+    agent.wait_for_function("() => window.htmx !== undefined")
+    for n, line in enumerate(GOOD, start=1):
+        if agent.locator("[data-say-text]").count() == 0:
+            break  # the customer ended the call: the report is shown
+        agent.locator("[data-say-text]").fill(line)
+        agent.locator("[data-say]").click()
+        if SparringSession.objects.get().state == "ended":
+            break
+        expect(agent.locator("#chat li.turn-agent")).to_have_count(n)  # swapped in place by htmx
+    if agent.locator("[data-end-session]").count():
+        agent.locator("[data-end-session]").click()
+    expect(agent.locator("[data-report]")).to_have_attribute("data-outcome", "resolved")
+    expect(agent.locator("#mood-chart canvas")).to_have_count(1)
+
+    trainer.goto(f"{base}/training/dashboard/")
+    row = trainer.locator('tr[data-trainee="agent"]')
+    expect(row.locator("[data-best-exam]")).to_have_text("100.0")
+    expect(row).to_contain_text("2 / 2")  # both assignments done
+    row.locator("a").click()
+    expect(trainer.locator("[data-session]")).to_contain_text("银行卡被重复扣了话费")
+    expect(trainer.locator("[data-attempt]")).to_contain_text("柜台与忌语小测")
