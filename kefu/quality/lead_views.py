@@ -36,8 +36,19 @@ def rulebook_list(request: HtmxHttpRequest) -> HttpResponse:
     versions = list(RulebookVersion.objects.select_related("created_by").order_by("name", "-number"))
     active: dict[int, list[str]] = {}
     labels = dict(CHANNEL_LABELS)
+    activated: dict[str, set[str]] = {}
     for act in RulebookActivation.objects.all():
         active.setdefault(act.version_id, []).append(str(labels.get(act.channel, act.channel)))
+        activated.setdefault(act.channel, set()).add(act.name)
+    # Where nothing is activated, the built-in files score the channel: say so on their newest version.
+    newest_builtin = {}
+    for v in versions:
+        if v.source == RulebookVersion.Source.BUILTIN and v.name not in newest_builtin:
+            newest_builtin[v.name] = v.pk
+    for channel, label in CHANNEL_LABELS:
+        for name in rulebooks.default_names(channel, activated.get(channel, set())):
+            if name in newest_builtin:
+                active.setdefault(newest_builtin[name], []).append(_("%(channel)s (built in)") % {"channel": label})
     rows = [(v, active.get(v.pk, [])) for v in versions]
     return render(request, "quality/rulebooks/list.html", {"rows": rows, "channels": CHANNEL_LABELS})
 

@@ -262,6 +262,18 @@ def channel_book(channel: str, activations: dict[str, RulebookVersion] | None = 
     return load_rulebook("+".join(keys)) if len(keys) > 1 else load_rulebook(keys[0])
 
 
+def default_names(channel: str, activated: set[str]) -> list[str]:
+    """The built-in rulebooks still scoring ``channel`` given the names activated for it."""
+    parts = _part_names()
+    base_activated = any(name not in parts for name in activated)
+    base = rulebook_for_channel(channel).name
+    names = [] if base_activated else [base]
+    base_name = next((n for n in activated if n not in parts), base)
+    if base_activated:
+        return [n for n in parts if n not in activated and base_name in load_rulebook(n).compose_into]
+    return names + [n for n in parts if n not in activated and base in load_rulebook(n).compose_into]
+
+
 class AppEngine(Engine):
     """The engine scoring with the app's activated rulebook versions (read once, when built)."""
 
