@@ -40,6 +40,7 @@ Goal checks: ``{made: MOVE}``, ``{avoided: MOVE}``, ``{asked: FACT_ID}``,
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,8 @@ from kefu.simulator.vocab import (
 )
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+# What a customer line may fill in (kefu.simulator.session).
+PLACEHOLDERS = ("name", "surname", "demand", "remedy")
 MAX_LINE_CHARS = 300
 MAX_SCENARIO_BYTES = 200_000
 
@@ -84,6 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_remedy": ("至少需要一个客户可接受的方案（remedies）", "at least one acceptable remedy is required (remedies)"),
     "duplicate_id": ("场景编号“%(id)s”与 %(other)s 重复", "scenario id '%(id)s' also defined in %(other)s"),
     "not_a_directory": ("场景目录不存在或不是目录", "not a directory"),
+    "bad_placeholder": ("占位符有误，只能用 %(known)s", "bad placeholder; only %(known)s may be used"),
 }
 
 
@@ -458,6 +462,19 @@ class _Checker:
                         self.err(f"lines.{situation}", "unknown_situation", situation=situation, known=", ".join(SITUATIONS))
                     else:
                         self.texts(lines, situation, "lines")
+                        self.placeholders(lines[situation], f"lines.{situation}")
+
+    def placeholders(self, texts: Any, path: str) -> None:
+        if not isinstance(texts, list):
+            return
+        known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        for i, text in enumerate(texts):
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(str(text)) if name is not None}
+            except ValueError:
+                names = {"?"}
+            if names - set(PLACEHOLDERS):
+                self.err(f"{path}[{i}]", "bad_placeholder", known=known)
 
     def goal_check(self, check: Any, path: str, fact_ids: set[Any]) -> None:
         if not isinstance(check, dict) or len(check) != 1 or next(iter(check)) not in CHECKS:

@@ -161,3 +161,10 @@ def test_every_scenario_has_varied_lines_of_its_own() -> None:
     for scenario in load_scenarios():
         assert len(scenario.opening) >= 2, scenario.id
         assert len(scenario.lines) >= 2, scenario.id
+
+
+@pytest.mark.parametrize("line", ["我要{退款", "我是{nobody}", "{0}"])
+def test_a_customer_line_may_only_use_the_known_placeholders(line: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(MINIMAL + f"lines:\n  push: ['{line}']\n", "x.yaml")
+    assert caught.value.line == 15 and "占位符" in caught.value.message
