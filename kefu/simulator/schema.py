@@ -67,6 +67,7 @@ MAX_SCENARIO_BYTES = 200_000
 MESSAGES: dict[str, tuple[str, str]] = {
     "bad_yaml": ("不是有效的 YAML：%(error)s", "not valid YAML: %(error)s"),
     "too_big": ("文件过大（最多 %(max)d 字节）", "file too large (at most %(max)d bytes)"),
+    "too_complex": ("结构过于复杂（最多 %(nodes)d 个节点、%(depth)d 层嵌套）", "too complex (at most %(nodes)d nodes, %(depth)d levels deep)"),
     "not_mapping": ("场景必须是“字段: 值”的映射", "a scenario must be a mapping of field: value"),
     "unknown_field": ("未知字段“%(field)s”（可用：%(known)s）", "unknown field '%(field)s' (known: %(known)s)"),
     "required": ("“%(field)s”必填且不能为空", "'%(field)s' is required and must not be empty"),
@@ -243,6 +244,14 @@ class Scenario:
 # --- YAML with line numbers ------------------------------------------------------------
 
 
+MAX_NODES = 20_000
+MAX_DEPTH = 20
+
+
+class _TooComplex(Exception):
+    pass
+
+
 def _load(text: str) -> tuple[Any, dict[str, int]]:
     loader = yaml.SafeLoader(text)
     try:
@@ -250,24 +259,29 @@ def _load(text: str) -> tuple[Any, dict[str, int]]:
         if node is None:
             return None, {}
         lines: dict[str, int] = {}
-        _walk_lines(node, "", lines)
+        _walk_lines(node, "", lines, [0], 0)
         data = loader.construct_document(node)
         return data, lines
     finally:
         loader.dispose()
 
 
-def _walk_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+def _walk_lines(node: yaml.Node, path: str, lines: dict[str, int], count: list[int], depth: int) -> None:
+    # Aliases make the node graph a DAG that can be exponentially large to walk
+    # ("billion laughs"); a scenario is small, so cap the walk.
+    count[0] += 1
+    if count[0] > MAX_NODES or depth > MAX_DEPTH:
+        raise _TooComplex
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
             child = f"{path}.{key}" if path else str(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk_lines(value_node, child, lines)
+            _walk_lines(value_node, child, lines, count, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk_lines(item, f"{path}[{i}]", lines)
+            _walk_lines(item, f"{path}[{i}]", lines, count, depth + 1)
 
 
 # --- validation --------------------------------------------------------------------------
@@ -583,6 +597,8 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise ScenarioError(source, [Problem(0, "", "too_big", (("max", MAX_SCENARIO_BYTES),))])
     try:
         data, lines = _load(text)
+    except _TooComplex:
+        raise ScenarioError(source, [Problem(0, "", "too_complex", (("nodes", MAX_NODES), ("depth", MAX_DEPTH)))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

@@ -168,3 +168,15 @@ def test_a_customer_line_may_only_use_the_known_placeholders(line: str) -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(MINIMAL + f"lines:\n  push: ['{line}']\n", "x.yaml")
     assert caught.value.line == 15 and "占位符" in caught.value.message
+
+
+def test_a_yaml_bomb_or_deep_nesting_is_refused_quickly() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(bomb, "bomb.yaml")
+    assert "过于复杂" in caught.value.message
+    with pytest.raises(ScenarioError):
+        parse_scenario("a: " + "[" * 200 + "]" * 200 + "\n", "deep.yaml")
