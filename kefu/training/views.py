@@ -46,6 +46,13 @@ def _scenario_rows() -> list[Any]:
         return []
 
 
+def _grouped(rows: list[Any]) -> list[tuple[str, list[Any]]]:
+    groups: dict[str, list[Any]] = {}
+    for scenario in rows:
+        groups.setdefault(scenario.category_label, []).append(scenario)
+    return list(groups.items())
+
+
 # ---------------------------------------------------------------- trainee home
 
 
@@ -61,7 +68,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         context.update({
             "assignments": selectors.my_assignments(user),
             "papers": selectors.papers_for(user)[:20],
-            "scenarios": _scenario_rows(),
+            "scenario_groups": _grouped(_scenario_rows()),
             "progress": progress,
             "chart": selectors.trend_chart(progress),
             "open_attempts": ExamAttempt.objects.filter(trainee=user, state=ExamAttempt.State.OPEN).select_related("paper"),
