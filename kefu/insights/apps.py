@@ -13,3 +13,8 @@ class InsightsConfig(AppConfig):
         from kefu.learning.registry import register as register_model
 
         register_model(ModelKind("complaint-classifier", _("Complaint classifier"), Cap.INSIGHT_VIEW))
+
+        from kefu.insights import tasks
+        from kefu.jobs.registry import JobKind, register
+
+        register(JobKind("insights-refresh", _("Rebuild the report summaries"), tasks.refresh_job, Cap.INSIGHT_VIEW))

@@ -26,6 +26,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("qa-close", "kefu.quality.tasks.close_expired", 60, _("QA: close reviews whose appeal window passed")),
     Periodic("complaint-classifier", "kefu.insights.tasks.retrain_classifier", 1440,
              _("Complaint classifier: learn again from the classified complaints")),
+    Periodic("insights-summary", "kefu.insights.tasks.refresh_summaries", 15,
+             _("Reports: rebuild the complaint and contact summaries")),
     Periodic("surveys-send", "kefu.surveys.tasks.send_due", 5, _("Surveys: send due links and reminders")),
 )
 
