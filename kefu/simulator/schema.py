@@ -597,7 +597,7 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise ScenarioError(source, [Problem(0, "", "too_big", (("max", MAX_SCENARIO_BYTES),))])
     try:
         data, lines = _load(text)
-    except _TooComplex:
+    except (_TooComplex, RecursionError):
         raise ScenarioError(source, [Problem(0, "", "too_complex", (("nodes", MAX_NODES), ("depth", MAX_DEPTH)))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -180,3 +180,5 @@ def test_a_yaml_bomb_or_deep_nesting_is_refused_quickly() -> None:
     assert "过于复杂" in caught.value.message
     with pytest.raises(ScenarioError):
         parse_scenario("a: " + "[" * 200 + "]" * 200 + "\n", "deep.yaml")
+    with pytest.raises(ScenarioError):
+        parse_scenario("[" * 60_000, "deeper.yaml")
