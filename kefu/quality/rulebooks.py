@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
@@ -54,37 +55,42 @@ def _check_lead(actor: User) -> None:
 
 # ---------------------------------------------------------------- validation, in Chinese with line numbers
 
-_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+_MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
     (re.compile(pattern), text) for pattern, text in (
-        (r"^a condition needs exactly one operator of .* \(found none\)$", "未知的算子：条件须使用一个已知算子（如 phrases、regex、all_of、any_of、not、near、ref）"),
-        (r"^a condition needs exactly one operator of .* \(found (.*)\)$", "一个条件只能用一个算子，这里有多个：{0}"),
-        (r"^a condition must be a mapping", "条件须写成“算子: 参数”的形式"),
-        (r"^unknown field \(allowed: (.*)\)$", "未知字段（可用字段：{0}）"),
-        (r"^is required", "缺少必填字段"),
-        (r"^must be an integer >= (\d+), got (.*)$", "须为不小于 {0} 的整数，实际为 {1}"),
-        (r"^must be a number, got (.*)$", "须为数字，实际为 {0}"),
-        (r"^must be one of (.*), got (.*)$", "须为以下之一：{0}；实际为 {1}"),
-        (r"^must be true or false$", "须为 true 或 false"),
-        (r"^must be a string$", "须为文字"),
-        (r"^invalid regular expression: (.*)$", "正则表达式无效：{0}"),
-        (r"^must be a non-empty regular expression string$", "须为非空的正则表达式"),
-        (r"^unknown phrase set '?(.*?)'? \(define it under phrase_sets\)$", "未定义的短语集 {0}（请在 phrase_sets 中定义）"),
-        (r"^must be a non-empty list", "须为非空列表"),
-        (r"^unknown norm id '?(.*?)'? \(see NORMS.md\)$", "未知的规范编号 {0}"),
-        (r"^duplicate rule id '?(.*?)'?$", "规则编号重复：{0}"),
-        (r"^circular reference: (.*)$", "循环引用：{0}"),
-        (r"^a rule must be a mapping$", "每条规则须为映射（字段: 值）"),
-        (r"^a rulebook must be a mapping", "规则库须为映射，至少包含 name 和 rules"),
-        (r"^must be a mapping", "须为映射（字段: 值）"),
+        (r"^a condition needs exactly one operator of .* \(found none\)$",
+         gettext_lazy("unknown operator: a condition uses one known operator (such as phrases, regex, all_of, "
+                      "any_of, not, near, ref)")),
+        (r"^a condition needs exactly one operator of .* \(found (.*)\)$",
+         gettext_lazy("a condition uses one operator only; here there are several: %(a)s")),
+        (r"^a condition must be a mapping", gettext_lazy("a condition is written as “operator: parameters”")),
+        (r"^unknown field \(allowed: (.*)\)$", gettext_lazy("unknown field (fields allowed: %(a)s)")),
+        (r"^is required", gettext_lazy("a required field is missing")),
+        (r"^must be an integer >= (\d+), got (.*)$", gettext_lazy("must be a whole number of at least %(a)s, not %(b)s")),
+        (r"^must be a number, got (.*)$", gettext_lazy("must be a number, not %(a)s")),
+        (r"^must be one of (.*), got (.*)$", gettext_lazy("must be one of %(a)s, not %(b)s")),
+        (r"^must be true or false$", gettext_lazy("must be true or false")),
+        (r"^must be a string$", gettext_lazy("must be text")),
+        (r"^invalid regular expression: (.*)$", gettext_lazy("invalid regular expression: %(a)s")),
+        (r"^must be a non-empty regular expression string$", gettext_lazy("must be a regular expression, not empty")),
+        (r"^unknown phrase set '?(.*?)'? \(define it under phrase_sets\)$",
+         gettext_lazy("phrase set %(a)s is not defined (define it under phrase_sets)")),
+        (r"^must be a non-empty list", gettext_lazy("must be a list, not empty")),
+        (r"^unknown norm id '?(.*?)'? \(see NORMS.md\)$", gettext_lazy("unknown norm id %(a)s")),
+        (r"^duplicate rule id '?(.*?)'?$", gettext_lazy("rule id used twice: %(a)s")),
+        (r"^circular reference: (.*)$", gettext_lazy("circular reference: %(a)s")),
+        (r"^a rule must be a mapping$", gettext_lazy("each rule is a mapping (field: value)")),
+        (r"^a rulebook must be a mapping", gettext_lazy("a rulebook is a mapping with at least name and rules")),
+        (r"^must be a mapping", gettext_lazy("must be a mapping (field: value)")),
     )
 )
 
 
 def _chinese(message: str) -> str:
+    """The checker's message in the reader's language (Chinese by default)."""
     for pattern, text in _MESSAGES:
         found = pattern.match(message)
         if found:
-            return text.format(*found.groups())
+            return str(text) % dict(zip("ab", found.groups(), strict=False))
     return message
 
 
@@ -144,7 +150,7 @@ def validate(text: str) -> tuple[dict[str, Any] | None, list[tuple[int | None, s
     problems = []
     for error in check_rulebook_data(data):
         path, _sep, message = error.partition(": ")
-        problems.append((_line_of(root, path), f"{path}：{_chinese(message)}"))
+        problems.append((_line_of(root, path), _("%(field)s: %(problem)s") % {"field": path, "problem": _chinese(message)}))
     return (data if not problems else None), problems
 
 
