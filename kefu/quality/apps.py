@@ -17,6 +17,8 @@ class QualityConfig(AppConfig):
         register(JobKind("quality-import", _("Import and score conversations"), tasks.import_job, Cap.QA_INSPECT))
         register(JobKind("quality-train-satisfaction", _("Retrain the satisfaction predictor"), learning.train_job,
                          Cap.QA_LEAD))
+        register(JobKind("quality-predict", _("Predict satisfaction again with the active predictor"),
+                         learning.predict_job, Cap.QA_LEAD))
         register(JobKind("quality-rescore", _("Re-score a period with the active rulebooks"), rulebooks.rescore_job,
                          Cap.QA_LEAD))
         register(JobKind("quality-calibrate", _("Calibrate rule points from reviewed scores"), rulebooks.calibrate_job,

@@ -160,10 +160,10 @@ def predictor(request: HtmxHttpRequest) -> HttpResponse:
         return refused
     versions = list(learned.model_versions(learning.KIND))
     calibrated = RulebookVersion.objects.filter(source=RulebookVersion.Source.CALIBRATED).order_by("-created_at")[:10]
-    _records, targets, sources = learning.training_set()
+    sources = learning.training_counts()
     return render(request, "quality/predictor.html", {
         "versions": versions, "channels": CHANNEL_LABELS, "calibrated": calibrated,
-        "labelled": len(targets), "sources": sources, "min_samples": learning.MIN_SAMPLES,
+        "labelled": sum(sources.values()), "sources": sources, "min_samples": learning.MIN_SAMPLES,
     })
 
 
@@ -176,7 +176,7 @@ def predictor_activate(request: HtmxHttpRequest, version: int) -> HttpResponse:
     if found is None:
         return forbidden(request, _("No such version."))
     model_activate(found, actor=request.user)
-    learning.predict_all()
-    messages.success(request, _("Version %(n)d predicts from now on; every conversation was predicted again.") % {
+    job = jobs.job_start(actor=request.user, kind="quality-predict", params={"actor": request.user.pk})
+    messages.success(request, _("Version %(n)d predicts from now on; every conversation is being predicted again.") % {
         "n": found.version})
-    return redirect("quality:predictor")
+    return redirect("jobs:detail", pk=job.pk)

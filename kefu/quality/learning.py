@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,18 +55,38 @@ def satisfaction_label(labels: Any) -> float | None:
     return None
 
 
-def training_set() -> tuple[list[dict[str, Any]], list[float], dict[str, int]]:
-    """(conversations as the engine reads them, their 0–100 ratings, how many came from each source)."""
-    from kefu.quality.services import qa_record
+def _labelled() -> tuple[dict[int, Any], Any]:
+    """(reviewed score by conversation id, the conversations that may carry a label)."""
+    from django.db.models import Q
 
     reviewed = dict(
         Scorecard.objects.filter(kind=Scorecard.Kind.REVIEWED, current=True).values_list("conversation_id", "score")
     )
+    rows = Conversation.objects.filter(~Q(labels={}) | Q(pk__in=list(reviewed)))
+    return reviewed, rows
+
+
+def training_counts() -> dict[str, int]:
+    """How many labelled conversations there are, by source (without reading their turns)."""
+    reviewed, rows = _labelled()
+    counts = {"imported": 0, "reviewed": 0}
+    for pk, labels in rows.values_list("pk", "labels").iterator(chunk_size=2000):
+        if satisfaction_label(labels) is not None:
+            counts["imported"] += 1
+        elif pk in reviewed:
+            counts["reviewed"] += 1
+    return counts
+
+
+def training_set() -> tuple[list[dict[str, Any]], list[float], dict[str, int]]:
+    """(conversations as the engine reads them, their 0–100 ratings, how many came from each source)."""
+    from kefu.quality.services import qa_record
+
+    reviewed, rows = _labelled()
     records: list[dict[str, Any]] = []
     targets: list[float] = []
     sources = {"imported": 0, "reviewed": 0}
-    rows = Conversation.objects.only("pk", "source_id", "channel", "turns", "labels").order_by("pk")
-    for conv in rows.iterator(chunk_size=500):
+    for conv in rows.only("pk", "source_id", "channel", "turns", "labels").order_by("pk").iterator(chunk_size=500):
         label = satisfaction_label(conv.labels)
         if label is not None:
             sources["imported"] += 1
@@ -144,13 +163,14 @@ def predict(conversations: Sequence[Conversation], using: tuple[LearnedModel, An
     stored, model = using
     values = model.predict([qa_record(c) for c in conversations])
     now = timezone.now()
-    with transaction.atomic():
-        Prediction.objects.filter(conversation__in=[c.pk for c in conversations]).delete()
-        Prediction.objects.bulk_create(
-            Prediction(conversation_id=c.pk, value=round(min(100.0, max(0.0, v)), 1), model_kind=KIND,
-                       model_version=stored.version, created_at=now)
-            for c, v in zip(conversations, values, strict=True)
-        )
+    # An upsert: a re-prediction running beside an import never collides with it.
+    Prediction.objects.bulk_create(
+        [Prediction(conversation_id=c.pk, value=round(min(100.0, max(0.0, v)), 1), model_kind=KIND,
+                    model_version=stored.version, created_at=now)
+         for c, v in zip(conversations, values, strict=True)],
+        update_conflicts=True, unique_fields=["conversation"],
+        update_fields=["value", "model_kind", "model_version", "created_at"],
+    )
     return len(conversations)
 
 
@@ -183,6 +203,15 @@ def train_job(params: dict[str, Any], progress: Progress) -> str:
     return _("Version %(version)d trained on %(n)d conversations; cross-validated agreement ρ = %(rho)s; "
              "every conversation predicted again.") % {
         "version": result.version, "n": result.n_samples, "rho": "—" if rho is None else f"{rho:.2f}"}
+
+
+def predict_job(params: dict[str, Any], progress: Progress) -> str:
+    """Predict every conversation again with the active version (after the QA lead switched versions)."""
+    using = predictor()
+    if using is None:
+        return _("No satisfaction predictor is active: nothing was predicted.")
+    done = predict_all(progress=progress)
+    return _("%(n)d conversations predicted with version %(version)d.") % {"n": done, "version": using[0].version}
 
 
 def model_summary(model: LearnedModel | None) -> dict[str, Any] | None:

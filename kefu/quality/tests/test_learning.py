@@ -113,3 +113,19 @@ def test_low_predicted_satisfaction_sends_a_conversation_to_review(cast):
     assert sampled.exists()
     assert all(r.conversation.prediction.value < 40 for r in sampled)
     assert not Review.objects.filter(conversation__prediction__value__gte=40).exists()
+
+
+def test_switching_back_to_an_older_version_predicts_everything_again_with_it(cast, client):
+    services.conversations_import(actor=cast["qa"], items=_labelled())
+    learning.train_and_store(actor=None)
+    learning.train_and_store(actor=None)
+    assert set(Prediction.objects.values_list("model_version", flat=True)) == {2}
+    client.force_login(cast["manager"])
+    response = client.post(reverse("quality:predictor_activate", args=[1]))
+    job = Job.objects.get(kind="quality-predict")
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    jobs.job_run(job.pk)
+    assert active_model(learning.KIND).version == 1
+    assert set(Prediction.objects.values_list("model_version", flat=True)) == {1}
+    assert Prediction.objects.count() == 60
+    assert learning.training_counts() == {"imported": 60, "reviewed": 0}
