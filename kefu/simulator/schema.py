@@ -47,6 +47,7 @@ from typing import Any
 
 import yaml
 
+from kefu.lib.textnorm import to_simplified
 from kefu.simulator.vocab import (
     CATEGORIES,
     CHANNELS,
@@ -592,9 +593,11 @@ def build_scenario(data: Mapping[str, Any], source: str) -> Scenario:
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     """Parse and validate one scenario from YAML text (an upload in the UI,
-    or a file). Raises :class:`ScenarioError` naming the line of every problem."""
+    or a file; Traditional Chinese is read as Simplified). Raises
+    :class:`ScenarioError` naming the line of every problem."""
     if len(text.encode("utf-8", "replace")) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, [Problem(0, "", "too_big", (("max", MAX_SCENARIO_BYTES),))])
+    text = to_simplified(text)  # a scenario written in Traditional Chinese is stored and shown Simplified
     try:
         data, lines = _load(text)
     except (_TooComplex, RecursionError):

@@ -182,3 +182,8 @@ def test_a_yaml_bomb_or_deep_nesting_is_refused_quickly() -> None:
         parse_scenario("a: " + "[" * 200 + "]" * 200 + "\n", "deep.yaml")
     with pytest.raises(ScenarioError):
         parse_scenario("[" * 60_000, "deeper.yaml")
+
+
+def test_a_scenario_written_in_traditional_chinese_is_read_as_simplified() -> None:
+    scenario = parse_scenario(MINIMAL.replace("title: 测试场景", "title: 營業廳測試場景").replace("summary: 客户来电。", "summary: 客戶來電投訴。"), "t.yaml")
+    assert scenario.title == "营业厅测试场景" and scenario.summary == "客户来电投诉。"
