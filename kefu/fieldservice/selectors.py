@@ -147,8 +147,12 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
             late.add(order.pk)
         elif order.due_at < now + timedelta(hours=2):
             risk.add(order.pk)
-    areas = sorted(set(Shift.objects.filter(day=day).values_list("area", flat=True).distinct()))
-    return Board(day, area, areas, unassigned, sorted(techs.values(), key=lambda t: (t.area, t.load)), late, risk)
+    return Board(day, area, [], unassigned, sorted(techs.values(), key=lambda t: (t.area, t.load)), late, risk)
+
+
+def areas_on(day: date) -> list[str]:
+    """The areas with a technician on duty on ``day``."""
+    return sorted(set(Shift.objects.filter(day=day).values_list("area", flat=True).distinct()))
 
 
 def free_slots(*, day: date, area: str = "", now: datetime | None = None) -> list[tuple[TechLoad, datetime]]:

@@ -342,36 +342,87 @@ def reveal_address(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- dispatch board
 
 
-SLOT_CHOICES = 30  # windows offered per order on the board: the area's first, emptiest technicians first
+SLOT_CHOICES = 60  # windows offered on the board: the earliest, emptiest technicians first
+ALL_AREAS = "*"
+
+
+def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str]]]:
+    """The board as plain rows, formatted once in Python: the page has a thousand of them at scale."""
+    order_url = reverse("fieldservice:order", args=[0]).removesuffix("0/")
+    states = {s.value: str(label) for s, label in _state_labels().items()}
+    types = {t.value: str(label) for t, label in TYPE_LABELS.items()}
+    late, risk = str(_("Late")), str(_("At risk"))
+
+    def flag(pk: int) -> tuple[str, str]:
+        if pk in data.late:
+            return "fs-late", late
+        if pk in data.at_risk:
+            return "fs-risk", risk
+        return "", ""
+
+    to_book = []
+    for o in data.unassigned:
+        css, badge = flag(o.pk)
+        to_book.append({
+            "pk": o.pk, "version": o.version, "number": o.number, "url": f"{order_url}{o.pk}/", "css": css,
+            "badge": badge, "type": types.get(o.order_type, ""), "area": o.area,
+            "due": timezone.localtime(o.due_at).strftime("%m-%d %H:%M"), "change": o.confirmation == "change",
+            "reopened": o.reopen_count > 0,
+        })
+    techs = []
+    slots: list[tuple[datetime, int, str, str]] = []
+    for t in data.technicians:
+        name = str(t.user)
+        visits = []
+        for o in t.orders:
+            css, badge = flag(o.pk)
+            start = timezone.localtime(o.window_start) if o.window_start else None
+            end = timezone.localtime(o.window_end) if o.window_end else None
+            visits.append({
+                "url": f"{order_url}{o.pk}/", "number": o.number, "css": css, "badge": badge,
+                "window": f"{start:%H:%M}–{end:%H:%M}" if start and end else "", "type": types.get(o.order_type, ""),
+                "state": states.get(o.state, ""),
+            })
+        free = [timezone.localtime(f) for f in t.free]
+        techs.append({"name": name, "username": t.user.username, "area": t.area, "load": t.load,
+                      "free": "、".join(f"{f:%H:%M}" for f in free) or "—", "visits": visits,
+                      "late": sum(1 for v in visits if v["css"] == "fs-late")})
+        for f in free:
+            end_f = f + timedelta(hours=process.WINDOW_HOURS)
+            slots.append((f, t.load, f"{t.user.pk}|{f.isoformat()}", f"{f:%H:%M}–{end_f:%H:%M} {name}（{t.area}，{t.load}）"))
+    slots.sort(key=lambda s: (s[0], s[1]))
+    return to_book, techs, [(value, label) for _at, _load, value, label in slots[:SLOT_CHOICES]]
 
 
 @login_required
 @_handles_not_allowed
 @require_safe
 def dispatch_board(request: HtmxHttpRequest) -> HttpResponse:
+    """Orders to book and the technicians of one area (or a compact view of all areas) on one day."""
     _require(request.user, Cap.ONSITE_DISPATCH)
     day = _day(request.GET.get("day"))
-    data = selectors.board(day=day, area=request.GET.get("area", "")[:40], unassigned_limit=50)
-    pairs = sorted(((t, s) for t in data.technicians for s in t.free), key=lambda p: (p[1], p[0].load))
-    by_area: dict[str, list[Any]] = {}
-    for t, s in pairs:
-        by_area.setdefault(t.area, []).append((t, s, s + timedelta(hours=process.WINDOW_HOURS)))
-    anywhere = [(t, s, s + timedelta(hours=process.WINDOW_HOURS)) for t, s in pairs[:SLOT_CHOICES]]
-    rows = [(o, (by_area.get(o.area) or anywhere)[:SLOT_CHOICES]) for o in data.unassigned]
+    areas = selectors.areas_on(day)
+    area = request.GET.get("area", "")[:40] or (areas[0] if areas else "")
+    data = selectors.board(day=day, area="" if area == ALL_AREAS else area, unassigned_limit=50)
+    to_book, techs, slots = _board_rows(data)
     return render(request, "fieldservice/board.html", _ctx(
-        request, "board", b=data, rows=rows, types=TYPE_LABELS,
-        days=[timezone.localdate() + timedelta(days=i) for i in range(-1, 7)],
-        windows=[f"{h:02d}:00" for h in process.WINDOW_STARTS],
+        request, "board", b=data, area=area, areas=areas, all_areas=ALL_AREAS, compact=area == ALL_AREAS,
+        to_book=to_book, techs=techs, slots=slots, days=[timezone.localdate() + timedelta(days=i) for i in range(-1, 7)],
     ))
 
 
 @login_required
 @_handles_not_allowed
 @require_POST
-def board_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Pick a technician's free window for an order, from the board."""
+def board_assign(request: HtmxHttpRequest) -> HttpResponse:
+    """Pick an order and a technician's free window on the board: the order is booked."""
     user = request.user
     _require(user, Cap.ONSITE_DISPATCH)
+    pk, _sep, version = request.POST.get("order", "").partition("|")
+    back = f"{reverse('fieldservice:board')}?day={request.POST.get('day', '')}&area={request.POST.get('area', '')}"
+    if not pk.isdigit():
+        messages.error(request, _("Pick an order to book."))
+        return redirect(back)
     order = selectors.order_get_for_user(pk=pk, user=user)
     tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
     technician = User.objects.filter(pk=int(tech_id) if tech_id.isdigit() else 0).first()
@@ -381,11 +432,11 @@ def board_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             raise InvalidInput(_("Choose a free window."))
         services.order_book(actor=user, order=order, technician=technician,
                             window_start=start if timezone.is_aware(start) else timezone.make_aware(start),
-                            expected_version=_version(request))
+                            expected_version=int(version) if version.isdigit() else None)
         messages.success(request, _("%(number)s assigned to %(tech)s.") % {"number": order.number, "tech": technician})
     except (InvalidInput, Conflict) as exc:
         _error(request, exc)
-    return redirect(f"{reverse('fieldservice:board')}?day={request.POST.get('day', '')}")
+    return redirect(back)
 
 
 # ---------------------------------------------------------------- the technician's phone

@@ -34,7 +34,7 @@ def test_each_role_lands_on_its_own_page(onsite: dict[str, Any]) -> None:
 def test_the_dispatch_board_shows_the_order_to_book_and_the_technicians(onsite: dict[str, Any]) -> None:
     order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="emergency",
                                   description="整栋楼断网")
-    page = login(onsite["dispatcher"]).get(reverse("fieldservice:board"))
+    page = login(onsite["dispatcher"]).get(reverse("fieldservice:board") + "?day=" + str(onsite["today"]))
     html = page.content.decode()
     assert page.status_code == 200 and order.number in html and "孙志刚" in html and "刘强" in html
     assert "文三路" not in html  # the address stays masked on the board
@@ -45,8 +45,8 @@ def test_picking_a_window_on_the_board_books_the_order(onsite: dict[str, Any]) -
     order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
                                   description="断网")
     start = services.window_for(onsite["today"] + __import__("datetime").timedelta(days=1), 13)[0]
-    response = login(onsite["dispatcher"]).post(reverse("fieldservice:assign", args=[order.pk]), {
-        "slot": f"{onsite['tech2'].pk}|{start.isoformat()}", "version": order.version})
+    response = login(onsite["dispatcher"]).post(reverse("fieldservice:assign"), {
+        "order": f"{order.pk}|{order.version}", "slot": f"{onsite['tech2'].pk}|{start.isoformat()}"})
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.state == State.BOOKED and order.technician == onsite["tech2"]
