@@ -15,6 +15,9 @@ class InsightsConfig(AppConfig):
         register_model(ModelKind("complaint-classifier", _("Complaint classifier"), Cap.INSIGHT_VIEW))
 
         from kefu.insights import tasks
+        from kefu.insights.harass_services import route_contact
         from kefu.jobs.registry import JobKind, register
+        from kefu.lib import outcomes
 
+        outcomes.subscribe(route_contact)
         register(JobKind("insights-refresh", _("Rebuild the report summaries"), tasks.refresh_job, Cap.INSIGHT_VIEW))

@@ -26,3 +26,9 @@ def refresh_job(params: dict[str, Any], progress: Progress) -> str:
     message = refresh_summaries()
     progress(1, 1)
     return message
+
+
+def refresh_churn() -> str:
+    from kefu.insights import churn
+
+    return f"churn risk: {churn.refresh()} customers"

@@ -29,6 +29,23 @@ PAGE_SIZE = 50
 TABLES = ("cause", "cause_category", "hotspot", "need", "degree", "department", "channel", "regulator", "severity")
 
 
+def tabs_for(user: Any) -> list[tuple[str, str, str]]:
+    """The insight pages this user may open, for the tab bar."""
+    tabs = []
+    if user.can(Cap.INSIGHT_VIEW):
+        tabs += [("index", reverse("insights:index"), _("Complaint analysis")),
+                 ("agents", reverse("insights:agents"), _("Agents and teams")),
+                 ("casebook", reverse("insights:casebook"), _("Case book")),
+                 ("report", reverse("insights:report"), _("Monthly report"))]
+    if user.can(Cap.HARASS_LIST):
+        tabs += [("harass", reverse("insights:harass"), _("Harassment numbers")),
+                 ("harass_queue", reverse("insights:harass_queue"), _("Harassment queue")),
+                 ("harass_report", reverse("insights:harass_report"), _("Harassment sources"))]
+    if user.can(Cap.RETENTION_WORK):
+        tabs.append(("retention", reverse("insights:retention"), _("Retention queue")))
+    return tabs
+
+
 class Refused(Exception):
     def __init__(self, response: HttpResponse) -> None:
         self.response = response
@@ -106,7 +123,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         return refused.response
     form, p, grain = _period(request)
     if p is None:
-        return render(request, "insights/index.html", {"form": form, "invalid": True}, status=422)
+        return render(request, "insights/index.html", {"tabs": tabs_for(request.user), "form": form, "invalid": True}, status=422)
     fmt, table = request.GET.get("format", ""), request.GET.get("table", "")
     if fmt and table:
         download = _export(table, fmt, p, grain)
@@ -116,7 +133,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     buckets = selectors.trend(p, grain)
     steps = selectors.steps(p)
     context = {
-        "form": form, "period": p, "grain": grain, "previous": p.previous(),
+        "tabs": tabs_for(request.user), "form": form, "period": p, "grain": grain, "previous": p.previous(),
         "totals": selectors.totals(p),
         "tables": [(dim, selectors.title(dim), tables[dim]) for dim in TABLES],
         "steps": steps, "buckets": buckets, "freshness": _freshness(),
@@ -178,7 +195,7 @@ def drill(request: HtmxHttpRequest) -> HttpResponse:
     if p is None or dim not in selectors.DRILL_DIMS:
         if p is not None:
             form.add_error(None, _("Unknown report dimension."))
-        return render(request, "insights/drill.html", {"form": form, "invalid": True}, status=422)
+        return render(request, "insights/drill.html", {"tabs": tabs_for(request.user), "form": form, "invalid": True}, status=422)
     qs = selectors.drill(user=request.user, dim=dim, value=value, p=p)
     fmt = request.GET.get("format", "")
     if fmt:
@@ -187,7 +204,7 @@ def drill(request: HtmxHttpRequest) -> HttpResponse:
             return download  # type: ignore[no-any-return]
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = selectors.labeller(dim)
-    return render(request, "insights/drill.html", {
+    return render(request, "insights/drill.html", {"tabs": tabs_for(request.user),
         "form": form, "period": p, "page_obj": page, "dim": dim, "value": value,
         "dim_title": selectors.title(dim), "value_label": selectors.label_of(labels, value) if dim != "all" else "",
         "back": reverse("insights:index") + "?" + urlencode({"date_from": p.start.isoformat(), "date_to": p.end.isoformat()}),
@@ -219,7 +236,7 @@ def casebook(request: HtmxHttpRequest) -> HttpResponse:
         if download is not None:
             return download  # type: ignore[no-any-return]
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "insights/casebook.html", {
+    return render(request, "insights/casebook.html", {"tabs": tabs_for(request.user),
         "page_obj": page, "q": query, "cause": cause, "causes": Cause.choices,
     })
 
@@ -245,12 +262,12 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         return refused.response
     month = _month(request.GET.get("month", ""), timezone.localdate())
     if month is None:
-        return render(request, "insights/report.html", {"error": _("Choose a month such as 2026-10.")}, status=422)
+        return render(request, "insights/report.html", {"tabs": tabs_for(request.user), "error": _("Choose a month such as 2026-10.")}, status=422)
     p = selectors.Period(month, selectors.bucket_end(month, "month"))
     previous_month = (month - timedelta(days=1)).replace(day=1)
     prev = selectors.Period(previous_month, month - timedelta(days=1))
     totals = selectors.totals(p)
-    return render(request, "insights/report.html", {
+    return render(request, "insights/report.html", {"tabs": tabs_for(request.user),
         "month": month, "period": p, "totals": totals, "previous_total": selectors.totals(prev).n,
         "tables": [(dim, selectors.title(dim), selectors.dimension(dim, p)[:10])
                    for dim in ("cause", "hotspot", "need", "degree", "department", "channel")],
@@ -276,3 +293,44 @@ def refresh(request: HtmxHttpRequest) -> HttpResponse:
     job_start(actor=request.user, kind="insights-refresh")
     messages.success(request, _("The summaries are being rebuilt; reload in a minute."))
     return redirect("insights:index")
+
+
+def _agent_rows(rows: Any) -> Iterator[list[Any]]:
+    for r in rows:
+        yield [r.name, r.contacts, r.qa_score, r.qa_n, r.predicted, r.surveyed, r.surveyed_n, r.handled, r.sla_rate,
+               r.caused]
+
+
+def agent_headers(first: str) -> list[str]:
+    return [first, _("Contacts"), _("QA compliance score"), _("Conversations scored"),
+            _("Predicted satisfaction"), _("Surveyed satisfaction (1-5)"), _("Survey answers"),
+            _("Complaints handled"), _("Within SLA (%)"), _("Complaints caused")]
+
+
+@login_required
+@require_safe
+def agents(request: HtmxHttpRequest) -> HttpResponse:
+    """Service quality per agent and per team, each number linking to the complaints behind it."""
+    from kefu.insights import agents as quality
+
+    try:
+        _insight_user(request)
+    except Refused as refused:
+        return refused.response
+    form, p, _grain = _period(request)
+    if p is None:
+        return render(request, "insights/agents.html", {"tabs": tabs_for(request.user), "form": form,
+                                                        "invalid": True}, status=422)
+    rows = quality.by_agent(p)
+    teams = quality.by_team(rows)
+    fmt, table = request.GET.get("format", ""), request.GET.get("table", "")
+    if fmt and table in ("agents", "teams"):
+        download = export.stream(fmt, f"quality-{table}", agent_headers(_("Agent") if table == "agents" else _("Team")),
+                                 _agent_rows(rows if table == "agents" else teams))
+        if download is not None:
+            return download  # type: ignore[no-any-return]
+    return render(request, "insights/agents.html", {
+        "tabs": tabs_for(request.user), "form": form, "period": p, "agents": rows, "teams": teams,
+        "query": urlencode({"date_from": p.start.isoformat(), "date_to": p.end.isoformat()}),
+        "freshness": _freshness(),
+    })

@@ -28,6 +28,7 @@ SCHEDULES: tuple[Periodic, ...] = (
              _("Complaint classifier: learn again from the classified complaints")),
     Periodic("insights-summary", "kefu.insights.tasks.refresh_summaries", 15,
              _("Reports: rebuild the complaint and contact summaries")),
+    Periodic("churn-risk", "kefu.insights.tasks.refresh_churn", 60, _("Churn risk: score the customers again")),
     Periodic("surveys-send", "kefu.surveys.tasks.send_due", 5, _("Surveys: send due links and reminders")),
 )
 
