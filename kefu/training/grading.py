@@ -75,7 +75,10 @@ def grade(item: Item, response: Any) -> Grade:
     if item.kind == "open":
         return _grade_open(item, response)
     if response is None:
-        return Grade(0.0, False, (Line(False, "未作答。"),))
+        key = "正确" if item.truth else "错误"
+        if item.kind != "truefalse":
+            key = _letters(item.answer)
+        return Grade(0.0, False, (Line(False, f"未作答。正确答案：{key}。{item.explain}"),))
     if item.kind == "truefalse":
         right = response == item.truth
         said = "正确" if item.truth else "错误"

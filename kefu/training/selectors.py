@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import ROLE_CAPS, Cap
+from kefu.accounts.roles import ROLE_CAPS, Cap, Role
 from kefu.lib.errors import NotAllowed
 from kefu.training import analysis, bank
 from kefu.training.models import Answer, Assignment, ExamAttempt, Paper, SparringSession
@@ -56,7 +56,8 @@ def paper_get(*, pk: Any, user: User) -> Paper:
 
 
 def trainee_roles() -> list[str]:
-    return [role for role, caps in ROLE_CAPS.items() if Cap.PRACTISE in caps]
+    """Roles that practise; administrators hold every capability but are not trainees."""
+    return [role for role, caps in ROLE_CAPS.items() if Cap.PRACTISE in caps and role != Role.ADMIN]
 
 
 def trainees() -> QuerySet[User]:

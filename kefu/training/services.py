@@ -162,7 +162,10 @@ def _trainees(users: Iterable[User], department: Department | None) -> list[User
     if department is not None:
         for member in User.objects.filter(department=department, is_active=True):
             people.setdefault(member.pk, member)
-    return sorted((u for u in people.values() if u.can(Cap.PRACTISE)), key=lambda u: u.pk)
+    from kefu.training.selectors import trainee_roles
+
+    roles = set(trainee_roles())
+    return sorted((u for u in people.values() if u.can(Cap.PRACTISE) and u.role in roles), key=lambda u: u.pk)
 
 
 @transaction.atomic
@@ -275,6 +278,10 @@ def _locked(attempt: ExamAttempt) -> ExamAttempt:
 def _finalise(attempt: ExamAttempt, *, state: str, actor: User, now: datetime) -> ExamAttempt:
     """Close an open attempt (caller holds its row lock): score it from its answers, one row per question."""
     answers = list(attempt.answers.all())
+    for blank in (a for a in answers if a.version == 0):  # unanswered: say so, with the key or a model answer
+        item = bank.get_item(blank.item_id)
+        if item is not None:
+            Answer.objects.filter(pk=blank.pk, version=0).update(feedback=grading.grade(item, None).to_dict()["lines"])
     total = sum(a.score for a in answers)
     percent = Decimal(str(round(100 * total / len(answers), 1))) if answers else Decimal("0")
     passed = percent >= attempt.paper.pass_mark
