@@ -227,11 +227,3 @@ def test_quoting_the_customer_back_is_not_held_against_the_trainee() -> None:
     session.say("客服热线您自己再打吧。")
     assert "deflect" in session.agent_moves[-1]
 
-
-def test_the_good_trainees_make_no_negative_move() -> None:
-    from kefu.simulator.moves import NEGATIVE
-
-    for scenario in load_scenarios():
-        for variant in range(3):
-            session = Session.replay(scenario, variant, good_trainee(scenario, variant))
-            assert not any(m & NEGATIVE for m in session.agent_moves), scenario.id

@@ -4,9 +4,13 @@ break them (喂, arguing, deflecting, a bare 不行) do not."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import pytest
 
 from kefu.simulator import Scenario, Session, load_scenarios
+from kefu.simulator.moves import NEGATIVE
 from kefu.simulator.session import defaults
 from kefu.simulator.tests.trainees import bad_trainee, good_trainee
 
@@ -24,11 +28,18 @@ def _play(scenario: Scenario, turns: list[str], seed: int) -> Session:
     return session
 
 
+@cache
+def _good_run(scenario_id: str, variant: int) -> tuple[Session, dict[str, Any]]:
+    # Several tests look at the same runs from different sides; play each once.
+    scenario = next(s for s in SCENARIOS if s.id == scenario_id)
+    session = _play(scenario, good_trainee(scenario, variant), seed=variant)
+    return session, session.report()
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
 def test_a_trainee_who_follows_the_norms_resolves_every_scenario_with_a_passing_score(scenario: Scenario) -> None:
     for variant in VARIANTS:
-        session = _play(scenario, good_trainee(scenario, variant), seed=variant)
-        report = session.report()
+        _, report = _good_run(scenario.id, variant)
         assert report["outcome"] == "resolved", (variant, report["transcript"])
         card = report["scorecard"]
         assert not card["critical"], (variant, card["critical"])
@@ -53,7 +64,7 @@ def test_a_trainee_who_breaks_the_norms_resolves_no_scenario(scenario: Scenario)
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
 def test_the_good_trainee_meets_most_of_the_scenario_goals(scenario: Scenario) -> None:
-    report = _play(scenario, good_trainee(scenario, 0), seed=0).report()
+    _, report = _good_run(scenario.id, 0)
     assert report["goals_met"] >= len(report["goals"]) - 1, [g for g in report["goals"] if not g["met"]]
 
 
@@ -80,3 +91,10 @@ def test_the_same_good_trainee_typing_traditional_chinese_resolves_too(scenario:
     assert turns != good_trainee(scenario, 1)
     session = _play(scenario, turns, seed=1)
     assert session.outcome == "resolved"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+def test_the_good_trainees_make_no_move_that_counts_against_them(scenario: Scenario) -> None:
+    for variant in VARIANTS:
+        session, _ = _good_run(scenario.id, variant)
+        assert not any(m & NEGATIVE for m in session.agent_moves), (variant, [sorted(m & NEGATIVE) for m in session.agent_moves])
