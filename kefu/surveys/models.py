@@ -135,6 +135,7 @@ class Survey(models.Model):  # 满意度回访
             models.Index(fields=["customer", "-created_at"], name="survey_customer"),
             models.Index(fields=["phone", "-created_at"], name="survey_phone"),
             models.Index(fields=["-answered_at"], name="survey_answered"),
+            models.Index(fields=["sent_at"], name="survey_sent"),
             models.Index(fields=["agent", "-answered_at"], name="survey_agent"),
         ]
 

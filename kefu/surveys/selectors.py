@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -104,7 +104,8 @@ def answered(filters: Filters) -> QuerySet[Survey]:
 
 
 def nps_of(promoters: int, detractors: int, n: int) -> float | None:
-    """Net promoter score: % of 9–10 minus % of 0–6."""
+    """Net promoter score: % of 9–10 minus % of 0–6 — the loyalty end of satisfaction.loyalty
+    (expectation → perceived quality → satisfaction → complaints or loyalty), beside CSAT."""
     return round(100 * (promoters - detractors) / n, 1) if n else None
 
 
@@ -125,22 +126,56 @@ class Summary:
         return round(100 * self.answered_of_sent / self.sent, 1) if self.sent else None
 
 
-def summary(filters: Filters) -> Summary:
+@dataclass(frozen=True)
+class Group:
+    """Counts of one (channel, kind of service, agent) in a period: the dashboard's one grouped query."""
+
+    channel: str
+    source_kind: str
+    agent_id: int | None
+    sent: int
+    sent_answered: int
+    n: int
+    csat_sum: int
+    low: int
+    satisfied: int
+    nps_n: int
+    promoters: int
+    detractors: int
+
+
+def groups(filters: Filters) -> list[Group]:
+    """One pass over the period's surveys (sent or answered in it), grouped by channel, kind and agent;
+    the summary and every breakdown are sums of these rows."""
     p = filters.period
-    sent = _surveys(filters).filter(sent_at__gte=p.since, sent_at__lt=p.until).aggregate(
-        n=Count("pk"), done=Count("pk", filter=Q(answered_at__isnull=False)))
-    a = answered(filters).aggregate(
-        n=Count("pk"), mean=Avg("csat"), satisfied=Count("pk", filter=Q(csat__gte=4)),
-        low=Count("pk", filter=Q(csat__lte=LOW_CSAT)), nps_n=Count("nps"),
-        promoters=Count("pk", filter=Q(nps__gte=9)), detractors=Count("pk", filter=Q(nps__lte=6)))
+    in_sent = Q(sent_at__gte=p.since, sent_at__lt=p.until)
+    in_ans = Q(answered_at__gte=p.since, answered_at__lt=p.until)
+    rows = (_surveys(filters).filter(in_sent | in_ans).values("channel", "source_kind", "agent_id")
+            .annotate(sent=Count("pk", filter=in_sent),
+                      sent_answered=Count("pk", filter=in_sent & Q(answered_at__isnull=False)),
+                      n=Count("pk", filter=in_ans), csat_sum=Sum("csat", filter=in_ans, default=0),
+                      low=Count("pk", filter=in_ans & Q(csat__lte=LOW_CSAT)),
+                      satisfied=Count("pk", filter=in_ans & Q(csat__gte=4)),
+                      nps_n=Count("nps", filter=in_ans), promoters=Count("pk", filter=in_ans & Q(nps__gte=9)),
+                      detractors=Count("pk", filter=in_ans & Q(nps__lte=6)))
+            .order_by())
+    return [Group(**row) for row in rows]
+
+
+def summary(filters: Filters, rows: list[Group] | None = None) -> Summary:
+    rows = groups(filters) if rows is None else rows
+    n = sum(g.n for g in rows)
+    csat_sum = sum(g.csat_sum for g in rows)
+    nps_n = sum(g.nps_n for g in rows)
     open_tasks = FollowUpTask.objects.filter(state=FollowUpTask.State.OPEN,
                                              survey__in=answered(filters).values("pk")).count()
-    n = a["n"]
     return Summary(
-        sent=sent["n"], answered_of_sent=sent["done"], answered=n,
-        csat=round(float(a["mean"]), 2) if a["mean"] is not None else None,
-        satisfied_share=round(100 * a["satisfied"] / n, 1) if n else None, low=a["low"],
-        nps=nps_of(a["promoters"], a["detractors"], a["nps_n"]), nps_n=a["nps_n"], open_tasks=open_tasks,
+        sent=sum(g.sent for g in rows), answered_of_sent=sum(g.sent_answered for g in rows), answered=n,
+        csat=round(csat_sum / n, 2) if n else None,
+        satisfied_share=round(100 * sum(g.satisfied for g in rows) / n, 1) if n else None,
+        low=sum(g.low for g in rows),
+        nps=nps_of(sum(g.promoters for g in rows), sum(g.detractors for g in rows), nps_n), nps_n=nps_n,
+        open_tasks=open_tasks,
     )
 
 
@@ -181,32 +216,25 @@ class Breakdown:
         return round(100 * self.n / self.sent, 1) if self.sent else None
 
 
-def breakdown(filters: Filters, by: str) -> list[Breakdown]:
+def breakdown(filters: Filters, by: str, rows: list[Group] | None = None) -> list[Breakdown]:
     """Answers grouped by ``channel``, ``source_kind`` or ``agent``, with the surveys sent in the period."""
+    rows = groups(filters) if rows is None else rows
     column = {"channel": "channel", "source_kind": "source_kind", "agent": "agent_id"}[by]
-    p = filters.period
-    sent = dict(_surveys(filters).filter(sent_at__gte=p.since, sent_at__lt=p.until).values(column)
-                .annotate(n=Count("pk")).values_list(column, "n"))
-    rows = (answered(filters).values(column)
-            .annotate(n=Count("pk"), mean=Avg("csat"), low=Count("pk", filter=Q(csat__lte=LOW_CSAT)),
-                      nps_n=Count("nps"), promoters=Count("pk", filter=Q(nps__gte=9)),
-                      detractors=Count("pk", filter=Q(nps__lte=6))))
-    labels: dict[Any, str] = {}
+    totals: dict[Any, list[int]] = defaultdict(lambda: [0] * 7)
+    for g in rows:
+        t = totals[getattr(g, column)]
+        for i, value in enumerate((g.sent, g.n, g.csat_sum, g.low, g.nps_n, g.promoters, g.detractors)):
+            t[i] += value
     if by == "agent":
-        ids = {r[column] for r in rows} | set(sent)
-        labels = {u.pk: str(u) for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
+        labels = {u.pk: str(u) for u in User.objects.filter(pk__in=[k for k in totals if k is not None])}
     else:
         labels = {k: str(v) for k, v in _choices(column).items()}
-    out: dict[Any, Breakdown] = {}
-    for r in rows:
-        key = r[column]
-        out[key] = Breakdown(key, labels.get(key, "—") if key not in (None, "") else "—", r["n"],
-                             round(float(r["mean"]), 2) if r["mean"] is not None else None, r["low"],
-                             nps_of(r["promoters"], r["detractors"], r["nps_n"]), sent.get(key, 0))
-    for key, n in sent.items():
-        if key not in out:
-            out[key] = Breakdown(key, labels.get(key, "—") if key not in (None, "") else "—", 0, None, 0, None, n)
-    return sorted(out.values(), key=lambda b: (b.csat is None, b.csat or 0))
+    out = [
+        Breakdown(key, labels.get(key, "—") if key not in (None, "") else "—", n,
+                  round(csat / n, 2) if n else None, low, nps_of(promoters, detractors, nps_n), sent)
+        for key, (sent, n, csat, low, nps_n, promoters, detractors) in totals.items()
+    ]
+    return sorted(out, key=lambda b: (b.csat is None, b.csat or 0))
 
 
 def _choices(column: str) -> dict[Any, Any]:

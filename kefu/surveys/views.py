@@ -68,19 +68,20 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     if fmt in ("csv", "xlsx") and not invalid:
         return _export(fmt, filters)
     trend = selectors.trend(filters)
+    rows = selectors.groups(filters)
     agent = User.objects.filter(pk=filters.agent_id).first() if filters.agent_id else None
     return _render(request, "surveys/index.html", {
         "form": form,
         "invalid": invalid,
         "period": filters.period,
         "agent": agent,
-        "summary": selectors.summary(filters),
+        "summary": selectors.summary(filters, rows),
         "trend": trend,
         "chart": {"weeks": [t.week for t in trend], "csat": [t.csat for t in trend], "nps": [t.nps for t in trend],
                   "n": [t.n for t in trend]},
-        "by_channel": selectors.breakdown(filters, "channel"),
-        "by_kind": selectors.breakdown(filters, "source_kind"),
-        "by_agent": selectors.breakdown(filters, "agent"),
+        "by_channel": selectors.breakdown(filters, "channel", rows),
+        "by_kind": selectors.breakdown(filters, "source_kind", rows),
+        "by_agent": selectors.breakdown(filters, "agent", rows),
         "low": [(s, sources.url(s.source_kind, s.source_id)) for s in selectors.low_answers(filters)],
         "query": request.GET.urlencode(),
     })
