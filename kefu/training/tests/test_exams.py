@@ -175,3 +175,12 @@ def test_an_assignment_needs_a_future_due_date_and_someone_to_do_it(paper, train
     with pytest.raises(NotAllowed):
         services.assignment_create(actor=cast["agent"], kind="paper", paper=paper, trainees=[cast["agent"]],
                                    due_at=timezone.now() + timedelta(days=1))
+
+
+def test_the_sweep_closes_exams_past_their_deadline_and_silent_sparring(paper, cast):
+    from kefu.training import tasks
+
+    attempt = services.attempt_start(paper=paper, trainee=cast["agent"], now=timezone.now() - timedelta(hours=1))
+    assert tasks.close_expired()["exams"] == 1
+    attempt.refresh_from_db()
+    assert attempt.state == "expired" and attempt.passed is False
