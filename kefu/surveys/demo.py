@@ -19,8 +19,8 @@ from django.db.models import Q, QuerySet
 from kefu.accounts.models import User
 from kefu.accounts.roles import Role
 from kefu.complaints.models import Complaint
-from kefu.customers.models import Contact, Customer
-from kefu.surveys import services
+from kefu.customers.models import Contact, Customer, PhoneNumber
+from kefu.surveys import services, sources
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.core import rules as core
 from kefu.surveys.models import (
@@ -106,6 +106,15 @@ def _candidates(world: Any) -> list[tuple[str, int, int | None, str, str, str, i
             created_by_id__in=staff, state="closed", closed_at__isnull=False).values_list(
             "pk", "customer_id", "complainant_phone", "channel", "handler_id", "created_by_id", "closed_at")
     ]
+    model = sources.work_order_model()
+    if model is not None:  # the on-site app's demo orders, finished before this demo ran
+        phones: dict[int, str] = {}
+        for customer, number in PhoneNumber.objects.order_by("is_primary", "pk").values_list("customer_id", "number"):
+            phones[customer] = number  # the primary one last, so it wins
+        for pk, customer, technician, finished in model._default_manager.filter(
+                finished_at__isnull=False, technician_id__in=staff).values_list(
+                "pk", "customer_id", "technician_id", "finished_at"):
+            rows.append(("work_order", pk, customer, phones.get(customer, ""), "onsite", "", technician, finished))
     return sorted(rows, key=lambda r: r[7])
 
 

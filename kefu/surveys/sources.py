@@ -10,6 +10,7 @@ from datetime import datetime
 from django.apps import apps
 from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from kefu.lib.masking import digits_only
 from kefu.surveys.models import SourceKind
@@ -66,17 +67,21 @@ def read(kind: str, pk: int) -> Source | None:
         order = model._default_manager.filter(pk=pk).first() if model is not None else None
         if order is None:
             return None
-        phone = next((str(getattr(order, f)) for f in ("phone", "contact_phone", "customer_phone")
-                      if getattr(order, f, "")), "")
-        finished = next((getattr(order, f) for f in ("finished_at", "closed_at", "completed_at", "updated_at",
-                                                     "created_at") if getattr(order, f, None)), None)
-        if finished is None:
-            from django.utils import timezone
-
-            finished = timezone.now()
-        return Source(kind, pk, getattr(order, "customer_id", None), phone, "onsite", "",
+        customer_id = getattr(order, "customer_id", None)
+        finished = getattr(order, "finished_at", None) or getattr(order, "updated_at", None) or timezone.now()
+        return Source(kind, pk, customer_id, primary_phone(customer_id), "onsite", "",
                       getattr(order, "technician_id", None), finished)
     return None
+
+
+def primary_phone(customer_id: int | None) -> str:
+    """The customer's primary number (else any): work orders reach the customer through it."""
+    if customer_id is None:
+        return ""
+    from kefu.customers.models import PhoneNumber
+
+    return (PhoneNumber.objects.filter(customer_id=customer_id).order_by("-is_primary", "pk")
+            .values_list("number", flat=True).first() or "")
 
 
 def url(kind: str, pk: int) -> str | None:
@@ -84,7 +89,7 @@ def url(kind: str, pk: int) -> str | None:
     names = {
         SourceKind.CONTACT: ("contacts:detail",),
         SourceKind.COMPLAINT: ("complaints:detail",),
-        SourceKind.WORK_ORDER: ("fieldservice:detail", "fieldservice:order", "fieldservice:work_order"),
+        SourceKind.WORK_ORDER: ("fieldservice:order",),
     }.get(SourceKind(kind), ())
     for name in names:
         try:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from kefu.fieldservice.tests.conftest import onsite  # noqa: F401  (the on-site cast)
 from kefu.surveys import services
 from kefu.surveys.core import rules as core
 from kefu.surveys.models import Outbound, Rule, Survey
@@ -138,3 +139,14 @@ def test_a_rule_with_impossible_numbers_is_refused(cast, field, value):
     with pytest.raises(InvalidInput) as exc:
         services.rule_save(actor=cast["manager"], data=data)
     assert field in exc.value.errors and not Rule.objects.exists()
+
+
+def test_a_finished_work_order_is_surveyed_on_the_customers_primary_number(onsite):  # type: ignore[no-untyped-def]  # noqa: F811
+    from kefu.fieldservice import services as onsite_services
+
+    Rule.objects.create(source_kind="work_order", delay_minutes=0)
+    order = onsite_services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"],
+                                         order_type="repair", description="机顶盒无信号")
+    onsite_services.order_solve_by_phone(actor=onsite["dispatcher"], order=order, note="指导客户重启机顶盒后恢复")
+    survey = Survey.objects.get(source_kind="work_order", source_id=order.pk)
+    assert (survey.phone, survey.channel, survey.customer) == ("13812345678", "onsite", onsite["customer"])
