@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,8 +21,8 @@ from kefu.jobs import services as jobs
 from kefu.learning.selectors import active_model, model_get
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.quality import flow, formats, learning, reviews, selectors, tasks
-from kefu.quality.models import Appeal, Prediction, Review, SamplingPolicy, Scorecard, Upload
-from kefu.quality.selectors import STATE_LABELS
+from kefu.quality.models import Appeal, Conversation, Prediction, Review, SamplingPolicy, Scorecard, Upload
+from kefu.quality.selectors import SEES_ALL, STATE_LABELS
 
 PAGE_SIZE = 30
 QUEUE_PAGE_SIZE = 50
@@ -33,6 +35,24 @@ DONE = {
 FORMATS = (("jsonl", "JSON lines"), ("csv", "CSV"), ("chat", "chat"))
 
 
+class EstimatedPaginator(Paginator):  # type: ignore[type-arg]
+    """Every conversation, counted by PostgreSQL's statistics once there are very many (an exact COUNT(*)
+    took 600 ms at 1,000,000); exact below that and on SQLite."""
+
+    ESTIMATE_FROM = 200_000
+
+    @cached_property
+    def count(self) -> int:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                               [Conversation._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] >= self.ESTIMATE_FROM:
+                return int(row[0])
+        return int(super().count)
+
+
 @login_required
 @require_safe
 def index(request: HtmxHttpRequest) -> HttpResponse:
@@ -43,7 +63,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__passed=False)
     elif result == "critical":
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__critical=True)
-    page = Paginator(qs.order_by("-started_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator_class = EstimatedPaginator if not result and SEES_ALL & user.caps else Paginator
+    page = paginator_class(qs.order_by("-started_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     cards = {
         c.conversation_id: c
         for c in Scorecard.objects.filter(conversation__in=list(page.object_list), kind="auto", current=True)
@@ -141,8 +162,13 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     # (with 200 rows that loop was most of the page's time).
     reasons = {key: str(label) for key, label in SamplingPolicy.Kind.choices}
     states = {key: str(label) for key, label in STATE_LABELS.items()}
-    page = Paginator(mine, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(r, reasons.get(r.reason, ""), states.get(r.state, "")) for r in page.object_list]
+    # The page's ids first, from the review table alone; then those rows with what they show. One query
+    # joining everything let PostgreSQL scan every scorecard (600 ms at 1,000,000) before the LIMIT.
+    ids_qs = mine.order_by("created_at", "pk").values_list("pk", flat=True)
+    page = Paginator(ids_qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    found = {r.pk: r for r in mine.filter(pk__in=ids)}
+    rows = [(found[pk], reasons.get(found[pk].reason, ""), states.get(found[pk].state, "")) for pk in ids if pk in found]
     return render(request, "quality/reviews.html", {"reviews": rows, "page_obj": page, "appeals": appeals[:200]})
 
 
