@@ -397,7 +397,7 @@ class Session:
             return self._line("deflected")
         if "flat_no" in moves:
             return self._line("refused")
-        # 4. solutions
+        # 4. solutions (a turn that proposes is not asking: its words reveal no fact)
         offered = self._offered(norm, scenario.remedies)
         if offered and st.accepted is None:
             return self._consider(offered, moves)
