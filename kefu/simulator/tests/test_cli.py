@@ -126,3 +126,19 @@ def test_coverage_reports_every_training_norm_exercised() -> None:
 def test_a_missing_scenario_directory_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["scenarios", "--dir", str(tmp_path / "nowhere")])[0] == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_a_run_replays_exactly_in_another_process_with_another_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    scenario = get_scenario("difficult.stubborn")
+    path = _turns_file(tmp_path, good_trainee(scenario, 1))
+    argv = ["run", scenario.id, "--agent-turns", str(path), "--seed", "7", "--format", "json"]
+    env = {**os.environ, "PYTHONHASHSEED": str(12345 if os.environ.get("PYTHONHASHSEED") != "12345" else 54321)}
+    result = subprocess.run(
+        [sys.executable, "-m", "kefu.simulator.cli", *argv], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(_run(argv)[1])
