@@ -114,6 +114,8 @@ class WorkOrder(models.Model):  # 上门工单
             models.Index(fields=["state", "-priority", "due_at"], name="wo_queue"),
             models.Index(fields=["customer", "-created_at"], name="wo_customer"),
             models.Index(fields=["finished_at"], name="wo_finished"),
+            models.Index(fields=["-created_at", "-id"], name="wo_newest"),
+            models.Index(fields=["arrived_at"], name="wo_arrived"),
         ]
 
     def __str__(self) -> str:

@@ -851,3 +851,36 @@ def counter_inspect(*, actor: User, agent: User, results: dict[str, str], remark
                            inspection.remarks[:200], reverse("fieldservice:counter_detail", args=[inspection.pk]),
                            f"counter-inspection-{inspection.pk}"))
     return inspection
+
+
+# ---------------------------------------------------------------- reminders (the scheduler, every 5 minutes)
+
+
+def remind_due(*, now: datetime | None = None) -> int:
+    """Remind the technician of a visit whose window starts within 30 minutes and who has not left yet, and the
+    dispatchers of each confirming call that is overdue (onsite.arrive_early, onsite.confirm_after_fix).
+    Each reminder is sent once (notification keys); returns how many were new."""
+    now = now or timezone.now()
+    batch: list[tuple[list[User], Notice]] = []
+    soon = WorkOrder.objects.filter(
+        state=State.BOOKED, window_start__gt=now, window_start__lte=now + timedelta(minutes=30)
+    ).select_related("technician")
+    for order in soon:
+        if order.technician is None or order.window_start is None:
+            continue
+        batch.append(([order.technician], Notice(
+            Kind.ONSITE, _("Visit %(number)s starts at %(time)s: leave now") % {
+                "number": order.number, "time": f"{timezone.localtime(order.window_start):%H:%M}"},
+            _("If you will be late, call the customer ahead, explain and apologise."),
+            reverse("fieldservice:work", args=[order.pk]), f"onsite-soon-{order.pk}-{order.version}",
+        )))
+    overdue = FollowUpCall.objects.filter(done_at__isnull=True, due_at__lt=now).select_related("order")
+    callers = list(User.objects.filter(role="supervisor", is_active=True))
+    for call in overdue[:200]:
+        batch.append((callers, Notice(
+            Kind.ONSITE, _("Confirming call overdue: %(number)s") % {"number": call.order.number}, "",
+            reverse("fieldservice:followups"), f"onsite-confirm-overdue-{call.pk}",
+        )))
+    from kefu.notifications.services import notify_many
+
+    return len(notify_many(batch)) if batch else 0

@@ -352,6 +352,7 @@ def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[
     states = {s.value: str(label) for s, label in _state_labels().items()}
     types = {t.value: str(label) for t, label in TYPE_LABELS.items()}
     late, risk = str(_("Late")), str(_("At risk"))
+    visits_label = _("%(n)s visits")
 
     def flag(pk: int) -> tuple[str, str]:
         if pk in data.late:
@@ -385,6 +386,7 @@ def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[
             })
         free = [timezone.localtime(f) for f in t.free]
         techs.append({"name": name, "username": t.user.username, "area": t.area, "load": t.load,
+                      "load_label": visits_label % {"n": t.load},
                       "free": "、".join(f"{f:%H:%M}" for f in free) or "—", "visits": visits,
                       "late": sum(1 for v in visits if v["css"] == "fs-late")})
         for f in free:
