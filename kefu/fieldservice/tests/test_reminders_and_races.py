@@ -49,7 +49,7 @@ def test_two_bookings_of_one_window_at_once_have_exactly_one_winner(onsite: dict
         barrier.wait()
         try:
             services.order_book(actor=onsite["dispatcher"], order=order, technician=onsite["tech"], window_start=start)
-            results.append("won")  # noqa: B023
+            results.append("won")
         except Conflict as exc:
             results.append(exc.message)
         finally:
