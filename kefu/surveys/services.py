@@ -142,6 +142,7 @@ def on_outcome(kind: str, pk: int) -> None:
 
 
 def link(survey: Survey) -> str:
+    """The customer's absolute survey link (KEFU_SITE_URL + /s/<signed token>/)."""
     path = reverse("survey_public:answer", args=[tokens.make(survey.pk, survey.nonce)])
     return settings.KEFU_SITE_URL.rstrip("/") + path
 
