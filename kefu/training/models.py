@@ -194,6 +194,15 @@ class SparringSession(models.Model):  # 陪练
     def get_absolute_url(self) -> str:
         return reverse("training:session", args=[self.pk])
 
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in Chinese, as the simulator names it (已解决, 客户挂机 …)."""
+        try:
+            from kefu.simulator import OUTCOMES
+        except ImportError:
+            return self.outcome
+        return OUTCOMES.get(self.outcome, self.outcome)
+
 
 class SparringTurn(models.Model):
     """One line the trainee typed; ``seq`` is unique, so two tabs cannot both add the same next line."""

@@ -75,19 +75,38 @@ class AssignmentRow:
     result: Any = None  # the best finished attempt / ended session
 
 
+def _result_for(a: Assignment, attempts: list[ExamAttempt], sessions: list[SparringSession]) -> Any:
+    """The best finished attempt or ended session that does ``a`` (started after it was assigned)."""
+    if a.kind == Assignment.Kind.PAPER:
+        return next((t for t in attempts if t.paper_id == a.paper_id and t.started_at >= a.created_at), None)
+    return next((s for s in sessions if s.scenario_id == a.scenario_id and s.started_at >= a.created_at), None)
+
+
 def my_assignments(user: User, *, now: datetime | None = None) -> list[AssignmentRow]:
     now = now or timezone.now()
-    rows = []
     assignments = list(Assignment.objects.filter(trainees=user).select_related("paper", "assigned_by").order_by("due_at", "pk"))
     attempts = list(ExamAttempt.objects.filter(trainee=user, state__in=FINISHED).order_by("-score"))
-    sessions = list(SparringSession.objects.filter(trainee=user, state=SparringSession.State.ENDED).order_by("-score"))
+    sessions = list(SparringSession.objects.filter(trainee=user, state=SparringSession.State.ENDED)
+                    .defer("report").order_by("-score"))
+    rows = []
     for a in assignments:
-        if a.kind == Assignment.Kind.PAPER:
-            result: Any = next((t for t in attempts if t.paper_id == a.paper_id and t.started_at >= a.created_at), None)
-        else:
-            result = next((s for s in sessions if s.scenario_id == a.scenario_id and s.started_at >= a.created_at), None)
+        result = _result_for(a, attempts, sessions)
         rows.append(AssignmentRow(a, result is not None, result is None and a.due_at < now, result))
     return rows
+
+
+def _scenario_labels(scenario_ids: set[str]) -> dict[str, str]:
+    """Each scenario's kind (its category label), without loading the sessions' reports."""
+    from kefu.training import scenarios
+
+    out = {}
+    for scenario_id in scenario_ids:
+        try:
+            found = scenarios.find(scenario_id)
+        except ImportError:
+            found = None
+        out[scenario_id] = found.category_label if found is not None else ""
+    return out
 
 
 @dataclass
@@ -127,12 +146,13 @@ def progress_for(users: list[User], *, now: datetime | None = None) -> list[Prog
         "finished_at", "pk"
     ):
         out[attempt.trainee_id].attempts.append(attempt)
-    for session in SparringSession.objects.filter(trainee_id__in=ids, state=SparringSession.State.ENDED).order_by(
-        "ended_at", "pk"
-    ):
+    for session in SparringSession.objects.filter(trainee_id__in=ids, state=SparringSession.State.ENDED).defer(
+        "report"
+    ).order_by("ended_at", "pk"):
         out[session.trainee_id].sessions.append(session)
     labels = bank.category_labels()
     items = bank.items_by_id()
+    kinds = _scenario_labels({s.scenario_id for p in out.values() for s in p.sessions})
     per_area: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for trainee_id, item_id, score in Answer.objects.filter(
         attempt__trainee_id__in=ids, attempt__state__in=FINISHED
@@ -149,20 +169,19 @@ def progress_for(users: list[User], *, now: datetime | None = None) -> list[Prog
         by_cat: dict[str, list[float]] = defaultdict(list)
         for s in p.sessions:
             if s.score is not None:
-                label = (s.report.get("scenario") or {}).get("category_label") or ""
+                label = kinds.get(s.scenario_id, "")
                 by_cat[label or "陪练"].append(float(s.score))
         p.areas += [{"label": f"陪练·{label}", "share": round(sum(v) / len(v)), "n": len(v), "kind": "sparring"}
                     for label, v in sorted(by_cat.items())]
         events = [{"at": a.finished_at, "kind": "exam", "score": float(a.score or 0)} for a in p.attempts if a.finished_at]
         events += [{"at": s.ended_at, "kind": "sparring", "score": float(s.score or 0)} for s in p.sessions if s.ended_at]
         p.trend = sorted(events, key=lambda e: e["at"])
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for user in users:
-        for row in my_assignments(user, now=now):
-            counts[user.pk][0] += 1
-            counts[user.pk][1] += int(row.done)
-    for pk, (assigned, done) in counts.items():
-        out[pk].assigned, out[pk].done = assigned, done
+    links = Assignment.trainees.through.objects.filter(user_id__in=ids).select_related("assignment")
+    for link in links:
+        p = out[link.user_id]
+        p.assigned += 1
+        best_first = sorted(p.attempts, key=lambda a: -(a.score or 0))
+        p.done += _result_for(link.assignment, best_first, p.sessions) is not None
     return [out[u.pk] for u in users]
 
 
