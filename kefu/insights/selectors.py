@@ -148,20 +148,36 @@ def _sums(p: Period, prev: Period) -> dict[str, Any]:
 
 def dimension(dim: str, p: Period) -> list[Row]:
     """One dimension's rows for the period (from the summary), largest first, with the previous period."""
-    source = "channel" if dim == "regulator" else dim
+    return dimensions((dim,), p)[dim]
+
+
+def dimensions(dims: tuple[str, ...], p: Period) -> dict[str, list[Row]]:
+    """Several dimensions in one query over the summary (the dashboard asks for all of them at once)."""
     prev = p.previous()
-    qs = ComplaintStat.objects.filter(dim=source, day__gte=prev.start, day__lte=p.end)
-    if dim == "regulator":
-        qs = qs.filter(value__in=[str(c) for c in REGULATOR_CHANNELS])
-    grouped = qs.values("value").annotate(**_sums(p, prev))
-    labels = labeller(dim)
-    rows = [
-        Row(g["value"], label_of(labels, g["value"]), g["n_now"] or 0, g["n_prev"] or 0, g["closed_s"] or 0,
-            g["hours_s"] or 0.0, g["breached_s"] or 0, g["repeat_s"] or 0, g["regulator_s"] or 0,
-            Decimal(g["remedy_s"] or 0))
-        for g in grouped
-    ]
-    return _finish(rows, total=_total(p) if dim in ("need", "degree") else None)
+    sources = {"channel" if dim == "regulator" else dim for dim in dims}
+    if {"need", "degree"} & set(dims):
+        sources.add("all")
+    grouped = (ComplaintStat.objects.filter(dim__in=sorted(sources), day__gte=prev.start, day__lte=p.end)
+               .values("dim", "value").annotate(**_sums(p, prev)))
+    raw: dict[str, list[dict[str, Any]]] = {}
+    for g in grouped:
+        raw.setdefault(g["dim"], []).append(g)
+    total = sum(g["n_now"] or 0 for g in raw.get("all", []))
+    regulators = {str(c) for c in REGULATOR_CHANNELS}
+    out: dict[str, list[Row]] = {}
+    for dim in dims:
+        labels = labeller(dim)
+        source = raw.get("channel" if dim == "regulator" else dim, [])
+        if dim == "regulator":
+            source = [g for g in source if g["value"] in regulators]
+        rows = [
+            Row(g["value"], label_of(labels, g["value"]), g["n_now"] or 0, g["n_prev"] or 0, g["closed_s"] or 0,
+                g["hours_s"] or 0.0, g["breached_s"] or 0, g["repeat_s"] or 0, g["regulator_s"] or 0,
+                Decimal(g["remedy_s"] or 0))
+            for g in source
+        ]
+        out[dim] = _finish(rows, total=total if dim in ("need", "degree") else None)
+    return out
 
 
 def _finish(rows: list[Row], total: int | None = None) -> list[Row]:
@@ -188,10 +204,10 @@ def totals(p: Period) -> Row:
     return Row("", str(_("All complaints")), 0, 0, 0, 0.0, 0, 0, 0, Decimal(0))
 
 
-def steps(p: Period) -> list[Row]:
+def steps(p: Period, rows: list[Row] | None = None) -> list[Row]:
     """SLA compliance per process step: steps entered in the period and those that ran over."""
     order = {s.value: i for i, s in enumerate(State)}
-    rows = [r for r in dimension("step", p) if r.value in order and r.value != State.CLOSED]
+    rows = [r for r in (dimension("step", p) if rows is None else rows) if r.value in order and r.value != State.CLOSED]
     rows.sort(key=lambda r: order[r.value])
     for r in rows:
         r.breached = min(r.breached, r.n)

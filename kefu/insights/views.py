@@ -129,12 +129,13 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         download = _export(table, fmt, p, grain)
         if download is not None:
             return download  # type: ignore[no-any-return]
-    tables = {dim: selectors.dimension(dim, p) for dim in TABLES}
+    tables = selectors.dimensions((*TABLES, "all", "step"), p)
     buckets = selectors.trend(p, grain)
-    steps = selectors.steps(p)
+    steps = selectors.steps(p, tables.pop("step"))
+    everything = tables.pop("all")
     context = {
         "tabs": tabs_for(request.user), "form": form, "period": p, "grain": grain, "previous": p.previous(),
-        "totals": selectors.totals(p),
+        "totals": everything[0] if everything else selectors.totals(p),
         "tables": [(dim, selectors.title(dim), tables[dim]) for dim in TABLES],
         "steps": steps, "buckets": buckets, "freshness": _freshness(),
         "charts": {

@@ -30,7 +30,7 @@ from kefu.lib.masking import mask_phone
 
 
 class EntryForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Number"), max_length=30)
+    number = forms.CharField(label=gettext_lazy("Phone number"), max_length=30)
     level = forms.ChoiceField(label=gettext_lazy("Level"), choices=HarassEntry.Level.choices)
     pattern = forms.ChoiceField(label=gettext_lazy("Pattern"), choices=HarassEntry.Pattern.choices)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
