@@ -30,6 +30,7 @@ SCHEDULES: tuple[Periodic, ...] = (
              _("Reports: rebuild the complaint and contact summaries")),
     Periodic("churn-risk", "kefu.insights.tasks.refresh_churn", 60, _("Churn risk: score the customers again")),
     Periodic("surveys-send", "kefu.surveys.tasks.send_due", 5, _("Surveys: send due links and reminders")),
+    Periodic("surveys-rollup", "kefu.surveys.tasks.rollup", 10, _("Surveys: refresh the dashboard's summary table")),
     Periodic("onsite-remind", "kefu.fieldservice.tasks.remind", 5,
              _("On-site: remind technicians before a visit, flag overdue confirming calls")),
     Periodic("training-close", "kefu.training.tasks.close_expired", 5,
