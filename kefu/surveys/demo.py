@@ -20,16 +20,18 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Role
 from kefu.complaints.models import Complaint
 from kefu.customers.models import Contact, Customer, PhoneNumber
-from kefu.surveys import services, sources
+from kefu.surveys import rollup, services, sources
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.core import rules as core
 from kefu.surveys.models import (
     LOW_CSAT,
+    DailyFigures,
     Dimension,
     FollowUpTask,
     LowReason,
     ManagementAnswer,
     Outbound,
+    RollupState,
     Rule,
     ServqualResponse,
     ServqualScore,
@@ -161,6 +163,7 @@ def load(world: Any) -> None:
     _follow_ups(rng, world, surveys, now)
     _servqual(rng, world, surveys, now)
     _management(world, now)
+    rollup.refresh(now=now, full=True)  # the dashboard's summary table, as the worker would build it
 
 
 def _settle(rng: random.Random, survey: Survey, now: datetime) -> None:
@@ -291,6 +294,8 @@ def reset(*, users: QuerySet[User], customers: QuerySet[Customer]) -> dict[str, 
         Q(customer__in=customers) | Q(taken_by_id__in=staff)).delete()[1].get("surveys.ServqualResponse", 0)
     deleted["management answers"] = ManagementAnswer.objects.filter(respondent_id__in=staff).delete()[1].get(
         "surveys.ManagementAnswer", 0)
+    DailyFigures.objects.all().delete()  # derived: rebuilt by the next refresh
+    RollupState.objects.all().delete()
     deleted["survey rules"] = Rule.objects.filter(updated_by_id__in=staff).delete()[1].get("surveys.Rule", 0)
     FollowUpTask.objects.filter(Q(assignee_id__in=staff) | Q(done_by_id__in=staff)).update(assignee=None, done_by=None)
     return deleted

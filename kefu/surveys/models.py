@@ -288,3 +288,40 @@ class ManagementAnswer(models.Model):  # 管理层认知问卷
 
     def __str__(self) -> str:
         return f"{self.respondent_id} {self.dimension}"
+
+
+class DailyFigures(models.Model):
+    """The dashboard's summary table: per day, channel, kind of service and agent, the surveys sent (and
+    how many of those were answered) and the answers given that day. Refreshed by the background worker
+    (``rollup.refresh``); days after ``covered_until`` are read live from the surveys."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=20, blank=True)
+    source_kind = models.CharField(max_length=20)
+    agent_id = models.BigIntegerField(default=0)  # 0: nobody recorded; a loose id (users may be deleted)
+    sent = models.PositiveIntegerField(default=0)
+    sent_answered = models.PositiveIntegerField(default=0)
+    n = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveIntegerField(default=0)
+    low = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    nps_n = models.PositiveIntegerField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel", "source_kind", "agent_id"],
+                                               name="uniq_survey_daily")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.source_kind} {self.agent_id}"
+
+
+class RollupState(models.Model):
+    """One row: the summary table holds every whole day before ``covered_until``, as of ``refreshed_at``."""
+
+    covered_until = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.covered_until} @ {self.refreshed_at}"

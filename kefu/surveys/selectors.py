@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from kefu.accounts.models import User
@@ -29,9 +29,11 @@ from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.core.stats import Interval, mean_interval, respondent_means
 from kefu.surveys.models import (
     LOW_CSAT,
+    DailyFigures,
     Dimension,
     FollowUpTask,
     ManagementAnswer,
+    RollupState,
     ServqualScore,
     Survey,
 )
@@ -144,12 +146,10 @@ class Group:
     detractors: int
 
 
-def groups(filters: Filters) -> list[Group]:
-    """One pass over the period's surveys (sent or answered in it), grouped by channel, kind and agent;
-    the summary and every breakdown are sums of these rows."""
+def _live_groups(filters: Filters, since: datetime) -> list[Group]:
     p = filters.period
-    in_sent = Q(sent_at__gte=p.since, sent_at__lt=p.until)
-    in_ans = Q(answered_at__gte=p.since, answered_at__lt=p.until)
+    in_sent = Q(sent_at__gte=since, sent_at__lt=p.until)
+    in_ans = Q(answered_at__gte=since, answered_at__lt=p.until)
     rows = (_surveys(filters).filter(in_sent | in_ans).values("channel", "source_kind", "agent_id")
             .annotate(sent=Count("pk", filter=in_sent),
                       sent_answered=Count("pk", filter=in_sent & Q(answered_at__isnull=False)),
@@ -160,6 +160,42 @@ def groups(filters: Filters) -> list[Group]:
                       detractors=Count("pk", filter=in_ans & Q(nps__lte=6)))
             .order_by())
     return [Group(**row) for row in rows]
+
+
+def _rolled(filters: Filters) -> tuple[QuerySet[DailyFigures] | None, date]:
+    """The summary rows for the period's days the table covers, and the first day to read live."""
+    state = RollupState.objects.first()
+    p = filters.period
+    if state is None or state.covered_until <= p.start:
+        return None, p.start
+    qs = DailyFigures.objects.filter(day__gte=p.start, day__lt=min(state.covered_until, p.end + timedelta(days=1)))
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.source_kind:
+        qs = qs.filter(source_kind=filters.source_kind)
+    if filters.agent_id is not None:
+        qs = qs.filter(agent_id=filters.agent_id)
+    return qs, state.covered_until
+
+
+def groups(filters: Filters) -> list[Group]:
+    """The period's surveys (sent or answered in it) grouped by channel, kind and agent; the summary
+    and every breakdown are sums of these rows. Whole days the summary table covers come from it
+    (a few rows per day), the rest is read live."""
+    rolled, live_from = _rolled(filters)
+    rows: list[Group] = []
+    if rolled is not None:
+        sums = {name: Sum(name) for name in ("sent", "sent_answered", "n", "csat_sum", "low", "satisfied", "nps_n",
+                                             "promoters", "detractors")}
+        for row in rolled.values("channel", "source_kind", "agent_id").annotate(**sums).order_by():
+            rows.append(Group(**{**row, "agent_id": row["agent_id"] or None}))
+    if live_from <= filters.period.end:
+        rows += _live_groups(filters, day_start(live_from))
+    return rows
+
+
+def freshness() -> RollupState | None:
+    return RollupState.objects.first()
 
 
 def summary(filters: Filters, rows: list[Group] | None = None) -> Summary:
@@ -188,17 +224,25 @@ class TrendPoint:
 
 
 def trend(filters: Filters) -> list[TrendPoint]:
-    rows = (answered(filters).annotate(week=TruncWeek("answered_at")).values("week")
-            .annotate(n=Count("pk"), mean=Avg("csat"), nps_n=Count("nps"),
-                      promoters=Count("pk", filter=Q(nps__gte=9)), detractors=Count("pk", filter=Q(nps__lte=6)))
-            .order_by("week"))
-    out = []
-    for r in rows:
-        week = r["week"]
-        day = timezone.localtime(week).date() if isinstance(week, datetime) else week
-        out.append(TrendPoint(day.isoformat(), r["n"], round(float(r["mean"]), 2) if r["mean"] is not None else None,
-                              nps_of(r["promoters"], r["detractors"], r["nps_n"])))
-    return out
+    """Weekly answers, mean CSAT and NPS (weeks start on Monday), from the summary table and live days."""
+    rolled, live_from = _rolled(filters)
+    days: list[tuple[date, int, int, int, int, int]] = []
+    if rolled is not None:
+        days += list(rolled.values("day").annotate(
+            a=Sum("n"), b=Sum("csat_sum"), c=Sum("nps_n"), d=Sum("promoters"), e=Sum("detractors"))
+            .values_list("day", "a", "b", "c", "d", "e").order_by())
+    if live_from <= filters.period.end:
+        live = answered(filters).filter(answered_at__gte=day_start(live_from))
+        days += list(live.annotate(day=TruncDate("answered_at")).values("day").annotate(
+            a=Count("pk"), b=Sum("csat", default=0), c=Count("nps"), d=Count("pk", filter=Q(nps__gte=9)),
+            e=Count("pk", filter=Q(nps__lte=6))).values_list("day", "a", "b", "c", "d", "e").order_by())
+    weeks: dict[date, list[int]] = defaultdict(lambda: [0] * 5)
+    for day, *values in days:
+        week = weeks[day - timedelta(days=day.weekday())]
+        for i, value in enumerate(values):
+            week[i] += value or 0
+    return [TrendPoint(monday.isoformat(), n, round(csat / n, 2) if n else None, nps_of(promoters, detractors, nps_n))
+            for monday, (n, csat, nps_n, promoters, detractors) in sorted(weeks.items()) if n]
 
 
 @dataclass

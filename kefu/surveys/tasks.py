@@ -20,6 +20,17 @@ def send_due() -> str:
     return f"sent={report.sent} reminded={report.reminded} expired={report.expired}"
 
 
+# The schedule's label for the summary table's refresh.
+ROLLUP_LABEL = gettext_lazy("Surveys: refresh the dashboard's summary table")
+
+
+def rollup() -> str:
+    """Scheduled (kefu/jobs/schedules.py): recompute the dashboard's summary of recent days."""
+    from kefu.surveys import rollup as summary_table
+
+    return f"rows={summary_table.refresh()}"
+
+
 def send_job(params: dict[str, Any], progress: Progress) -> str:
     progress(0, 1)
     report = services.surveys_send_due()

@@ -76,6 +76,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "period": filters.period,
         "agent": agent,
         "summary": selectors.summary(filters, rows),
+        "freshness": selectors.freshness(),
         "trend": trend,
         "chart": {"weeks": [t.week for t in trend], "csat": [t.csat for t in trend], "nps": [t.nps for t in trend],
                   "n": [t.n for t in trend]},
