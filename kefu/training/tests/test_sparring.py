@@ -158,3 +158,35 @@ def _upload(text: str):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("scenario.yaml", text.encode("utf-8"), content_type="text/yaml")
+
+
+def test_a_case_book_complaint_becomes_a_draft_the_trainer_edits_and_publishes(client, cast):
+    from kefu.complaints import services as complaints
+    from kefu.complaints.models import Complaint
+    from kefu.training.models import OperatorScenario
+
+    complaint = complaints.complaint_record(
+        actor=cast["agent"], channel="hotline", complainant_name="张先生", subject="宽带断网三天无人处理",
+        content="客户13812345678反映宽带断网三天，报修两次无人上门。", demands="尽快修好，减免本月宽带费",
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(in_casebook=True, implementation_note="当天派单上门并减免三天费用")
+    trainer = cast["outsider"]
+    client.force_login(trainer)
+    assert "宽带断网三天无人处理" in client.get(reverse("training:scenarios")).content.decode()
+    page = client.get(reverse("training:scenario_new"), {"complaint": complaint.pk}).content.decode()
+    assert "宽带断网三天" in page and "13812345678" not in page  # prefilled, the number masked
+    import html
+    import re
+
+    text = html.unescape(re.search(r'<textarea id="id_yaml"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    response = client.post(reverse("training:scenario_new"), {"yaml": text, "publish": "1", "complaint": complaint.pk})
+    assert response.status_code == 302
+    row = OperatorScenario.objects.get()
+    assert row.state == "published" and row.source_complaint_id == complaint.pk
+    # Two trainers editing the same scenario: the second, on a stale version, is told who changed it.
+    edit = reverse("training:scenario_edit", args=[row.pk])
+    client.post(edit, {"yaml": text, "publish": "1", "expected_version": "1"})
+    stale = client.post(edit, {"yaml": text, "publish": "0", "expected_version": "1"})
+    assert stale.status_code == 422 and "修改了这个场景" in stale.content.decode()
+    client.force_login(cast["agent"])
+    assert f'<option value="{row.scenario_id}">' in client.get(reverse("training:index")).content.decode()
