@@ -134,7 +134,12 @@ def suggest(text: str) -> list[FieldSuggestion]:
 
 
 def suggest_for(complaint: Complaint) -> list[FieldSuggestion]:
-    return suggest(complaint_text(complaint.subject, complaint.content, complaint.demands))
+    """Suggestions for the fields of ``complaint`` still blank (what a person already chose stands)."""
+    blank = {t for t in TARGETS if not getattr(complaint, t)} | {"label"}
+    if blank == {"label"}:
+        return []
+    text = complaint_text(complaint.subject, complaint.content, complaint.demands)
+    return [s for s in suggest(text) if s.field in blank]
 
 
 def retrain_job() -> str:
