@@ -77,10 +77,11 @@ def load(world: Any) -> None:
     customers = _people(world)
     if len(customers) < 20:
         return
-    areas = sorted({services.area_of(c.address) for c in customers}, key=lambda a: -sum(
-        services.area_of(c.address) == a for c in customers))[:3]
-    by_area = {a: [c for c in customers if services.area_of(c.address) == a] for a in areas}
-    home = {t.pk: areas[i % len(areas)] for i, t in enumerate(techs)}
+    # Each technician covers every third district; the first is where their shift is listed.
+    areas = sorted({services.area_of(c.address) for c in customers})
+    cover = {t.pk: areas[i::len(techs)] or areas[:1] for i, t in enumerate(techs)}
+    home = {t.pk: cover[t.pk][0] for t in techs}
+    by_area = {t.pk: [c for c in customers if services.area_of(c.address) in cover[t.pk]] or customers for t in techs}
     today = timezone.localdate(world.now)
     Shift.objects.bulk_create([
         Shift(technician=t, day=today + timedelta(days=d), area=home[t.pk])
@@ -91,7 +92,7 @@ def load(world: Any) -> None:
     _counter(world)
 
 
-def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[str, list[Customer]],
+def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[int, list[Customer]],
              home: dict[int, str]) -> None:
     """A month of finished visits, written in bulk with their events, checklists and signatures."""
     rng = world.rng
@@ -99,13 +100,14 @@ def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[str,
     orders: list[WorkOrder] = []
     plans: list[dict[str, Any]] = []
     n = 0
+    cycles = {t.pk: rng.sample(by_area[t.pk], k=len(by_area[t.pk])) for t in techs}
     for back in range(28, 0, -1):
         day = today - timedelta(days=back)
         for tech in techs:
-            for hour in rng.sample(process.WINDOW_STARTS, k=rng.randint(1, 3)):
+            for hour in rng.sample(process.WINDOW_STARTS, k=rng.randint(1, 2)):
                 n += 1
                 kind, desc, equip, cause, done = rng.choice(FAULTS)
-                customer = rng.choice(by_area[home[tech.pk]])
+                customer = cycles[tech.pk][n % len(cycles[tech.pk])]
                 start = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=hour))
                 late = rng.random() < 0.12
                 arrived = start + timedelta(minutes=rng.randint(130, 200)) if late else start - timedelta(
@@ -124,7 +126,7 @@ def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[str,
                     number=f"WO{day:%Y%m%d}9{n:05d}", order_type=kind, state=State.CLOSED, version=8,
                     priority=process.TYPE_RULES[OrderType(kind)].priority,
                     due_at=process.promised_by(kind, created), customer=customer, contact_name=customer.name,
-                    address=customer.address, area=home[tech.pk], equipment=equip, description=desc,
+                    address=customer.address, area=services.area_of(customer.address), equipment=equip, description=desc,
                     technician=tech, window_start=start, window_end=start + timedelta(hours=2), confirmation="confirmed",
                     departed_at=arrived - timedelta(minutes=25), arrived_at=arrived, arrival=arrival.value,
                     call_ahead_at=start + timedelta(minutes=90) if late else None,
@@ -182,22 +184,25 @@ def _history(world: Any, techs: list[User], dispatcher: User, by_area: dict[str,
     FollowUpCall.objects.bulk_create(calls, batch_size=500)
 
 
-def _today(world: Any, techs: list[User], dispatcher: User, by_area: dict[str, list[Customer]],
+def _today(world: Any, techs: list[User], dispatcher: User, by_area: dict[int, list[Customer]],
            home: dict[int, str]) -> None:
     """Today's orders through the real services: one in every state, some late, one complaint (砸门)."""
     rng = world.rng
     today = timezone.localdate(world.now)
     agent = world.staff.get("agent")
     tech, tech2, tech3 = (techs + techs + techs)[:3]
-    pool = {t.pk: list(by_area[home[t.pk]]) for t in techs}
+    pool = {t.pk: list(by_area[t.pk]) for t in techs}
+    faults: dict[int, tuple[str, ...]] = {}
 
     def new(t: User, kind: str = "", desc: str = "") -> WorkOrder:
         fault = rng.choice([f for f in FAULTS if not kind or f[0] == kind])
         if not pool[t.pk]:
-            pool[t.pk] = list(by_area[home[t.pk]])
+            pool[t.pk] = list(by_area[t.pk])
         customer = pool[t.pk].pop(rng.randrange(len(pool[t.pk])))
-        return services.order_create(actor=dispatcher, customer=customer, order_type=fault[0],
-                                     description=desc or fault[1], equipment=fault[2])
+        order = services.order_create(actor=dispatcher, customer=customer, order_type=fault[0],
+                                      description=desc or fault[1], equipment=fault[2])
+        faults[order.pk] = fault
+        return order
 
     def book(order: WorkOrder, t: User, hour: int, day: Any = today) -> WorkOrder:
         return services.order_book(actor=dispatcher, order=order, technician=t,
@@ -210,17 +215,18 @@ def _today(world: Any, techs: list[User], dispatcher: User, by_area: dict[str, l
         found = checklists.onsite().stage(key)
         return act(order, t, "checklist", stage=key, items=[i.key for i in found.items] if found else [])
 
-    def visit(order: WorkOrder, t: User, *, sign: bool = True, score: int = 5) -> WorkOrder:
+    def visit(order: WorkOrder, t: User, *, sign: bool = True, score: int = 5, remarks: str = "") -> WorkOrder:
         order = act(stage(order, t, "prepare"), t, "depart")
         order = act(order, t, "arrive", called_ahead=True, call_ahead_note="出发前电话告知客户可能晚到，已致歉")
         order = stage(stage(order, t, "door"), t, "enter")
-        fault = next(f for f in FAULTS if f[0] == order.order_type) if any(f[0] == order.order_type for f in FAULTS) else FAULTS[0]
+        fault = faults.get(order.pk, FAULTS[0])
         order = act(order, t, "record", cause=fault[3], work_done=fault[4], rx_dbm="-19.2", speed_mbps="301",
                     parts=[{"name": "尾纤", "serial": f"WX{rng.randint(10**6, 10**7 - 1)}"}])
         order = stage(order, t, "work")
         if sign:
             order = act(order, t, "sign", image="data:image/png;base64," + __import__("base64").b64encode(_png(order.pk)).decode(),
-                        signer_name=order.contact_name, feedback_score=str(score), feedback_remarks=rng.choice(REMARKS))
+                        signer_name=order.contact_name, feedback_score=str(score),
+                        feedback_remarks=remarks or rng.choice(REMARKS))
         return order
 
     hours = [h for h in process.WINDOW_STARTS]
@@ -257,7 +263,7 @@ def _today(world: Any, techs: list[User], dispatcher: User, by_area: dict[str, l
     act(done, tech, "mot", scores={"visit": 2, "operate": 3, "communicate": 2}, leads="客户询问千兆宽带和全屋WiFi套餐")
     act(done, tech, "finish")
     # The banged door (seed 000): the confirming call hears it and records a linked complaint.
-    banged = visit(book(new(tech2, "repair"), tech2, hours[0]), tech2, score=2)
+    banged = visit(book(new(tech2, "repair"), tech2, hours[0]), tech2, score=2, remarks="敲门声太大，吓到家里老人")
     act(banged, tech2, "mot", scores={"visit": -3, "operate": 1})
     banged = act(banged, tech2, "finish")
     if agent is not None:

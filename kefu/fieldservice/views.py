@@ -147,6 +147,19 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     ))
 
 
+def _action_labels() -> dict[str, str]:
+    return {
+        "create": _("Work order created"), "book": _("Appointment booked"), "rebook": _("Appointment changed"),
+        "solve_by_phone": _("Solved on the phone"), "cancel": _("Cancelled"), "depart": _("Technician on the way"),
+        "arrive": _("Technician arrived"), "checklist": _("Checklist done"), "consent": _("Customer agreed to a replacement"),
+        "record": _("Work record saved"), "fees": _("Fees shown to the customer"), "sign": _("Customer signed"),
+        "feedback": _("Customer feedback"), "mot": _("Moments of truth scored"), "finish": _("Work done"),
+        "need_support": _("Support needed: back to booking"), "confirm": _("Confirming call: closed"),
+        "reopen": _("Confirming call: not fixed, reopened"), "customer_confirm": _("Customer confirmed the time"),
+        "customer_change": _("Customer asked for another time"),
+    }
+
+
 def _state_labels() -> dict[State, Any]:
     from kefu.fieldservice.models import STATE_LABELS
 
@@ -224,12 +237,24 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     signature = Signature.objects.filter(order=order).order_by("-visit").first()
     return render(request, "fieldservice/detail.html", _ctx(
         request, "orders", o=order, type_label=TYPE_LABELS[OrderType(order.order_type)],
-        address=mask_address(order.address), events=order.events.select_related("actor").all(),
+        address=mask_address(order.address), events=_events(order),
         runs=order.checklists.all().order_by("visit", "done_at"), signature=signature,
         outbound=order.messages.order_by("-sent_at"), arrival=ARRIVAL_LABELS.get(order.arrival, ""),  # type: ignore[call-overload]
         can_dispatch=user.can(Cap.ONSITE_DISPATCH) and order.state in (State.NEW, State.BOOKED),
         stages={s.key: s.title for s in checklists.onsite().stages}, mot_labels=_mot_labels(),
     ))
+
+
+def _events(order: WorkOrder) -> list[dict[str, Any]]:
+    labels = _action_labels()
+    stages = {s.key: s.title for s in checklists.onsite().stages}
+    rows = []
+    for e in order.events.select_related("actor").all():
+        label = labels.get(e.action, e.action)
+        if e.action == "checklist" and isinstance(e.data, dict):
+            label = f"{label}：{stages.get(str(e.data.get('stage', '')), '')}"
+        rows.append({"at": e.at, "actor": e.actor, "label": label, "reason": e.reason})
+    return rows
 
 
 @login_required
