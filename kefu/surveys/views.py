@@ -30,6 +30,7 @@ from kefu.surveys import evidence, forms, selectors, services, sources
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.models import FollowUpTask, ManagementAnswer, Rule, Survey
 
+XLSX_MAX_ROWS = 100_000
 SEES_SURVEYS = frozenset({Cap.INSIGHT_VIEW, Cap.SURVEY_MANAGE})
 
 
@@ -66,7 +67,12 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     invalid = form.is_bound and not form.is_valid()
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx") and not invalid:
-        return _export(fmt, filters)
+        if fmt == "xlsx" and selectors.answered(filters).count() > XLSX_MAX_ROWS:
+            # An XLSX file is built whole before it is sent; a CSV is streamed row by row.
+            messages.error(request, _("More than %(n)d answers: please export CSV, which has no limit.") % {
+                "n": XLSX_MAX_ROWS})
+        else:
+            return _export(fmt, filters)
     trend = selectors.trend(filters)
     rows = selectors.groups(filters)
     agent = User.objects.filter(pk=filters.agent_id).first() if filters.agent_id else None

@@ -109,3 +109,12 @@ def test_a_manager_adds_the_recommended_rules_and_edits_one(client, cast):
     client.post(reverse("surveys:rule_edit", args=[rule.pk]), data)
     rule.refresh_from_db()
     assert rule.sample_every == 10 and rule.updated_by == cast["manager"]
+
+
+def test_an_xlsx_export_too_big_to_build_points_to_the_streamed_csv(client, cast, customer, rule, monkeypatch):
+    from kefu.surveys import views
+
+    services.survey_answer(survey=sent_survey(cast["agent"], customer), csat=4)
+    monkeypatch.setattr(views, "XLSX_MAX_ROWS", 0)
+    page = login(client, cast["manager"]).get(reverse("surveys:index"), {"format": "xlsx"})
+    assert page["Content-Type"].startswith("text/html") and "请导出 CSV" in page.content.decode()
