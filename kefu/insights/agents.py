@@ -14,8 +14,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, Sum
 
 from kefu.accounts.models import User
-from kefu.complaints.models import Complaint
-from kefu.insights.models import ContactStat
+from kefu.insights.models import ComplaintFact, ContactStat
 from kefu.insights.selectors import Period
 from kefu.lib.dates import day_start
 
@@ -89,14 +88,16 @@ def by_agent(p: Period) -> list[Quality]:
     for agent, (mean, n) in _surveys(start, end).items():
         r = row(agent)
         r.surveyed, r.surveyed_n = round(mean, 2), n
-    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
-    for agent, n, late in (complaints.filter(handler__isnull=False).values("handler_id")
+    facts = ComplaintFact.objects.filter(received_at__gte=start, received_at__lt=end)  # rebuilt with the summary
+    for agent, n, late in (facts.filter(handler_id__isnull=False).values("handler_id")
                            .annotate(n=Count("pk"), late=Count("pk", filter=Q(sla_breached=True)))
                            .values_list("handler_id", "n", "late")):
+        if agent is None:
+            continue
         r = row(agent)
         r.handled, r.breached = n, late
     by_name = {(u.full_name or u.username): pk for pk, u in users.items()}
-    for person, n in (complaints.exclude(responsible_person="").values("responsible_person")
+    for person, n in (facts.exclude(responsible_person="").values("responsible_person")
                       .annotate(n=Count("pk")).values_list("responsible_person", "n")):
         if person in by_name:
             row(by_name[person]).caused += n

@@ -34,6 +34,46 @@ class ComplaintStat(models.Model):
         return f"{self.day} {self.dim}={self.value}: {self.n}"
 
 
+class ComplaintFact(models.Model):
+    """One narrow row per complaint, rebuilt with the summary: what the drill-downs filter on, indexed.
+
+    A drill-down lists exactly the complaints a summary figure counted (the same rebuild), and finds
+    them through these indexes instead of scanning the complaints. ``needs``/``degrees`` are bit sets
+    in the order of ``summary.NEED_BITS``/``summary.DEGREE_BITS``.
+    """
+
+    complaint_id = models.IntegerField(primary_key=True)  # loose link to kefu.complaints.Complaint
+    received_at = models.DateTimeField()
+    channel = models.CharField(max_length=20)
+    cause = models.CharField(max_length=30, blank=True)
+    cause_category = models.CharField(max_length=10, blank=True)
+    hotspot = models.CharField(max_length=30, blank=True)
+    severity = models.CharField(max_length=10, blank=True)
+    department_id = models.IntegerField(null=True)
+    handler_id = models.IntegerField(null=True)
+    responsible_person = models.CharField(max_length=60, blank=True)
+    needs = models.PositiveSmallIntegerField(default=0)
+    degrees = models.PositiveSmallIntegerField(default=0)
+    is_regulator = models.BooleanField(default=False)
+    sla_breached = models.BooleanField(default=False)
+    in_casebook = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["received_at"], name="ins_fact_received"),
+            models.Index(fields=["cause", "received_at"], name="ins_fact_cause"),
+            models.Index(fields=["cause_category", "received_at"], name="ins_fact_category"),
+            models.Index(fields=["hotspot", "received_at"], name="ins_fact_hotspot"),
+            models.Index(fields=["channel", "received_at"], name="ins_fact_channel"),
+            models.Index(fields=["department_id", "received_at"], name="ins_fact_department"),
+            models.Index(fields=["handler_id", "received_at"], name="ins_fact_handler"),
+            models.Index(fields=["in_casebook"], condition=models.Q(in_casebook=True), name="ins_fact_casebook"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.complaint_id}"
+
+
 class ContactStat(models.Model):
     """Contacts per local day, agent, channel and caller category (the per-agent pages read it)."""
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
@@ -23,8 +23,8 @@ from kefu.complaints.flow import State
 from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.choices import REGULATOR_CHANNELS, Channel
-from kefu.insights.models import ComplaintStat
-from kefu.insights.summary import FIELDS
+from kefu.insights.models import ComplaintFact, ComplaintStat
+from kefu.insights.summary import DEGREE_BITS, FIELDS, NEED_BITS
 from kefu.lib.dates import EARLIEST, LATEST, day_start
 from kefu.lib.errors import InvalidInput
 
@@ -276,29 +276,41 @@ DRILL_DIMS = frozenset({*FIELDS, "regulator", "step"})
 
 
 def drill(*, user: User, dim: str, value: str, p: Period) -> QuerySet[Complaint]:
-    """The complaints behind one bar or table row, as the user may see them, newest first."""
+    """The complaints behind one bar or table row, as the user may see them, newest first.
+
+    Found through the summary's narrow per-complaint rows (:class:`ComplaintFact`, rebuilt with it),
+    so the list holds exactly what the figure counted and reads through their indexes.
+    """
     if dim not in DRILL_DIMS:
         raise InvalidInput(_("Unknown report dimension."), errors={"dim": dim})
     qs = visible_complaints(user)
-    window = Q(received_at__gte=day_start(p.start), received_at__lt=day_start(p.end) + timedelta(days=1))
+    start, end = day_start(p.start), day_start(p.end) + timedelta(days=1)
     if dim == "step":
-        late = ComplaintEvent.objects.filter(action="sla_breach", from_state=value,
-                                             at__gte=day_start(p.start), at__lt=day_start(p.end) + timedelta(days=1))
+        late = ComplaintEvent.objects.filter(action="sla_breach", from_state=value, at__gte=start, at__lt=end)
         qs = qs.filter(pk__in=late.values("complaint_id"))
-    elif dim in ("need", "degree"):
-        qs = qs.filter(window, **{f"{FIELDS[dim]}__icontains": f'"{value}"'})
-    elif dim == "department":
-        qs = qs.filter(window)
-        qs = qs.filter(responsible_department__isnull=True) if not value else qs.filter(
-            responsible_department_id=int(value) if value.isdigit() and len(value) < 12 else -1)
-    elif dim == "regulator":
-        qs = qs.filter(window, channel=value, is_regulator=True) if value else qs.filter(window, is_regulator=True)
-    elif FIELDS.get(dim):
-        qs = qs.filter(window, **{FIELDS[dim] or "": value})
     else:
-        qs = qs.filter(window)
+        qs = qs.filter(pk__in=facts_for(dim, value, start, end).values("complaint_id"))
     return qs.select_related("customer", "responsible_department", "handling_department").order_by(
         "-received_at", "-pk")
+
+
+def facts_for(dim: str, value: str, start: Any, end: Any) -> QuerySet[ComplaintFact]:
+    facts = ComplaintFact.objects.filter(received_at__gte=start, received_at__lt=end)
+    if dim in ("need", "degree"):
+        order = NEED_BITS if dim == "need" else DEGREE_BITS
+        if value not in order:
+            return facts.none()
+        field = "needs" if dim == "need" else "degrees"
+        return facts.annotate(bit=F(field).bitand(1 << order.index(value))).filter(bit__gt=0)
+    if dim == "department":
+        if not value:
+            return facts.filter(department_id__isnull=True)
+        return facts.filter(department_id=int(value) if value.isdigit() and len(value) < 12 else -1)
+    if dim == "regulator":
+        return facts.filter(is_regulator=True, **({"channel": value} if value else {}))
+    if dim in ("channel", "cause", "cause_category", "hotspot", "severity"):
+        return facts.filter(**{dim: value})
+    return facts
 
 
 def casebook(*, user: User, query: str = "", cause: str = "") -> QuerySet[Complaint]:

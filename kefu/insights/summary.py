@@ -18,9 +18,10 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from kefu.complaints.choices import Degree, Need
 from kefu.complaints.models import Complaint, ComplaintEvent, Proposal
 from kefu.customers.models import Contact
-from kefu.insights.models import ComplaintStat, ContactStat, SummaryRun
+from kefu.insights.models import ComplaintFact, ComplaintStat, ContactStat, SummaryRun
 
 COMPLAINTS = "complaints"
 CONTACTS = "contacts"
@@ -37,15 +38,21 @@ FIELDS = {
     "degree": "degrees",
 }
 DIMS = (*FIELDS, "step")
-_COLUMNS = ("received_at", "closed_at", "sla_breached", "is_repeat", "is_regulator", "pk",
-            *(f for f in FIELDS.values() if f))
+NEED_BITS = tuple(Need.values)
+DEGREE_BITS = tuple(Degree.values)
+_COLUMNS = ("received_at", "closed_at", "sla_breached", "is_repeat", "is_regulator", "pk", "handler_id",
+            "responsible_person", "in_casebook", *(f for f in FIELDS.values() if f))
+
+
+def bits(values: Any, order: tuple[str, ...]) -> int:
+    return sum(1 << order.index(v) for v in set(values or []) if isinstance(v, str) and v in order)
 
 
 def _local_day(value: Any) -> date:
     return timezone.localtime(value).date()
 
 
-def _complaint_rows() -> list[ComplaintStat]:
+def _complaint_rows(facts: list[ComplaintFact]) -> list[ComplaintStat]:
     remedy: dict[int, Decimal] = dict(
         Proposal.objects.filter(decision=Proposal.Decision.APPROVED)
         .values("complaint_id").annotate(total=Sum("amount")).values_list("complaint_id", "total")
@@ -56,6 +63,13 @@ def _complaint_rows() -> list[ComplaintStat]:
         closed = row["closed_at"] is not None
         hours = (row["closed_at"] - row["received_at"]).total_seconds() / 3600 if closed else 0.0
         cost = remedy.get(row["pk"], Decimal(0))
+        facts.append(ComplaintFact(
+            complaint_id=row["pk"], received_at=row["received_at"], channel=row["channel"], cause=row["cause"],
+            cause_category=row["cause_category"], hotspot=row["hotspot"], severity=row["severity"],
+            department_id=row["responsible_department_id"], handler_id=row["handler_id"],
+            responsible_person=row["responsible_person"][:60], needs=bits(row["needs"], NEED_BITS),
+            degrees=bits(row["degrees"], DEGREE_BITS), is_regulator=row["is_regulator"],
+            sla_breached=row["sla_breached"], in_casebook=row["in_casebook"]))
         for dim, field in FIELDS.items():
             if field is None:
                 values = [""]
@@ -110,11 +124,15 @@ def refresh(names: tuple[str, ...] = (COMPLAINTS, CONTACTS)) -> dict[str, int]:
     out: dict[str, int] = {}
     for name in names:
         started = time.perf_counter()
-        rows: list[Any] = _complaint_rows() if name == COMPLAINTS else _contact_rows()
+        facts: list[ComplaintFact] = []
+        rows: list[Any] = _complaint_rows(facts) if name == COMPLAINTS else _contact_rows()
         model: Any = ComplaintStat if name == COMPLAINTS else ContactStat
         with transaction.atomic():
             model.objects.all().delete()
             model.objects.bulk_create(rows, batch_size=2000)
+            if name == COMPLAINTS:
+                ComplaintFact.objects.all().delete()
+                ComplaintFact.objects.bulk_create(facts, batch_size=5000)
             SummaryRun.objects.update_or_create(
                 name=name,
                 defaults={"refreshed_at": timezone.now(), "rows": len(rows),
