@@ -77,7 +77,7 @@ def technician_day(*, user: User, day: date) -> list[WorkOrder]:
 class TechLoad:
     user: User
     area: str
-    orders: list[WorkOrder] = field(default_factory=list)
+    orders: list[Any] = field(default_factory=list)  # rows with pk, number, order_type, state, window_start…
     free: list[datetime] = field(default_factory=list)
 
     @property
@@ -90,7 +90,7 @@ class Board:
     day: date
     area: str
     areas: list[str]
-    unassigned: list[WorkOrder]
+    unassigned: list[Any]  # rows with pk, number, order_type, area, due_at, confirmation, reopen_count, version
     technicians: list[TechLoad]
     late: set[int]
     at_risk: set[int]
@@ -101,7 +101,8 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
 
     Late: the window has ended without an arrival, or the promised time passed while open. At risk: the
     window starts within 30 minutes and the technician has not left, or the promise falls due within 2 hours.
-    A fixed number of queries whatever the size.
+    A fixed number of queries whatever the size; orders are read as plain rows (no model instances: the
+    board of every area holds a thousand of them).
     """
     now = now or timezone.now()
     start, end = local_day_bounds(day)
@@ -109,29 +110,29 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
     if area:
         shifts = shifts.filter(area=area)
     techs = {s.technician_id: TechLoad(s.technician, s.area) for s in shifts}
-    booked = list(
+    booked: list[Any] = list(
         WorkOrder.objects.filter(technician_id__in=list(techs), window_start__gte=start, window_start__lt=end)
         .exclude(state=State.CANCELLED)
-        .select_related("customer")
-        .only("pk", "number", "order_type", "state", "window_start", "window_end", "departed_at", "arrived_at",
-              "area", "technician_id", "due_at", "priority", "customer__name", "confirmation")
         .order_by("window_start", "route_seq")
+        .values_list("pk", "number", "order_type", "state", "window_start", "window_end", "departed_at", "arrived_at",
+                     "technician_id", named=True)
     )
     for order in booked:
-        techs[order.technician_id].orders.append(order)  # type: ignore[index]
+        techs[order.technician_id].orders.append(order)
     for tech in techs.values():
         taken = {o.window_start for o in tech.orders if o.state in process.OPEN_STATES}
         for hour in process.WINDOW_STARTS:
             slot = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=hour))
             if slot not in taken and slot + timedelta(hours=process.WINDOW_HOURS) > now:
                 tech.free.append(slot)
-    unassigned_qs = WorkOrder.objects.filter(state=State.NEW).select_related("customer").only(
-        "pk", "number", "order_type", "state", "area", "due_at", "priority", "customer__name", "confirmation",
-        "created_at", "reopen_count", "version",
-    )
+    unassigned_qs = WorkOrder.objects.filter(state=State.NEW)
     if area:
         unassigned_qs = unassigned_qs.filter(area=area)
-    unassigned = list(unassigned_qs.order_by("-priority", "due_at")[:unassigned_limit])
+    unassigned: list[Any] = list(
+        unassigned_qs.order_by("-priority", "due_at").values_list(
+            "pk", "number", "order_type", "area", "due_at", "confirmation", "reopen_count", "version", named=True
+        )[:unassigned_limit]
+    )
     late: set[int] = set()
     risk: set[int] = set()
     for order in booked:
@@ -142,11 +143,11 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
         elif process.late_risk(window_start=order.window_start, window_end=order.window_end, now=now,
                                departed=order.departed_at is not None) and order.arrived_at is None:
             risk.add(order.pk)
-    for order in unassigned:
-        if order.due_at < now:
-            late.add(order.pk)
-        elif order.due_at < now + timedelta(hours=2):
-            risk.add(order.pk)
+    for row in unassigned:
+        if row.due_at < now:
+            late.add(row.pk)
+        elif row.due_at < now + timedelta(hours=2):
+            risk.add(row.pk)
     return Board(day, area, [], unassigned, sorted(techs.values(), key=lambda t: (t.area, t.load)), late, risk)
 
 

@@ -371,7 +371,9 @@ SLOT_CHOICES = 60  # windows offered on the board: the earliest, emptiest techni
 ALL_AREAS = "*"
 
 
-def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str]]]:
+def _board_rows(
+    data: selectors.Board, *, compact: bool = False
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str]]]:
     """The board as plain rows, formatted once in Python: the page has a thousand of them at scale."""
     order_url = reverse("fieldservice:order", args=[0]).removesuffix("0/")
     states = {s.value: str(label) for s, label in _state_labels().items()}
@@ -400,7 +402,8 @@ def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[
     for t in data.technicians:
         name = str(t.user)
         visits = []
-        for o in t.orders:
+        late_count = sum(1 for o in t.orders if o.pk in data.late)
+        for o in [] if compact else t.orders:
             css, badge = flag(o.pk)
             start = timezone.localtime(o.window_start) if o.window_start else None
             end = timezone.localtime(o.window_end) if o.window_end else None
@@ -413,7 +416,7 @@ def _board_rows(data: selectors.Board) -> tuple[list[dict[str, Any]], list[dict[
         techs.append({"name": name, "username": t.user.username, "area": t.area, "load": t.load,
                       "load_label": visits_label % {"n": t.load},
                       "free": "、".join(f"{f:%H:%M}" for f in free) or "—", "visits": visits,
-                      "late": sum(1 for v in visits if v["css"] == "fs-late")})
+                      "late": late_count})
         for f in free:
             end_f = f + timedelta(hours=process.WINDOW_HOURS)
             slots.append((f, t.load, f"{t.user.pk}|{f.isoformat()}", f"{f:%H:%M}–{end_f:%H:%M} {name}（{t.area}，{t.load}）"))
@@ -431,7 +434,7 @@ def dispatch_board(request: HtmxHttpRequest) -> HttpResponse:
     areas = selectors.areas_on(day)
     area = request.GET.get("area", "")[:40] or (areas[0] if areas else "")
     data = selectors.board(day=day, area="" if area == ALL_AREAS else area, unassigned_limit=50)
-    to_book, techs, slots = _board_rows(data)
+    to_book, techs, slots = _board_rows(data, compact=area == ALL_AREAS)
     return render(request, "fieldservice/board.html", _ctx(
         request, "board", b=data, area=area, areas=areas, all_areas=ALL_AREAS, compact=area == ALL_AREAS,
         to_book=to_book, techs=techs, slots=slots, days=[timezone.localdate() + timedelta(days=i) for i in range(-1, 7)],
