@@ -413,3 +413,31 @@ def test_a_counter_inspection_with_an_item_unmarked_is_refused(onsite: dict[str,
         services.counter_inspect(actor=onsite["supervisor"], agent=onsite["agent"], results={"smile": "pass"})
     with pytest.raises(NotAllowed):
         services.counter_inspect(actor=onsite["agent"], agent=onsite["agent"], results={})
+
+
+def test_feedback_given_later_through_the_link_is_recorded_once(onsite: dict[str, Any], booked: WorkOrder) -> None:
+    tech = onsite["tech"]
+    order = work_to_signature(booked, tech)
+    WorkOrder.objects.filter(pk=order.pk).update(feedback_score=None, feedback_at=None, feedback_remarks="")
+    order = step(order, tech, "finish")
+    token = _link(order, kind="feedback")
+    services.link_answer(token=token, answer="feedback", score="4", remarks="很满意")
+    order.refresh_from_db()
+    assert order.feedback_score == 4 and order.feedback_remarks == "很满意"
+    with pytest.raises(services.LinkProblem):
+        services.link_answer(token=token, answer="feedback", score="1")
+    order.refresh_from_db()
+    assert order.feedback_score == 4
+
+
+def test_a_feedback_score_outside_one_to_five_is_refused_and_the_link_stays_usable(
+    onsite: dict[str, Any], booked: WorkOrder
+) -> None:
+    tech = onsite["tech"]
+    order = work_to_signature(booked, tech)
+    WorkOrder.objects.filter(pk=order.pk).update(feedback_score=None, feedback_at=None)
+    order = step(order, tech, "finish")
+    token = _link(order, kind="feedback")
+    with pytest.raises(InvalidInput):
+        services.link_answer(token=token, answer="feedback", score="9")
+    assert OutboundMessage.objects.get(order=order, kind="feedback").used_at is None
