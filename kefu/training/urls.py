@@ -11,6 +11,7 @@ urlpatterns = [
     path("papers/<int:pk>/start/", views.paper_start, name="paper_start"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/save/", views.attempt_save, name="attempt_save"),
+    path("attempts/<int:pk>/answer/<str:item_id>/", views.attempt_answer, name="attempt_answer"),
     path("items/", views.items, name="items"),
     path("assign/", views.assign, name="assign"),
     path("dashboard/", views.dashboard, name="dashboard"),

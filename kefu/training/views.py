@@ -177,6 +177,41 @@ def _save_posted(request: HtmxHttpRequest, attempt: ExamAttempt, now: datetime) 
 
 @login_required
 @require_POST
+def attempt_answer(request: HtmxHttpRequest, pk: int, item_id: str) -> HttpResponse:
+    """Save one question as soon as it changes (htmx): back comes its status (saved, or why not) and its
+    new version; the trainee's inputs are left as they are, so quick clicks are never undone."""
+    attempt = selectors.attempt_get_for_user(pk=pk, user=request.user)
+    if attempt.trainee_id != request.user.pk:
+        return forbidden(request, _("Only the trainee sitting this exam may answer it."))
+    item = bank.get_item(item_id)
+    if item is None or item_id not in attempt.item_ids:
+        raise Http404("not a question of this exam")
+    raw_version = request.POST.get(f"v_{item_id}", "")
+    error = ""
+    try:
+        services.answer_save(attempt=attempt, actor=request.user, item_id=item_id, response=_raw_response(request, item),
+                             expected_version=int(raw_version) if raw_version.isdigit() and len(raw_version) < 9 else None)
+    except (InvalidInput, Conflict) as exc:
+        error = _error_text(exc)
+    attempt.refresh_from_db()
+    if not attempt.is_open:  # handed in elsewhere or time up: the result page says so
+        if error:
+            messages.error(request, error)
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = attempt.get_absolute_url()
+            return response
+        return redirect(attempt)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(attempt)
+    answer = attempt.answers.get(item_id=item_id)
+    return render(request, "training/exam.html#answer_status", {"answer": answer, "error": error})
+
+
+@login_required
+@require_POST
 def attempt_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Save the answers (the "save" button, or the hand-in button with ``submit``)."""
     attempt = selectors.attempt_get_for_user(pk=pk, user=request.user)

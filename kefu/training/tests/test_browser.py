@@ -76,6 +76,7 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     attempt = ExamAttempt.objects.get()
     for item_id in attempt.item_ids:
         _answer_rightly(agent, item_id)
+    expect(agent.locator("[data-answer-status] [data-saved]")).to_have_count(len(attempt.item_ids))  # saved as answered
     agent.locator("[data-submit-exam]").click()
     expect(agent.locator("[data-result]")).to_have_attribute("data-state", "submitted")
     expect(agent.locator("[data-passed]")).to_have_attribute("data-passed", "yes")
