@@ -6,3 +6,9 @@ class TrainingConfig(AppConfig):
     name = "kefu.training"
     label = "training"
     verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from kefu.front.workbench import register
+        from kefu.training import workbench
+
+        register(workbench.PANEL)

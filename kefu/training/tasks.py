@@ -7,9 +7,13 @@ dashboard shows every timed-out exam and every silent trainee's session as ended
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from kefu.training import services
 from kefu.training.models import ExamAttempt
+
+# The schedule's name on the status page (kefu/jobs/schedules.py says the same words).
+LABEL = gettext_lazy("Training: close timed-out exams and silent sparring sessions")
 
 
 def close_expired() -> dict[str, int]:

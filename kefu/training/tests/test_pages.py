@@ -125,3 +125,13 @@ def test_each_answer_is_saved_as_it_changes_and_a_stale_tab_is_told_in_place(cli
     assert 'value="1" hx-swap-oob="true"' in text  # the kept answer's version, to change it knowingly
     other = next(i for i in bank.load_items() if i.id not in attempt.item_ids)
     assert client.post(reverse("training:attempt_answer", args=[attempt.pk, other.id]), {}).status_code == 404
+
+
+def test_the_workbench_shows_a_trainees_open_training_with_its_due_date(client, cast, trainer, paper):
+    due = timezone.now() + timedelta(days=1)
+    services.assignment_create(actor=trainer, kind="paper", paper=paper, trainees=[cast["agent"]], due_at=due)
+    client.force_login(cast["agent"])
+    page = client.get("/").content.decode()
+    assert "我的待完成培训" in page and "柜台规范测验" in page and timezone.localtime(due).strftime("%Y-%m-%d %H:%M") in page
+    client.force_login(cast["handler"])  # nothing assigned: no panel
+    assert "我的待完成培训" not in client.get("/").content.decode()
