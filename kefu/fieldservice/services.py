@@ -331,8 +331,11 @@ def order_cancel(*, actor: User, order: WorkOrder, reason: str, expected_version
 
 
 def phone_for_call(*, actor: User, order: WorkOrder) -> str:
-    """The customer's number for the appointment call, logged as a reveal for that task (PIPL)."""
-    if not (actor.can(Cap.ONSITE_DISPATCH) or (actor.can(Cap.ONSITE_WORK) and order.technician_id == actor.pk)):
+    """The customer's number for the appointment call (the dispatcher, the visit's technician) or the confirming
+    call after a fix (the service centre), logged as a reveal for that task (PIPL)."""
+    confirming = actor.can(Cap.COMPLAINT_FOLLOW_UP) and FollowUpCall.objects.filter(order=order, done_at=None).exists()
+    if not (actor.can(Cap.ONSITE_DISPATCH) or confirming
+            or (actor.can(Cap.ONSITE_WORK) and order.technician_id == actor.pk)):
         raise NotAllowed(_("You are not allowed to do this."))
     number = _primary_phone(order.customer)
     if not number:

@@ -158,3 +158,15 @@ def test_the_report_and_the_order_lists_behind_it_open_for_a_manager(onsite: dic
     listed = client.get(reverse("fieldservice:orders") + "?metric=on_time&start=2026-01-01")
     assert listed.status_code == 200
     assert login(onsite["tech"]).get(reverse("fieldservice:report")).status_code == 403
+
+
+def test_the_service_centre_reveals_the_number_for_a_confirming_call_only(onsite: dict[str, Any],
+                                                                          booked: WorkOrder) -> None:
+    from kefu.fieldservice.models import FollowUpCall
+
+    url = reverse("fieldservice:reveal_phone", args=[booked.pk])
+    WorkOrder.objects.filter(pk=booked.pk).update(state=State.FIXED)
+    assert login(onsite["agent"]).post(url).status_code == 403  # no confirming call is waiting
+    FollowUpCall.objects.create(order=booked, due_at=booked.created_at)
+    assert "13812345678" in login(onsite["agent"]).post(url).content.decode()
+    assert RevealLog.objects.filter(user=onsite["agent"], field="phone").count() == 1
