@@ -102,6 +102,7 @@ def test_the_retrain_button_runs_a_job_and_the_pages_show_the_prediction_apart(c
     assert "预测满意度" in detail and "data-predictor-version" in detail and "模型 v1" in detail
     listing = client.get(reverse("quality:index")).content.decode()
     assert "预测满意度" in listing and "合规得分" in listing and "data-predictor-note" in listing
+    assert reverse("quality:rulebooks") in listing and reverse("quality:predictor") in listing  # the lead's way in
 
 
 def test_low_predicted_satisfaction_sends_a_conversation_to_review(cast):
