@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 
 def test_generated_requests_get_documented_answers_and_never_a_server_error(
     onsite: dict[str, Any], booked: Any, api_fuzz: Any
