@@ -61,6 +61,41 @@ def policies() -> list[tuple[str, Decimal]]:
     return rows
 
 
+def policy_set(*, actor: User, kind: str, value: Any, active: bool) -> SamplingPolicy:
+    """Configure one sampling policy (one row per kind); the first change replaces the defaults with
+    explicit rows, so what is sampled is always what the page lists."""
+    if not actor.can(Cap.QA_LEAD):
+        raise NotAllowed(_("Only the QA lead configures sampling."))
+    if kind not in SamplingPolicy.Kind.values:
+        raise InvalidInput(_("Unknown sampling policy."), errors={"kind": kind})
+    try:
+        number = Decimal(str(value if value not in (None, "") else 0))
+    except ArithmeticError:
+        number = Decimal(-1)
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise InvalidInput(_("The value is a number from 0 to 100."), errors={"value": str(value)[:20]})
+    with transaction.atomic():
+        if not SamplingPolicy.objects.select_for_update().exists():
+            SamplingPolicy.objects.bulk_create(SamplingPolicy(kind=k, value=v) for k, v in DEFAULT_POLICIES)
+        policy = SamplingPolicy.objects.filter(kind=kind).order_by("pk").first()
+        if policy is None:
+            policy = SamplingPolicy(kind=kind)
+        policy.value, policy.active = number.quantize(Decimal("0.1")), active
+        policy.save()
+    return policy
+
+
+def policy_rows() -> list[tuple[str, str, Decimal, bool]]:
+    """(kind, its label, value, active) for every kind, as sampling applies them now."""
+    if SamplingPolicy.objects.exists():
+        stored = {p.kind: p for p in SamplingPolicy.objects.order_by("-pk")}
+        return [(kind, str(label), stored[kind].value if kind in stored else Decimal(0),
+                 kind in stored and stored[kind].active) for kind, label in SamplingPolicy.Kind.choices]
+    defaults: dict[str, Decimal] = {str(k): v for k, v in DEFAULT_POLICIES}
+    return [(kind, str(label), defaults.get(kind, Decimal(0)), kind in defaults)
+            for kind, label in SamplingPolicy.Kind.choices]
+
+
 def _reason(card: Scorecard, rules: list[tuple[str, Decimal]]) -> str | None:
     """The first risk-based policy the card meets (critical, low score, complaint, low predicted satisfaction)."""
     for kind, value in rules:

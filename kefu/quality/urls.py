@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.review_act, name="act"),
     path("reviews/", views.review_queue, name="reviews"),
+    path("reviews/policy/", views.policy_set, name="policy"),
     path("calibration/", include("kefu.quality.calibration_urls")),
     path("report/", report_views.report, name="report"),
     path("rulebooks/", lead_views.rulebook_list, name="rulebooks"),

@@ -169,7 +169,28 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     ids = list(page.object_list)
     found = {r.pk: r for r in mine.filter(pk__in=ids)}
     rows = [(found[pk], reasons.get(found[pk].reason, ""), states.get(found[pk].state, "")) for pk in ids if pk in found]
-    return render(request, "quality/reviews.html", {"reviews": rows, "page_obj": page, "appeals": appeals[:200]})
+    return render(request, "quality/reviews.html", {
+        "reviews": rows, "page_obj": page, "appeals": appeals[:200],
+        "policies": reviews.policy_rows() if user.can(Cap.QA_LEAD) else [],
+    })
+
+
+@login_required
+@require_POST
+def policy_set(request: HtmxHttpRequest) -> HttpResponse:
+    """The QA lead switches a sampling policy on or off and sets its value."""
+    if not request.user.can(Cap.QA_LEAD):
+        return forbidden(request, _("Only the QA lead configures sampling."))
+    try:
+        reviews.policy_set(actor=request.user, kind=request.POST.get("kind", ""), value=request.POST.get("value"),
+                           active=request.POST.get("active") == "on")
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sampling policy saved; it applies from the next sampling run."))
+    return redirect("quality:reviews")
 
 
 @login_required

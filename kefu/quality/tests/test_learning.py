@@ -130,3 +130,20 @@ def test_switching_back_to_an_older_version_predicts_everything_again_with_it(ca
     assert set(Prediction.objects.values_list("model_version", flat=True)) == {1}
     assert Prediction.objects.count() == 60
     assert learning.training_counts() == {"imported": 60, "reviewed": 0}
+
+
+def test_the_qa_lead_switches_on_low_predicted_satisfaction_sampling_on_the_queue_page(cast, client):
+    client.force_login(cast["manager"])
+    page = client.get(reverse("quality:reviews")).content.decode()
+    assert 'data-policy="low_satisfaction"' in page and "预测满意度低于" in page
+    client.post(reverse("quality:policy"), {"kind": "low_satisfaction", "value": "35", "active": "on"})
+    saved = SamplingPolicy.objects.get(kind="low_satisfaction")
+    assert saved.active and saved.value == Decimal("35.0")
+    assert SamplingPolicy.objects.filter(kind="critical", active=True).exists()  # the defaults stay on
+    bad = client.post(reverse("quality:policy"), {"kind": "low_satisfaction", "value": "500", "active": "on"},
+                      follow=True)
+    assert "0 到 100" in bad.content.decode()
+    assert SamplingPolicy.objects.get(kind="low_satisfaction").value == Decimal("35.0")
+    client.force_login(cast["qa"])
+    assert client.post(reverse("quality:policy"), {"kind": "critical", "value": "0"}).status_code == 403
+    assert 'data-policies' not in client.get(reverse("quality:reviews")).content.decode()
