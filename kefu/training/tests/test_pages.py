@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kefu.training import bank, services
 from kefu.training.models import ExamAttempt
+from kefu.training.tests.helpers import right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -109,20 +110,29 @@ def test_only_trainers_build_papers_through_the_page(client, cast, trainer):
     assert "请输入整数" in bad.content.decode() and "请填写试卷名称" in bad.content.decode()
 
 
+def _form_value(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value)
+
+
 def test_each_answer_is_saved_as_it_changes_and_a_stale_tab_is_told_in_place(client, cast, paper):
     agent = cast["agent"]
     client.force_login(agent)
-    attempt = services.attempt_start(paper=paper, trainee=agent)
-    item = next(bank.get_item(i) for i in attempt.item_ids if bank.get_item(i).kind == "single")
+    attempt = services.attempt_start(paper=paper, trainee=agent, seed=1)
+    item = bank.get_item(attempt.item_ids[0])
     url = reverse("training:attempt_answer", args=[attempt.pk, item.id])
-    first = client.post(url, {f"q_{item.id}": str(item.answer[0]), f"v_{item.id}": "0"}, HTTP_HX_REQUEST="true")
+    first = client.post(url, {f"q_{item.id}": _form_value(right(item)), f"v_{item.id}": "0"}, HTTP_HX_REQUEST="true")
     assert first.status_code == 200 and "data-saved" in first.content.decode()
-    position = 1 + attempt.item_ids.index(item.id)
-    assert f'name="v_{item.id}" id="v-{position}" value="1" hx-swap-oob="true"' in first.content.decode()
-    stale = client.post(url, {f"q_{item.id}": "1", f"v_{item.id}": "0"}, HTTP_HX_REQUEST="true")  # the other tab
+    assert f'name="v_{item.id}" id="v-1" value="1" hx-swap-oob="true"' in first.content.decode()
+    stale = client.post(url, {f"q_{item.id}": _form_value(wrong(item)), f"v_{item.id}": "0"},  # the other tab
+                        HTTP_HX_REQUEST="true")
     text = stale.content.decode()
     assert stale.status_code == 200 and "data-answer-error" in text and "另一个窗口" in text
     assert 'value="1" hx-swap-oob="true"' in text  # the kept answer's version, to change it knowingly
+    assert ExamAttempt.objects.get().answers.get(item_id=item.id).correct is True
     other = next(i for i in bank.load_items() if i.id not in attempt.item_ids)
     assert client.post(reverse("training:attempt_answer", args=[attempt.pk, other.id]), {}).status_code == 404
 
