@@ -75,7 +75,9 @@ def technician_day(*, user: User, day: date) -> list[WorkOrder]:
 
 @dataclass
 class TechLoad:
-    user: User
+    pk: int
+    name: str
+    username: str
     area: str
     orders: list[Any] = field(default_factory=list)  # rows with pk, number, order_type, state, window_start…
     free: list[datetime] = field(default_factory=list)
@@ -106,10 +108,15 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
     """
     now = now or timezone.now()
     start, end = local_day_bounds(day)
-    shifts = Shift.objects.filter(day=day).select_related("technician").order_by("area", "technician__full_name")
+    shifts = Shift.objects.filter(day=day).order_by("area", "technician__full_name")
     if area:
         shifts = shifts.filter(area=area)
-    techs = {s.technician_id: TechLoad(s.technician, s.area) for s in shifts}
+    techs = {
+        pk: TechLoad(pk, full_name or username, username, shift_area)
+        for pk, shift_area, full_name, username in shifts.values_list(
+            "technician_id", "area", "technician__full_name", "technician__username"
+        )
+    }
     booked: list[Any] = list(
         WorkOrder.objects.filter(technician_id__in=list(techs), window_start__gte=start, window_start__lt=end)
         .exclude(state=State.CANCELLED)

@@ -400,7 +400,7 @@ def _board_rows(
     techs = []
     slots: list[tuple[datetime, int, str, str]] = []
     for t in data.technicians:
-        name = str(t.user)
+        name = t.name
         visits = []
         late_count = sum(1 for o in t.orders if o.pk in data.late)
         for o in [] if compact else t.orders:
@@ -413,13 +413,13 @@ def _board_rows(
                 "state": states.get(o.state, ""),
             })
         free = [timezone.localtime(f) for f in t.free]
-        techs.append({"name": name, "username": t.user.username, "area": t.area, "load": t.load,
+        techs.append({"name": name, "username": t.username, "area": t.area, "load": t.load,
                       "load_label": visits_label % {"n": t.load},
                       "free": "、".join(f"{f:%H:%M}" for f in free) or "—", "visits": visits,
                       "late": late_count})
         for f in free:
             end_f = f + timedelta(hours=process.WINDOW_HOURS)
-            slots.append((f, t.load, f"{t.user.pk}|{f.isoformat()}", f"{f:%H:%M}–{end_f:%H:%M} {name}（{t.area}，{t.load}）"))
+            slots.append((f, t.load, f"{t.pk}|{f.isoformat()}", f"{f:%H:%M}–{end_f:%H:%M} {name}（{t.area}，{t.load}）"))
     slots.sort(key=lambda s: (s[0], s[1]))
     return to_book, techs, [(value, label) for _at, _load, value, label in slots[:SLOT_CHOICES]]
 
