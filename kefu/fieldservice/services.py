@@ -750,13 +750,15 @@ def step_apply(
             key = uuidlib.UUID(str(client_uuid))
         except ValueError as exc:
             raise InvalidInput(_("Bad action id."), errors={"uuid": _("Not a UUID.")}) from exc
+    # Under the order's row lock, so a replay racing the first delivery sees it once that commits.
+    order = _locked(order, expected_version)
+    _check_own(order, actor)
+    if key is not None:
         seen = SyncAction.objects.filter(uuid=key).first()
         if seen is not None:
             if seen.user_id != actor.pk or seen.order_id != order.pk:
                 raise Conflict(_("This action id was already used for another order."))
-            return WorkOrder.objects.get(pk=order.pk)
-    order = _locked(order, expected_version)
-    _check_own(order, actor)
+            return order
     at = _parse_device_time(device_at) or timezone.now()
     if key is None:
         return _STEPS[kind](order, actor, data, at)
