@@ -9,6 +9,7 @@ rule. It counts as right only when every group is met and the draft check is cle
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +38,16 @@ class Grade:
         return {"score": self.score, "correct": self.correct, "lines": [{"ok": ln.ok, "text": ln.text} for ln in self.lines]}
 
 
-def _letters(indexes: tuple[int, ...] | list[int]) -> str:
-    return "、".join(chr(ord("A") + i) for i in indexes)
+def _texts(item: Item, indexes: tuple[int, ...] | list[int]) -> str:
+    """Options named by their words, not letters: the exam shows each sitting's options in its own order."""
+    return "、".join(f"“{item.options[i]}”" for i in indexes)
+
+
+def option_order(item: Item, seed: int) -> list[int]:
+    """The order one sitting shows ``item``'s options in: shuffled per attempt, the same on every reload."""
+    order = list(range(len(item.options)))
+    random.Random(f"{seed}:{item.id}").shuffle(order)
+    return order
 
 
 def normalise_response(item: Item, raw: Any) -> Any:
@@ -77,7 +86,7 @@ def grade(item: Item, response: Any) -> Grade:
     if response is None:
         key = "正确" if item.truth else "错误"
         if item.kind != "truefalse":
-            key = _letters(item.answer)
+            key = _texts(item, item.answer)
         return Grade(0.0, False, (Line(False, f"未作答。正确答案：{key}。{item.explain}"),))
     if item.kind == "truefalse":
         right = response == item.truth
@@ -85,7 +94,7 @@ def grade(item: Item, response: Any) -> Grade:
         return Grade(1.0 if right else 0.0, right, (Line(right, f"本题说法{said}。{item.explain}"),))
     chosen = (response,) if item.kind == "single" else tuple(response)
     right = tuple(sorted(chosen)) == item.answer
-    head = f"正确答案：{_letters(item.answer)}；你的答案：{_letters(chosen)}。"
+    head = f"正确答案：{_texts(item, item.answer)}；你的答案：{_texts(item, chosen)}。"
     return Grade(1.0 if right else 0.0, right, (Line(right, head + item.explain),))
 
 

@@ -23,6 +23,7 @@ from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from kefu.lib.masking import mask_numbers_in
 from kefu.phrasebook.norms import norm_name
 from kefu.training import bank, scenarios, selectors, services
+from kefu.training.grading import option_order
 from kefu.training.models import Assignment, ExamAttempt, OperatorScenario, Paper, SparringSession
 
 
@@ -114,7 +115,8 @@ def _questions(attempt: ExamAttempt) -> list[dict[str, Any]]:
             chosen = [int(v) for v in answer.response]
         rows.append({
             "answer": answer, "item": item, "chosen": chosen,
-            "options": [(i, chr(ord("A") + i), text) for i, text in enumerate(item.options)],
+            "options": [(i, chr(ord("A") + pos), item.options[i])
+                        for pos, i in enumerate(option_order(item, attempt.seed))],
             "norms": [norm_name(n) for n in item.norm_ids],
         })
     return rows

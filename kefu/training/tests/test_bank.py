@@ -73,4 +73,12 @@ def test_choice_answers_name_the_right_option():
     item = bank.get_item("counter.seven_steps.order")
     assert item is not None
     result = grading.grade(item, 0)
-    assert not result.correct and "正确答案：B" in result.lines[0].text
+    assert not result.correct and "正确答案：“一笑、二点、三请坐、四确认、五办理、六评价、七相送”" in result.lines[0].text
+
+
+def test_each_sitting_shows_choices_in_its_own_order_the_same_on_reload():
+    item = bank.get_item("counter.seven_steps.order")
+    assert item is not None
+    orders = {tuple(grading.option_order(item, seed)) for seed in range(20)}
+    assert len(orders) > 1 and all(sorted(o) == [0, 1, 2, 3] for o in orders)
+    assert grading.option_order(item, 7) == grading.option_order(item, 7)
