@@ -126,12 +126,15 @@ def board(*, day: date, area: str = "", now: datetime | None = None, unassigned_
     )
     for order in booked:
         techs[order.technician_id].orders.append(order)
+    bookable = [
+        slot for slot in (
+            timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=hour))
+            for hour in process.WINDOW_STARTS
+        ) if slot + timedelta(hours=process.WINDOW_HOURS) > now
+    ]
     for tech in techs.values():
         taken = {o.window_start for o in tech.orders if o.state in process.OPEN_STATES}
-        for hour in process.WINDOW_STARTS:
-            slot = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=hour))
-            if slot not in taken and slot + timedelta(hours=process.WINDOW_HOURS) > now:
-                tech.free.append(slot)
+        tech.free.extend(slot for slot in bookable if slot not in taken)
     unassigned_qs = WorkOrder.objects.filter(state=State.NEW)
     if area:
         unassigned_qs = unassigned_qs.filter(area=area)
