@@ -66,7 +66,10 @@ def train_from_db(*, actor: User | None = None, activate: bool = True) -> Any:
         raise InvalidInput(_("Nothing to learn from: %(reason)s") % {"reason": str(exc)}) from None
     metrics: dict[str, Any] = {}
     for target in model.targets:
-        folds = learn.cross_validate(texts, labels[target], folds=3)
+        try:
+            folds = learn.cross_validate(texts, labels[target], folds=3)
+        except learn.ModelError:  # too few examples per class to split into folds: no figure, not no model
+            folds = []
         if folds:
             metrics[f"{target}_macro_f1"] = round(sum(folds) / len(folds), 4)
     model.trained = {"samples": len(texts), **metrics}
