@@ -290,7 +290,7 @@ def drill(*, user: User, dim: str, value: str, p: Period) -> QuerySet[Complaint]
         qs = qs.filter(pk__in=late.values("complaint_id"))
     else:
         qs = qs.filter(pk__in=facts_for(dim, value, start, end).values("complaint_id"))
-    return qs.select_related("customer", "responsible_department", "handling_department").order_by(
+    return qs.select_related("responsible_department").order_by(
         "-received_at", "-pk")
 
 
