@@ -333,8 +333,8 @@ def test_the_home_page_needs_a_fixed_number_of_queries(client, cast, customer, d
     for i in range(30):
         record(cast, customer, subject=f"投诉{i}")
     login(client, cast["supervisor"])
-    # Six for the complaint queue and the page, one for the on-site confirming-call queue's panel check.
-    with django_assert_max_num_queries(7):
+    # Six for the complaint queue and the page; one each for the training and on-site panels' checks.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("home"))
     assert len(response.context["rows"]) == 25
     assert "VIP" in response.content.decode()
