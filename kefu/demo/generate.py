@@ -391,6 +391,7 @@ def make_quality(world: World, calls: int = 60) -> None:
         call["started_at"] = (world.now - timedelta(days=days, minutes=rng.randint(0, 600))).isoformat()
         items.append((i + 1, call))
     services.conversations_import(actor=inspector, items=items)
+    _rate_calls(rng, [call["id"] for _, call in items])
     if not SamplingPolicy.objects.exists():  # the demo QA lead's policies
         SamplingPolicy.objects.bulk_create([
             SamplingPolicy(kind=SamplingPolicy.Kind.RANDOM, value=20),
@@ -408,6 +409,27 @@ def make_quality(world: World, calls: int = 60) -> None:
         if index == 1 and len(failed) > 1 and agent is not None:
             reviews.appeal_file(review=review, actor=agent, rule=failed[1],
                                 reason="我已按规范致歉并给出处理时限，请复听录音第 5 句。")
+
+
+def _rate_calls(rng: random.Random, source_ids: list[str]) -> None:
+    """Customers rate most calls 1–5 on the IVR after hanging up (stored 0–100), loosely following how the
+    call went; the demo's predictor learns from these ratings, as an operator's learns from its own."""
+    from kefu.quality import learning
+    from kefu.quality.models import Conversation, Scorecard
+
+    scores = dict(
+        Scorecard.objects.filter(conversation__source_id__in=source_ids, kind=Scorecard.Kind.AUTO, current=True)
+        .values_list("conversation_id", "score")
+    )
+    rated = []
+    for conv in Conversation.objects.filter(pk__in=list(scores)).order_by("pk"):
+        if rng.random() < 0.15:  # hung up before the IVR asked
+            continue
+        stars = round(1 + 4 * (float(scores[conv.pk]) - 55) / 45 + rng.gauss(0, 0.8))
+        conv.labels = {**conv.labels, "satisfaction": (min(5, max(1, stars)) - 1) * 25}
+        rated.append(conv)
+    Conversation.objects.bulk_update(rated, ["labels"])
+    learning.train_and_store(actor=None)
 
 
 def settle_notifications(now: datetime) -> None:
