@@ -63,8 +63,31 @@ def _require(user: User, *caps: Cap) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
+def _parse_day(value: str | None) -> date | None:
+    """A date from a query string, or None when it is missing, malformed or impossible (2026-02-31)."""
+    if not value or len(value) > 20:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def _parse_slot(value: str) -> datetime | None:
+    """The start of a window posted by the board or the call page, or None when it is not a time."""
+    if not value or len(value) > 40:
+        return None
+    try:
+        start = parse_datetime(value)
+    except ValueError:
+        return None
+    if start is None or not 2000 <= start.year <= 2100:
+        return None
+    return start if timezone.is_aware(start) else timezone.make_aware(start)
+
+
 def _day(value: str | None) -> date:
-    parsed = parse_date(value or "") if value else None
+    parsed = _parse_day(value)
     today = timezone.localdate()
     if parsed is None or abs((parsed - today).days) > 366:
         return today
@@ -293,11 +316,9 @@ def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if action == "book":
                 tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
                 technician = User.objects.filter(pk=int(tech_id) if tech_id.isdigit() else 0).first()
-                start = parse_datetime(slot)
+                start = _parse_slot(slot)
                 if technician is None or start is None:
                     raise InvalidInput(_("Choose a free window."))
-                if timezone.is_naive(start):
-                    start = timezone.make_aware(start)
                 services.order_book(actor=user, order=order, technician=technician, window_start=start,
                                     expected_version=_version(request), note=request.POST.get("note", ""))
                 messages.success(request, _("Booked. The customer has been sent the window, the technician and a link to confirm."))
@@ -456,12 +477,11 @@ def board_assign(request: HtmxHttpRequest) -> HttpResponse:
     order = selectors.order_get_for_user(pk=pk, user=user)
     tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
     technician = User.objects.filter(pk=int(tech_id) if tech_id.isdigit() else 0).first()
-    start = parse_datetime(slot)
+    start = _parse_slot(slot)
     try:
         if technician is None or start is None:
             raise InvalidInput(_("Choose a free window."))
-        services.order_book(actor=user, order=order, technician=technician,
-                            window_start=start if timezone.is_aware(start) else timezone.make_aware(start),
+        services.order_book(actor=user, order=order, technician=technician, window_start=start,
                             expected_version=int(version) if version.isdigit() else None)
         messages.success(request, _("%(number)s assigned to %(tech)s.") % {"number": order.number, "tech": technician})
     except (InvalidInput, Conflict) as exc:
@@ -682,7 +702,7 @@ def counter_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _period(request: HttpRequest) -> tuple[datetime, datetime]:
     end_day = _day(request.GET.get("end"))
-    start_day = parse_date(request.GET.get("start", "") or "") or end_day - timedelta(days=29)
+    start_day = _parse_day(request.GET.get("start")) or end_day - timedelta(days=29)
     if start_day > end_day or (end_day - start_day).days > 366:
         start_day = end_day - timedelta(days=29)
     start, _e = selectors.local_day_bounds(start_day)

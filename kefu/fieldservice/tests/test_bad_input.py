@@ -1,0 +1,46 @@
+"""Malformed dates and windows in query strings and forms: the page answers, never a server error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kefu.fieldservice import services
+
+pytestmark = pytest.mark.django_db
+
+IMPOSSIBLE = ("9999-99-99", "2026-13-45", "2026-02-31", "0001-01-01", "x" * 300)
+
+
+def login(user: Any) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("value", IMPOSSIBLE)
+def test_an_impossible_day_in_the_address_shows_today_instead(onsite: dict[str, Any], value: str) -> None:
+    order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
+                                  description="光猫红灯")
+    dispatcher, tech = login(onsite["dispatcher"]), login(onsite["tech"])
+    assert tech.get(reverse("fieldservice:my_day"), {"day": value}).status_code == 200
+    assert dispatcher.get(reverse("fieldservice:board"), {"day": value}).status_code == 200
+    assert dispatcher.get(reverse("fieldservice:call", args=[order.pk]), {"day": value}).status_code == 200
+    report = dispatcher.get(reverse("fieldservice:report"), {"start": value, "end": value})
+    assert report.status_code == 200
+
+
+@pytest.mark.parametrize("slot", ["2026-13-45T10:00", "9999-99-99T99:99", "0001-01-01T00:00", "yesterday"])
+def test_booking_an_impossible_window_is_refused_with_a_message(onsite: dict[str, Any], slot: str) -> None:
+    order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
+                                  description="光猫红灯")
+    client = login(onsite["dispatcher"])
+    data = {"order": order.pk, "slot": f"{onsite['tech'].pk}|{slot}", "version": order.version, "do": "book"}
+    board = client.post(reverse("fieldservice:assign"), data, follow=True)
+    call = client.post(reverse("fieldservice:call", args=[order.pk]), data, follow=True)
+    assert board.status_code == 200 and call.status_code in (200, 422)
+    order.refresh_from_db()
+    assert order.technician_id is None
