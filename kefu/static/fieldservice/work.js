@@ -88,7 +88,7 @@
       current.dataset.seen = "1";
     }
     var label = root.querySelector("[data-state-label]");
-    if (label && state.state === "fixed") label.textContent = "✓";
+    if (label && state.state === "fixed") label.textContent = label.dataset.fixedText || "✓";
   }
 
   function status() {
