@@ -10,8 +10,14 @@ from kefu.accounts.roles import Role
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
-    Role.AGENT: ["home", "customers", "contacts", "complaints", "search", "knowledge"],
-    Role.TRAINER: ["home", "knowledge"],
+    Role.AGENT: ["home", "customers", "contacts", "complaints", "search", "knowledge", "training"],
+    Role.TRAINER: ["home", "knowledge", "training"],
+    Role.TECHNICIAN: ["home", "knowledge", "training", "onsite"],
+    Role.DISPATCHER: ["home", "customers", "contacts", "search", "knowledge", "training", "onsite"],
+    Role.MANAGER: [
+        "home", "customers", "contacts", "complaints", "search", "knowledge", "quality", "onsite", "surveys",
+        "insights",
+    ],
 }
 
 
