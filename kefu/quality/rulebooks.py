@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.jobs.registry import Progress
+from kefu.lib import dates
 from kefu.lib.errors import InvalidInput, NotAllowed
 from kefu.qa import Engine, Rulebook, RulebookError, load_rulebook
 from kefu.qa.model import Conversation as QaConversation
@@ -303,8 +304,17 @@ class AppEngine(Engine):
 
 
 def _day(value: Any) -> datetime | None:
-    found = parse_date(str(value or ""))
-    return timezone.make_aware(datetime.combine(found, time.min)) if found else None
+    """Midnight of a posted day, or None when it is missing, impossible (2026-02-31) or out of range."""
+    raw = str(value or "")
+    if len(raw) > 20:
+        return None
+    try:
+        found = parse_date(raw)
+    except ValueError:
+        return None
+    if found is None or not dates.in_range(found):
+        return None
+    return timezone.make_aware(datetime.combine(found, time.min))
 
 
 def rescore_job(params: dict[str, Any], progress: Progress) -> str:

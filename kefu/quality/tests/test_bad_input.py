@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from kefu.complaints.tests.api_client import Api
@@ -109,3 +110,11 @@ def test_an_import_job_started_without_a_file_ends_at_once_without_a_traceback(c
     jobs.job_run(job.pk)
     job.refresh_from_db()
     assert (job.state, job.error, job.attempts) == ("done", "", 1)
+
+
+@pytest.mark.parametrize("start", ["2026-13-45", "2026-02-31", "0001-01-01", "9999-12-31"])
+def test_a_re_score_of_an_impossible_period_is_refused_without_a_job(cast, start):
+    client = Client(raise_request_exception=False)
+    client.force_login(cast["manager"])
+    answer = client.post(reverse("quality:start_job", args=["rescore"]), {"start": start, "end": "2026-11-30"})
+    assert answer.status_code == 302 and not Job.objects.filter(kind="quality-rescore").exists()
