@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
+from kefu.customers.models import Customer
 from kefu.front.shortcuts import add_service_errors, forbidden
 from kefu.insights import churn, harass, harass_services
 from kefu.insights.forms import PeriodForm
@@ -197,7 +198,9 @@ def harass_check(request: HtmxHttpRequest) -> HttpResponse:
 
 class ActionForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Action"), choices=RetentionAction.Kind.choices)
-    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=RetentionAction.Outcome.choices)
+    # No outcome preselected: a click on 记录 must not file "customer retained" by default.
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"),
+                                choices=[("", "—"), *RetentionAction.Outcome.choices])
     note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
 
@@ -208,10 +211,12 @@ def retention(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.can(Cap.RETENTION_WORK):
         return forbidden(request, _("The retention queue is for account and phone managers."))
     items = churn.retention_queue(user=request.user)
+    recent = list(RetentionAction.objects.filter(by=request.user).order_by("-at")[:20])
     return render(request, "insights/retention.html", {"tabs": tabs_for(request.user),
         "items": [(item, ActionForm(initial={"kind": item.risk.action}, prefix=str(item.customer.pk))) for item in items],
         "threshold": churn.QUEUE_THRESHOLD,
-        "recent": RetentionAction.objects.filter(by=request.user).order_by("-at")[:20],
+        "recent": recent,
+        "recent_names": dict(Customer.objects.filter(pk__in={a.customer_id for a in recent}).values_list("pk", "name")),
     })
 
 
