@@ -264,7 +264,8 @@ def _send(order: WorkOrder, *, kind: str, body: str, with_link: bool) -> Outboun
         url = reverse("fieldservice:customer_link", args=[link_token(message)])
         message.body = f"{body} {url}"
         message.save(update_fields=["body"])
-    log.info("SMS to %s: %s", message.to_masked, message.body)
+    # The link in the text is the customer's key to answer: it goes to the SMS gateway, never to a log.
+    log.info("SMS %s to %s: work order %s%s", kind, message.to_masked, order.number, " (with link)" if with_link else "")
     return message
 
 
@@ -334,8 +335,9 @@ def phone_for_call(*, actor: User, order: WorkOrder) -> str:
     """The customer's number for the appointment call (the dispatcher, the visit's technician) or the confirming
     call after a fix (the service centre), logged as a reveal for that task (PIPL)."""
     confirming = actor.can(Cap.COMPLAINT_FOLLOW_UP) and FollowUpCall.objects.filter(order=order, done_at=None).exists()
-    if not (actor.can(Cap.ONSITE_DISPATCH) or confirming
-            or (actor.can(Cap.ONSITE_WORK) and order.technician_id == actor.pk)):
+    # The technician needs the number for the visit only: not once the order is fixed, closed or cancelled.
+    visiting = actor.can(Cap.ONSITE_WORK) and order.technician_id == actor.pk and order.state in process.OPEN_STATES
+    if not (actor.can(Cap.ONSITE_DISPATCH) or confirming or visiting):
         raise NotAllowed(_("You are not allowed to do this."))
     number = _primary_phone(order.customer)
     if not number:

@@ -371,7 +371,9 @@ def reveal_phone(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         number = services.phone_for_call(actor=request.user, order=order)
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=422)
-    return HttpResponse(f'<a class="btn btn-sm" href="tel:{number}" data-revealed>{number}</a>')
+    from django.utils.html import format_html
+
+    return HttpResponse(format_html('<a class="btn btn-sm" href="tel:{}" data-revealed>{}</a>', number, number))
 
 
 @login_required

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from kefu.customers.models import RevealLog
 from kefu.fieldservice import services
+from kefu.fieldservice.models import OutboundMessage, WorkOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +49,31 @@ def test_booking_an_impossible_window_is_refused_with_a_message(onsite: dict[str
     assert board.status_code == 200 and call.status_code in (200, 422)
     order.refresh_from_db()
     assert order.technician_id is None
+
+
+def test_the_log_line_of_a_customer_message_carries_no_link_a_reader_could_use(
+        onsite: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
+                                  description="光猫红灯")
+    start = timezone.make_aware(datetime.combine(onsite["today"] + timedelta(days=1), time(10)))
+    with caplog.at_level(logging.INFO, logger="kefu.fieldservice.services"):
+        services.order_book(actor=onsite["dispatcher"], order=order, technician=onsite["tech"], window_start=start)
+    message = OutboundMessage.objects.get(order=order, kind=OutboundMessage.Kind.BOOKED)
+    token = services.link_token(message)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert order.number in logged and "138****5678" in logged
+    assert token not in logged and "/onsite/c/" not in logged
+
+
+@pytest.mark.parametrize("state", ["fixed", "closed", "cancelled"])
+def test_a_technician_reveals_the_number_only_while_the_visit_is_open(onsite: dict[str, Any], state: str) -> None:
+    order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
+                                  description="光猫红灯")
+    start = timezone.make_aware(datetime.combine(onsite["today"] + timedelta(days=1), time(10)))
+    order = services.order_book(actor=onsite["dispatcher"], order=order, technician=onsite["tech"], window_start=start)
+    url = reverse("fieldservice:reveal_phone", args=[order.pk])
+    assert "13812345678" in login(onsite["tech"]).post(url).content.decode()  # the open visit: yes, logged
+    WorkOrder.objects.filter(pk=order.pk).update(state=state)
+    later = login(onsite["tech"]).post(url)
+    assert later.status_code == 403 and "13812345678" not in later.content.decode()
+    assert RevealLog.objects.filter(user=onsite["tech"], field="phone").count() == 1
