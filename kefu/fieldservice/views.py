@@ -346,7 +346,9 @@ def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "equipment": order.equipment or order.get_order_type_display(),
     }
     tech = order.technician
-    closing_values = {"tech": str(tech) if tech else pgettext("script", "our technician"), "tech_badge": (tech.employee_no if tech else "") or "—"}
+    # Before a window is booked there is no technician yet: the seeds' ×× blanks read as "say the name once
+    # booked", where "维护员我们的维护员（工号—）" read as a broken sentence.
+    closing_values = {"tech": str(tech) if tech else "××", "tech_badge": (tech.employee_no if tech else "") or "××"}
     return render(request, "fieldservice/call.html", _ctx(
         request, "board", o=order, script=script, opening=checklists.fill(script.opening, values),
         closing=checklists.fill(script_set.closing, closing_values), guidance=script_set.guidance, day=day,
