@@ -12,6 +12,7 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.insights.harass import MAX_EXPIRY_DAYS, clean_number, listed_entry
 from kefu.insights.models import HarassCall, HarassEntry
+from kefu.lib import ratelimit
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import mask_phone
 from kefu.lib.textnorm import to_simplified
@@ -54,6 +55,8 @@ def harass_add(*, actor: User, number: str, level: str, pattern: str, reason: st
     errors.update(more)
     if errors:
         raise InvalidInput(_("Check the entry."), errors=errors)
+    # "On the list already" tells whether a masked entry is this number: count it as a search by number.
+    ratelimit.check_number_search(actor.pk, digits, whole=True)
     now = timezone.now()
     existing = HarassEntry.objects.select_for_update().filter(number=digits).first()
     if existing is not None:

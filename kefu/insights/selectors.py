@@ -25,6 +25,7 @@ from kefu.complaints.selectors import visible_complaints
 from kefu.customers.choices import REGULATOR_CHANNELS, Channel
 from kefu.insights.models import ComplaintFact, ComplaintStat
 from kefu.insights.summary import DEGREE_BITS, FIELDS, NEED_BITS
+from kefu.lib import ratelimit
 from kefu.lib.dates import EARLIEST, LATEST, day_start
 from kefu.lib.errors import InvalidInput
 
@@ -315,6 +316,9 @@ def facts_for(dim: str, value: str, start: Any, end: Any) -> QuerySet[ComplaintF
 
 def casebook(*, user: User, query: str = "", cause: str = "") -> QuerySet[Complaint]:
     """The case book (complaint.improve.casebook): reviewed complaints with their lessons, searchable."""
+    # Content holds numbers customers dictated: a search by number counts against the user's limit,
+    # so a masked number cannot be confirmed by guessing (RateLimited when over it).
+    ratelimit.check_number_search(user.pk, query)
     qs = visible_complaints(user).filter(in_casebook=True)
     if cause:
         qs = qs.filter(cause=cause)

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -19,10 +20,11 @@ from django.views.decorators.http import require_POST, require_safe
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
 from kefu.complaints.choices import Cause
+from kefu.complaints.models import Complaint
 from kefu.front.shortcuts import forbidden
 from kefu.insights import export, selectors, summary
 from kefu.insights.forms import PeriodForm
-from kefu.lib.errors import InvalidInput
+from kefu.lib.errors import InvalidInput, RateLimited
 
 PAGE_SIZE = 50
 # The dashboard's tables, in the order shown; each has a chart, an export and a drill-down.
@@ -227,7 +229,13 @@ def casebook(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     cause = request.GET.get("cause", "")
     cause = cause if cause in Cause.values else ""
-    qs = selectors.casebook(user=request.user, query=query, cause=cause)
+    try:
+        qs = selectors.casebook(user=request.user, query=query, cause=cause)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+        return render(request, "insights/casebook.html", {"tabs": tabs_for(request.user),
+            "page_obj": Paginator(Complaint.objects.none(), 20).get_page(1), "q": query, "cause": cause,
+            "causes": Cause.choices}, status=429)
     fmt = request.GET.get("format", "")
     if fmt:
         headers = [_("Number"), _("Closed at"), _("Cause"), _("Object of the complaint"), _("Summary"), _("Lessons")]
