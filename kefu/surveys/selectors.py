@@ -289,13 +289,19 @@ def _choices(column: str) -> dict[Any, Any]:
 
 
 def low_answers(filters: Filters, limit: int = 50) -> list[Survey]:
-    return list(answered(filters).filter(csat__lte=LOW_CSAT).select_related("agent", "customer", "task")
+    """The latest low answers, to show: a number the customer wrote in the comment is masked (not saved)."""
+    from kefu.lib.masking import mask_numbers_in
+
+    rows = list(answered(filters).filter(csat__lte=LOW_CSAT).select_related("agent", "customer", "task")
                 .order_by("-answered_at", "-pk")[:limit])
+    for row in rows:
+        row.comment = mask_numbers_in(row.comment or "")
+    return rows
 
 
 def export_rows(filters: Filters) -> Iterator[tuple[Any, ...]]:
     """Every answer in the period, for CSV/XLSX (numbers masked: an export never shows what a page masks)."""
-    from kefu.lib.masking import mask_phone
+    from kefu.lib.masking import mask_numbers_in, mask_phone
 
     kinds, channels = _choices("source_kind"), _choices("channel")
     qs = (answered(filters).order_by("answered_at", "pk")
@@ -308,7 +314,8 @@ def export_rows(filters: Filters) -> Iterator[tuple[Any, ...]]:
         yield (pk, timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), str(kinds.get(kind, kind)), source_id,
                str(channels.get(channel, channel)), full_name or username or "", customer or "",
                mask_phone(phone) if phone else "", csat, "" if nps is None else nps,
-               "、".join(str(LowReason(r).label) for r in reasons if r in LowReason.values), comment)
+               "、".join(str(LowReason(r).label) for r in reasons if r in LowReason.values),
+               mask_numbers_in(comment or ""))
 
 
 def tasks(*, state: str = "", period: Period | None = None) -> QuerySet[FollowUpTask]:

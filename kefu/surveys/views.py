@@ -25,7 +25,7 @@ from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import add_service_errors, forbidden
 from kefu.lib.errors import ServiceError
 from kefu.lib.export import _cell, xlsx_response
-from kefu.lib.masking import mask_phone
+from kefu.lib.masking import mask_numbers_in, mask_phone
 from kefu.surveys import evidence, forms, selectors, services, sources
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.models import FollowUpTask, ManagementAnswer, Rule, Survey
@@ -144,6 +144,7 @@ def _survey_for(user: User, pk: int) -> Survey:
 @require_safe
 def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     survey = _survey_for(request.user, pk)
+    survey.comment = mask_numbers_in(survey.comment or "")  # shown, not saved: numbers the customer wrote
     task = FollowUpTask.objects.filter(survey=survey).select_related("assignee", "done_by").first()
     servqual = getattr(survey, "servqual", None) if survey.with_servqual else None
     q = questionnaire()

@@ -118,3 +118,17 @@ def test_an_xlsx_export_too_big_to_build_points_to_the_streamed_csv(client, cast
     monkeypatch.setattr(views, "XLSX_MAX_ROWS", 0)
     page = login(client, cast["manager"]).get(reverse("surveys:index"), {"format": "xlsx"})
     assert page["Content-Type"].startswith("text/html") and "请导出 CSV" in page.content.decode()
+
+
+def test_a_number_the_customer_wrote_in_the_comment_is_masked_on_the_pages_and_in_the_export(client, cast, customer,
+                                                                                            rule):
+    survey = services.survey_answer(survey=sent_survey(cast["agent"], customer), csat=1,
+                                    comment="师傅没来，请打我老婆电话13987654321")
+    login(client, cast["manager"])
+    dashboard = client.get(reverse("surveys:index")).content.decode()
+    detail = client.get(reverse("surveys:detail", args=[survey.pk])).content.decode()
+    export = b"".join(client.get(reverse("surveys:index"), {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    for text in (dashboard, detail, export):
+        assert "13987654321" not in text and "139****4321" in text
+    survey.refresh_from_db()
+    assert survey.comment.endswith("13987654321")  # stored as written; only what is shown is masked
