@@ -269,3 +269,28 @@ def test_timing_rules_are_na_without_timestamps() -> None:
     card = score("hotline", conv(*HOTLINE, channel="hotline"))
     for rule in ("phone.open.answer_fast", "phone.hold.announce", "phone.voice.rate", "phone.manner.no_interrupt", "phone.close.hang_up_last"):
         assert card.outcome(rule) == "na", rule
+
+
+HARASSMENT = [
+    "C:美女你好啊，无聊，陪我聊聊天呗。",
+    "A:您好，这里是客服中心，我是1098号客服，请问有什么可以帮您？",
+    "C:别这么严肃嘛，陪我聊聊天。",
+    "A:您好，听得到吗？对不起线路故障，请稍后再拨，再见。",
+]
+
+
+def test_a_harassment_call_is_judged_by_its_polite_end_not_by_the_serving_rules() -> None:
+    card = score("hotline", conv(*HARASSMENT, channel="hotline"))
+    assert card.outcome("harass.identify") == "pass"
+    for rule in ("skill.repeat_confirm", "substance.solution_given", "phone.close.thanks", "phone.close.more_help"):
+        assert card.outcome(rule) == "na", rule
+    assert card.score == 100
+
+
+def test_without_a_harassment_cue_the_same_short_call_is_held_to_the_serving_rules() -> None:
+    ordinary = [line.replace("美女你好啊，无聊，陪我聊聊天呗。", "你好，我想问问套餐。").replace(
+        "别这么严肃嘛，陪我聊聊天。", "那我的套餐怎么改？") for line in HARASSMENT]
+    card = score("hotline", conv(*ordinary, channel="hotline"))
+    assert card.outcome("harass.identify") == "na"
+    assert card.outcome("phone.close.thanks") == "fail"
+    assert card.score < 80

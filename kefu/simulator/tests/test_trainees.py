@@ -44,12 +44,10 @@ def test_a_trainee_who_follows_the_norms_resolves_every_scenario_with_a_passing_
         card = report["scorecard"]
         assert not card["critical"], (variant, card["critical"])
         if scenario.category == "harassment":
-            # The hotline rulebook does not stand its other rules down on a
-            # harassment call; what counts there is the polite, mechanical end.
+            # On a harassment call the serving rules stand down; the polite, mechanical end is what counts.
             assert any(h["rule"] == "harass.identify" and h["outcome"] == "pass" for h in card["hits"])
-        else:
-            assert card["passed"], (variant, [h["title"] for h in card["hits"] if h["outcome"] == "fail"])
-            assert report["passed"]
+        assert card["passed"], (variant, [h["title"] for h in card["hits"] if h["outcome"] == "fail"])
+        assert report["passed"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
