@@ -68,8 +68,8 @@ class AnswerIn(Schema):
 class AnswerOut(Schema):
     item: str
     version: int
-    score: float
-    correct: bool
+    score: float | None = Field(None, description="Only once the exam is handed in (null while it is open).")
+    correct: bool | None = Field(None, description="Only once the exam is handed in (null while it is open).")
 
 
 def _attempt_out(attempt: ExamAttempt) -> dict[str, Any]:
@@ -129,7 +129,12 @@ def answer(request: HttpRequest, attempt_id: Id, payload: AnswerIn) -> dict[str,
     attempt = selectors.attempt_get_for_user(pk=attempt_id, user=caller(request))
     row: Answer = services.answer_save(attempt=attempt, actor=caller(request), item_id=payload.item,
                                        response=payload.response, expected_version=payload.expected_version)
-    return {"item": row.item_id, "version": row.version, "score": row.score, "correct": row.correct}
+    # While the exam is open an answer is only "saved": telling right from wrong would let a trainee
+    # try each option in turn (the web page says only "saved" too).
+    attempt.refresh_from_db()
+    closed = not attempt.is_open
+    return {"item": row.item_id, "version": row.version, "score": row.score if closed else None,
+            "correct": row.correct if closed else None}
 
 
 @router.post("/attempts/{attempt_id}/submit", response={200: AttemptOut, **ACTION_ERRORS}, summary="Hand the exam in")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kefu.complaints.tests.api_client import Api
 from kefu.training import bank, services
 from kefu.training.models import ExamAttempt
-from kefu.training.tests.helpers import right
+from kefu.training.tests.helpers import right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_a_trainee_lists_assignments_sits_the_exam_and_hands_it_in(cast, paper):
         response = right(item)
         saved = api.post(f"/training/attempts/{attempt['id']}/answers",
                          {"item": q["item"], "response": response, "expected_version": q["version"]})
-        assert saved.status_code == 200 and saved.json()["correct"] is True
+        assert saved.status_code == 200 and saved.json()["version"] == q["version"] + 1
     done = api.post(f"/training/attempts/{attempt['id']}/submit").json()
     assert done["state"] == "submitted" and done["score"] == 100.0 and done["passed"] is True
     assert api.get("/training/assignments").json()[0]["done"] is True
@@ -77,3 +77,15 @@ def test_others_cannot_see_or_answer_an_attempt_and_non_trainees_cannot_start(ca
     assert Api(cast["qa"]).post(f"/training/papers/{paper.pk}/attempts").status_code == 403
     assert Api(cast["qa"]).get("/training/assignments").status_code == 403
     assert Api().get("/training/assignments").status_code == 401
+
+
+def test_an_open_exam_does_not_tell_whether_an_answer_is_right_so_options_cannot_be_tried_in_turn(cast, paper):
+    api = Api(cast["agent"])
+    attempt = api.post(f"/training/papers/{paper.pk}/attempts").json()
+    url = f"/training/attempts/{attempt['id']}/answers"
+    q = attempt["questions"][0]
+    item = bank.get_item(q["item"])
+    first = api.post(url, {"item": q["item"], "response": wrong(item), "expected_version": q["version"]}).json()
+    second = api.post(url, {"item": q["item"], "response": right(item), "expected_version": first["version"]}).json()
+    assert first["correct"] is None and second["correct"] is None
+    assert first["score"] is None and second["score"] is None
