@@ -131,12 +131,35 @@ def _line_of(root: yaml.Node | None, path: str) -> int | None:
     return line
 
 
+MAX_NODES = 200_000  # a rulebook of MAX_CHARS holds far fewer; counted with aliases expanded
+
+
+def _expands_within(root: yaml.Node | None, budget: int) -> bool:
+    """Whether the document, each alias counted as a copy of what it names, has at most ``budget`` nodes."""
+    stack: list[yaml.Node] = [root] if root is not None else []
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            return False
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return True
+
+
 def validate(text: str) -> tuple[dict[str, Any] | None, list[tuple[int | None, str]]]:
     """The decoded rulebook, or every problem as (line, Chinese message)."""
     if len(text) > MAX_CHARS:
         return None, [(None, _("The rulebook is larger than %(kb)d KB.") % {"kb": MAX_CHARS // 1024})]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if not _expands_within(root, MAX_NODES):
+            # Aliases ("billion laughs") make a small text a huge document that every check would walk.
+            return None, [(None, _("The rulebook is larger than %(kb)d KB.") % {"kb": MAX_CHARS // 1024})]
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

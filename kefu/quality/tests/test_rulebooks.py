@@ -3,6 +3,7 @@ kept, one activated per channel and used to score, a period re-scored, rule poin
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -149,3 +150,12 @@ def test_calibration_from_reviewed_scores_stores_new_versions_with_agreement_and
     assert not RulebookActivation.objects.exists()
     assert "未启用" in message or "not activated" in message
     assert Conversation.objects.count() == 60
+
+
+def test_a_rulebook_whose_aliases_would_expand_a_billion_fold_is_refused_at_once_with_the_line():
+    lines = ['defs:', '  a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"  a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    started = time.monotonic()
+    data, problems = rulebooks.validate("\n".join(lines) + "\nname: bomb\ntitle: 炸弹\nrules: *a7\n")
+    assert data is None and problems == [(None, "规则库超过 512 KB。")]  # as the aliases would expand it
+    assert time.monotonic() - started < 2
