@@ -102,8 +102,10 @@ def rulebook_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return refused
     version = get_object_or_404(RulebookVersion.objects.select_related("created_by"), pk=pk)
     active = [str(dict(CHANNEL_LABELS).get(a.channel, a.channel)) for a in version.activations.all()]
+    data, _problems = rulebooks.validate(version.content)  # the rules as a readable table above the YAML
     return render(request, "quality/rulebooks/detail.html",
-                  {"version": version, "active": active, "channels": CHANNEL_LABELS})
+                  {"version": version, "active": active, "channels": CHANNEL_LABELS,
+                   "rules": (data or {}).get("rules", []), "pass_score": (data or {}).get("pass_score")})
 
 
 @login_required
