@@ -26,7 +26,7 @@ from kefu.complaints.models import Complaint, FollowUp
 from kefu.customers.choices import TIER_RANK
 from kefu.customers.models import Contact, Customer
 from kefu.insights.models import ChurnRisk, RetentionAction
-from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.textnorm import to_simplified
 
 WINDOW_DAYS = 90
@@ -241,6 +241,9 @@ def customer_for_retention(*, user: User, customer_id: int) -> Customer:
     return customer
 
 
+DUPLICATE_WITHIN = timedelta(minutes=1)
+
+
 @transaction.atomic
 def retention_record(*, actor: User, customer_id: int, kind: str, outcome: str, note: str = "") -> RetentionAction:
     """Record a care action taken (customer.retention); the customer then rests in the queue."""
@@ -255,6 +258,14 @@ def retention_record(*, actor: User, customer_id: int, kind: str, outcome: str, 
         errors["note"] = _("At most %(n)d characters.") % {"n": 300}
     if errors:
         raise InvalidInput(_("Check the action."), errors=errors)
+    # One winner when the form is sent twice (a double click, two tabs): the customer's row is locked
+    # and an action recorded in the last minute makes this one a duplicate.
+    Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True).first()
+    recent = (RetentionAction.objects.filter(customer_id=customer_id, at__gte=timezone.now() - DUPLICATE_WITHIN)
+              .select_related("by").order_by("-at").first())
+    if recent is not None:
+        raise Conflict(_("%(who)s recorded an action for this customer at %(when)s.") % {
+            "who": recent.by, "when": timezone.localtime(recent.at).strftime("%H:%M:%S")})
     risk = ChurnRisk.objects.filter(customer_id=customer_id).values_list("score", flat=True).first() or 0
     return RetentionAction.objects.create(customer_id=customer_id, kind=kind, outcome=outcome, note=note,
                                           score_at=risk, by=actor)

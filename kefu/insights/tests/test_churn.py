@@ -14,7 +14,7 @@ from kefu.complaints.models import Complaint, FollowUp
 from kefu.customers.models import Contact, Customer
 from kefu.insights import churn
 from kefu.insights.models import ChurnRisk, RetentionAction
-from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 
 
 def test_points_are_capped_and_each_has_a_reason() -> None:
@@ -93,3 +93,13 @@ def test_nobody_records_an_action_for_a_customer_they_do_not_look_after(at_risk,
     with pytest.raises(InvalidInput):
         churn.retention_record(actor=cast["manager"], customer_id=other.pk, kind="bribe", outcome="staying")
     assert not RetentionAction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_double_submitted_action_is_recorded_once_and_the_second_is_told_who_recorded_it(at_risk, am, client) -> None:  # type: ignore[no-untyped-def]
+    risky, *_ = at_risk
+    churn.retention_record(actor=am, customer_id=risky.pk, kind="call", outcome="staying")
+    with pytest.raises(Conflict) as caught:
+        churn.retention_record(actor=am, customer_id=risky.pk, kind="call", outcome="staying")
+    assert am.full_name in caught.value.message and "记录" in caught.value.message
+    assert RetentionAction.objects.count() == 1
