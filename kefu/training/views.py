@@ -20,7 +20,7 @@ from kefu.accounts.models import Department, User
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
-from kefu.lib.masking import mask_numbers_in
+from kefu.lib.masking import mask_address, mask_numbers_in
 from kefu.phrasebook.norms import norm_name
 from kefu.training import bank, scenarios, selectors, services
 from kefu.training.grading import option_order
@@ -505,17 +505,24 @@ def _draft_from(complaint_id: int) -> str:
     from kefu.complaints.models import Complaint
     from kefu.simulator import draft_from_complaint
 
-    complaint = Complaint.objects.filter(pk=complaint_id, in_casebook=True).first()
+    complaint = Complaint.objects.select_related("customer").filter(pk=complaint_id, in_casebook=True).first()
     if complaint is None:
         raise Http404("not in the case book")
-    # Only what the case teaches goes into the scenario: numbers a customer typed are masked.
+    # Only what the case teaches goes into the scenario: numbers a customer typed are masked, and so
+    # is the customer's address wherever the text quotes it (the district stays).
+    address = (complaint.customer.address or "").strip() if complaint.customer else ""
+
+    def clean(text: str) -> str:
+        text = (text or "").replace(address, mask_address(address)) if len(address) >= 6 else (text or "")
+        return mask_numbers_in(text)
+
     return draft_from_complaint({
         "id": complaint.number or complaint.pk,
-        "summary": mask_numbers_in(f"{complaint.subject}：{complaint.content}"),
-        "cause": mask_numbers_in(complaint.cause_analysis or complaint.validity_note),
-        "demands": mask_numbers_in(complaint.demands),
+        "summary": clean(f"{complaint.subject}：{complaint.content}"),
+        "cause": clean(complaint.cause_analysis or complaint.validity_note),
+        "demands": clean(complaint.demands),
         "complainer_type": complaint.complainer_type,
-        "remedy": mask_numbers_in(complaint.implementation_note),
+        "remedy": clean(complaint.implementation_note),
         "category": complaint.get_cause_display() if complaint.cause else "",
     })
 

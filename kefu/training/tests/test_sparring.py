@@ -190,3 +190,22 @@ def test_a_case_book_complaint_becomes_a_draft_the_trainer_edits_and_publishes(c
     assert stale.status_code == 422 and "修改了这个场景" in stale.content.decode()
     client.force_login(cast["agent"])
     assert f'<option value="{row.scenario_id}">' in client.get(reverse("training:index")).content.decode()
+
+
+def test_a_draft_from_the_case_book_hides_the_customers_address_and_id_number(client, cast):
+    from kefu.complaints import services as complaints
+    from kefu.complaints.models import Complaint
+    from kefu.customers.models import Customer
+
+    customer = Customer.objects.create(name="张伟", address="浙江省杭州市西湖区文三路90号3幢502室",
+                                       id_number="330106199001011234")
+    complaint = complaints.complaint_record(
+        actor=cast["agent"], channel="hotline", complainant_name="张先生", subject="宽带断网三天无人处理",
+        content="家住浙江省杭州市西湖区文三路90号3幢502室，身份证330106199001011234，宽带断网三天。",
+        demands="尽快修好", customer=customer,
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(in_casebook=True)
+    client.force_login(cast["outsider"])
+    page = client.get(reverse("training:scenario_new"), {"complaint": complaint.pk}).content.decode()
+    assert "宽带断网三天" in page and "浙江省杭州市西湖区" in page
+    assert "文三路90号" not in page and "330106199001011234" not in page
