@@ -3,6 +3,7 @@ scenario's goals, the mood curve, and a better phrase for each mistake."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,14 @@ def _named_entry(rule: str, cites: tuple[str, ...]) -> Entry | None:
     return None
 
 
+_SLOT = re.compile(r"\{([^{}]{1,20})\}")
+
+
+def _slots_shown(text: str) -> str:
+    """A phrasebook entry's blanks (``{地址}``) shown as blanks to fill (``【地址】``), not as code."""
+    return _SLOT.sub(lambda m: f"【{m.group(1)}】", text)
+
+
 def better_phrase(rule: str, cites: tuple[str, ...], text: str, channel: str) -> dict[str, str]:
     """The better phrasing for a mistake, from the phrasebook where it has
     one: the alternative to a forbidden phrase that was said, else the entry
@@ -64,7 +73,7 @@ def better_phrase(rule: str, cites: tuple[str, ...], text: str, channel: str) ->
         return {"text": entry.alternative, "source": entry.title}
     entry = _named_entry(rule, cites)
     if entry is not None:
-        return {"text": entry.text, "source": entry.title}
+        return {"text": _slots_shown(entry.text), "source": entry.title}
     suggest = _suggestions(channel).get(rule, "")
     if suggest:
         return {"text": suggest, "source": "质检规则建议"}

@@ -227,3 +227,10 @@ def test_quoting_the_customer_back_is_not_held_against_the_trainee() -> None:
     session.say("客服热线您自己再打吧。")
     assert "deflect" in session.agent_moves[-1]
 
+
+
+def test_a_better_phrase_shows_the_phrasebook_blanks_as_blanks_to_fill() -> None:
+    from kefu.simulator.report import _slots_shown
+
+    assert _slots_shown("已为您登记{地址}的{故障}，{时间}内上门。") == "已为您登记【地址】的【故障】，【时间】内上门。"
+    assert _slots_shown("没有空位的话术") == "没有空位的话术"
