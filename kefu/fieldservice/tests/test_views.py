@@ -170,3 +170,16 @@ def test_the_service_centre_reveals_the_number_for_a_confirming_call_only(onsite
     FollowUpCall.objects.create(order=booked, due_at=booked.created_at)
     assert "13812345678" in login(onsite["agent"]).post(url).content.decode()
     assert RevealLog.objects.filter(user=onsite["agent"], field="phone").count() == 1
+
+
+def test_a_contact_offers_the_dispatcher_a_work_order_and_not_the_agent(onsite: dict[str, Any]) -> None:
+    from kefu.customers import services as customer_services
+
+    contact = customer_services.contact_log(
+        actor=onsite["agent"], channel="hotline", category="help", summary="宽带断网，要求上门",
+        customer=onsite["customer"])
+    link = reverse("fieldservice:new") + f"?contact={contact.pk}"
+    detail = reverse("contacts:detail", args=[contact.pk])
+    assert link in login(onsite["dispatcher"]).get(detail).content.decode()
+    assert link not in login(onsite["agent"]).get(detail).content.decode()
+    assert "宽带断网" in login(onsite["dispatcher"]).get(link).content.decode()
