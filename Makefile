@@ -49,7 +49,7 @@ test: install chromium ## Type-check, then the whole suite on SQLite, then the d
 	$(BIN)/pytest -n 2 --dist loadfile
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== PostgreSQL: database tests against $(PG_URL)"; \
-	  DATABASE_URL=$(PG_URL) KEFU_DB_TESTS_ONLY=1 $(BIN)/pytest; \
+	  DATABASE_URL=$(PG_URL) KEFU_DB_TESTS_ONLY=1 $(BIN)/pytest -n 2 --dist loadfile; \
 	else echo "== PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; fi
 
 test-sqlite: install ## Run the suite on SQLite only
