@@ -77,6 +77,8 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     attempt = ExamAttempt.objects.get()
     for item_id in attempt.item_ids:
         _answer_rightly(agent, item_id)
+    # A multiple-choice question saves once per ticked box; wait for the queued saves, not only the first "saved".
+    agent.wait_for_load_state("networkidle")
     expect(agent.locator("[data-answer-status] [data-saved]")).to_have_count(len(attempt.item_ids))  # saved as answered
     agent.locator("[data-submit-exam]").click()
     expect(agent.locator("[data-result]")).to_have_attribute("data-state", "submitted")
