@@ -35,7 +35,9 @@ def _answer_rightly(page, item_id: str) -> None:  # type: ignore[no-untyped-def]
     box = page.locator(f'[data-question="{item_id}"]')
     if item.kind in ("single", "multiple"):
         for index in item.answer:
-            box.locator(f'input[name="q_{item_id}"][value="{index}"]').check()
+            # Each tick saves; wait for its answer so a second tick is not still in flight at hand-in.
+            with page.expect_response(lambda r: f"/answer/{item_id}/" in r.url):
+                box.locator(f'input[name="q_{item_id}"][value="{index}"]').check()
     elif item.kind == "truefalse":
         box.locator(f'input[name="q_{item_id}"][value="{"true" if item.truth else "false"}"]').check()
     else:
@@ -77,8 +79,6 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     attempt = ExamAttempt.objects.get()
     for item_id in attempt.item_ids:
         _answer_rightly(agent, item_id)
-    # A multiple-choice question saves once per ticked box; wait for the queued saves, not only the first "saved".
-    agent.wait_for_load_state("networkidle")
     expect(agent.locator("[data-answer-status] [data-saved]")).to_have_count(len(attempt.item_ids))  # saved as answered
     agent.locator("[data-submit-exam]").click()
     expect(agent.locator("[data-result]")).to_have_attribute("data-state", "submitted")
