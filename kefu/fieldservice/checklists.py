@@ -193,7 +193,7 @@ def parse_checklist(path: Path, *, known: set[str] | None = None) -> Checklist:
             timers: list[int] = []
             if "timers" in item:
                 for t in ctx.seq(item["timers"], "timers"):
-                    if not str(t.value).isdigit() or not 1 <= int(t.value) <= 3600:
+                    if not str(t.value).isdecimal() or not 1 <= int(t.value) <= 3600:
                         raise ctx.fail(t, "a timer is a number of seconds (1–3600)")
                     timers.append(int(t.value))
             items.append(

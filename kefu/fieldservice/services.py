@@ -775,7 +775,7 @@ def sync_apply(*, actor: User, actions: list[dict[str, Any]]) -> list[dict[str, 
     for action in actions[:200]:
         uid = str(action.get("uuid") or "")
         raw_pk = str(action.get("order", ""))
-        order = WorkOrder.objects.filter(pk=int(raw_pk)).first() if raw_pk.isdigit() and len(raw_pk) < 10 else None
+        order = WorkOrder.objects.filter(pk=int(raw_pk)).first() if raw_pk.isdecimal() and len(raw_pk) < 10 else None
         if order is None or order.technician_id != actor.pk:
             results.append({"uuid": uid, "ok": False, "status": 404, "message": _("No such work order.")})
             continue

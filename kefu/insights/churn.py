@@ -146,7 +146,7 @@ def _rank(tier: str) -> int:
 def birthday(id_number: str) -> tuple[int, int] | None:
     """(month, day) from an 18-digit resident ID number, if it holds a plausible one."""
     raw = (id_number or "").strip()
-    if len(raw) != 18 or not raw[:17].isdigit():
+    if len(raw) != 18 or not raw[:17].isdecimal():
         return None
     month, day = int(raw[10:12]), int(raw[12:14])
     return (month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None

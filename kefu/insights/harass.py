@@ -51,7 +51,7 @@ def clean_number(value: str) -> str:
     from kefu.lib.errors import InvalidInput
 
     raw = (value or "").strip()
-    if not raw or not all(ch.isdigit() or ch in " -+()" for ch in raw):
+    if not raw or not all(ch.isdecimal() or ch in " -+()" for ch in raw):
         raise InvalidInput(_("Enter a phone number: digits, spaces and dashes only."),
                            errors={"number": _("Enter a phone number: digits, spaces and dashes only.")})
     digits = normalise_number(digits_only(raw))

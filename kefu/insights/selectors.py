@@ -306,7 +306,7 @@ def facts_for(dim: str, value: str, start: Any, end: Any) -> QuerySet[ComplaintF
     if dim == "department":
         if not value:
             return facts.filter(department_id__isnull=True)
-        return facts.filter(department_id=int(value) if value.isdigit() and len(value) < 12 else -1)
+        return facts.filter(department_id=int(value) if value.isdecimal() and len(value) < 12 else -1)
     if dim == "regulator":
         return facts.filter(is_regulator=True, **({"channel": value} if value else {}))
     if dim in ("channel", "cause", "cause_category", "hotspot", "severity"):

@@ -98,7 +98,7 @@ def harass_change(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ChangeForm(request.POST)
     try:
         if request.POST.get("remove"):
-            version = int(request.POST.get("version", "0")) if request.POST.get("version", "").isdigit() else 0
+            version = int(request.POST.get("version", "0")) if request.POST.get("version", "").isdecimal() else 0
             harass_services.harass_remove(actor=request.user, entry=entry, expected_version=version)
             messages.success(request, _("The number is off the list."))
         elif form.is_valid():
@@ -123,7 +123,7 @@ def harass_queue(request: HtmxHttpRequest) -> HttpResponse:
         return refused
     if request.method == "POST":
         raw = request.POST.get("call", "")
-        if raw.isdigit() and len(raw) < 12 and not harass_services.harass_call_handle(actor=request.user, call_id=int(raw)):
+        if raw.isdecimal() and len(raw) < 12 and not harass_services.harass_call_handle(actor=request.user, call_id=int(raw)):
             messages.warning(request, _("Someone has dealt with this call already."))
         return redirect("insights:harass_queue")
     calls = HarassCall.objects.filter(handled=False).select_related("entry").order_by("-at")[:200]
@@ -180,7 +180,7 @@ def harass_check(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.can(Cap.CONTACT_LOG):
         return HttpResponse(status=403)
     phone = request.POST.get("phone", "")
-    if len(harass.normalise_number("".join(ch for ch in phone if ch.isdigit()))) < 7:
+    if len(harass.normalise_number("".join(ch for ch in phone if ch.isdecimal()))) < 7:
         return HttpResponse("")
     verdict = ratelimit.number_search(request.user.pk, phone, whole=True)
     if not verdict.allowed:

@@ -43,7 +43,7 @@ def session_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]  # no ²; below 2**63
+    return [int(v) for v in values if v.isascii() and v.isdecimal() and len(v) <= 18]  # no ²; below 2**63
 
 
 @login_required

@@ -62,7 +62,7 @@ def rulebook_edit(request: HtmxHttpRequest) -> HttpResponse:
     text = ""
     errors: list[str] = []
     base = request.GET.get("from", "")
-    if request.method == "GET" and base.isdigit() and len(base) < 12:
+    if request.method == "GET" and base.isdecimal() and len(base) < 12:
         found = RulebookVersion.objects.filter(pk=int(base)).first()
         text = found.content if found else ""
     if request.method == "POST":

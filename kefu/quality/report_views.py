@@ -38,7 +38,7 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         if download is not None:
             return download
     agent_id = request.GET.get("agent", "")
-    valid = agent_id.isascii() and agent_id.isdigit() and len(agent_id) <= 18  # no ², no 20-digit ids
+    valid = agent_id.isascii() and agent_id.isdecimal() and len(agent_id) <= 18  # no ², no 20-digit ids
     agent = User.objects.filter(pk=int(agent_id)).first() if valid else None
     trend = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
     return render(request, "quality/report.html", {

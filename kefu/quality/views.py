@@ -223,7 +223,7 @@ def review_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
                                 reason=request.POST.get("reason", ""), expected_version=_version(request))
         elif action == "rule":
             appeal_id = request.POST.get("appeal", "")
-            valid = appeal_id.isascii() and appeal_id.isdigit() and len(appeal_id) <= 18
+            valid = appeal_id.isascii() and appeal_id.isdecimal() and len(appeal_id) <= 18
             appeal = Appeal.objects.filter(review=review, pk=int(appeal_id)).first() if valid else None
             if appeal is None:
                 raise Http404("no such appeal")

@@ -146,7 +146,7 @@ def load(world: Any) -> None:
         decision = core.decide(
             rule=core.RuleSpec(rule.enabled, rule.sample_every, rule.cooldown_days, rule.delay_minutes,
                                rule.servqual_every),
-            kind=kind, pk=pk, phone_digits="".join(c for c in phone if c.isdigit()), finished_at=finished,
+            kind=kind, pk=pk, phone_digits="".join(c for c in phone if c.isdecimal()), finished_at=finished,
             last_asked_at=last.get(who), listed=False)
         if not decision.ask or decision.send_after is None:
             continue

@@ -51,7 +51,7 @@ def _filters(request: HtmxHttpRequest) -> tuple[forms.PeriodForm, selectors.Filt
         form = forms.PeriodForm(initial={"start": period.start, "end": period.end})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     agent = request.GET.get("agent", "")
-    agent_id = int(agent) if agent.isascii() and agent.isdigit() and len(agent) <= 18 else None
+    agent_id = int(agent) if agent.isascii() and agent.isdecimal() and len(agent) <= 18 else None
     return form, selectors.Filters(period, data.get("channel", ""), data.get("source_kind", ""), agent_id)
 
 

@@ -82,7 +82,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _assignment_for(user: User, raw: str | None) -> Assignment | None:
-    if not raw or not raw.isdigit() or len(raw) > 18:
+    if not raw or not raw.isdecimal() or len(raw) > 18:
         return None
     return Assignment.objects.filter(trainees=user, pk=int(raw)).first()
 
@@ -162,7 +162,7 @@ def _save_posted(request: HtmxHttpRequest, attempt: ExamAttempt, now: datetime) 
         except (TypeError, ValueError):
             pass
         version_raw = request.POST.get(f"v_{item.id}", "")
-        version = int(version_raw) if version_raw.isdigit() and len(version_raw) < 9 else None
+        version = int(version_raw) if version_raw.isdecimal() and len(version_raw) < 9 else None
         try:
             services.answer_save(attempt=attempt, actor=request.user, item_id=item.id, response=raw,
                                  expected_version=version, now=now)
@@ -192,7 +192,7 @@ def attempt_answer(request: HtmxHttpRequest, pk: int, item_id: str) -> HttpRespo
     error = ""
     try:
         services.answer_save(attempt=attempt, actor=request.user, item_id=item_id, response=_raw_response(request, item),
-                             expected_version=int(raw_version) if raw_version.isdigit() and len(raw_version) < 9 else None)
+                             expected_version=int(raw_version) if raw_version.isdecimal() and len(raw_version) < 9 else None)
     except (InvalidInput, Conflict) as exc:
         error = _error_text(exc)
     attempt.refresh_from_db()
@@ -302,7 +302,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def session_say(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(pk=pk, user=request.user)
     raw = request.POST.get("expected_turns", "")
-    expected = int(raw) if raw.isdigit() and len(raw) < 6 else None
+    expected = int(raw) if raw.isdecimal() and len(raw) < 6 else None
     error = ""
     try:
         session = services.session_say(session=session, actor=request.user, text=request.POST.get("text", ""),
@@ -435,10 +435,10 @@ def assign(request: HtmxHttpRequest) -> HttpResponse:
                   "scenario": request.POST.get("scenario", ""), "trainees": request.POST.getlist("trainees"),
                   "department": request.POST.get("department", ""), "due_at": request.POST.get("due_at", ""),
                   "note": request.POST.get("note", "")}
-        ids = {int(v) for v in posted["trainees"] if v.isdigit() and len(v) < 18}
+        ids = {int(v) for v in posted["trainees"] if v.isdecimal() and len(v) < 18}
         chosen = [u for u in people if u.pk in ids]
         dept = next((d for d in departments if str(d.pk) == posted["department"]), None)
-        paper = Paper.objects.filter(pk=int(posted["paper"])).first() if posted["paper"].isdigit() and len(posted["paper"]) < 18 else None
+        paper = Paper.objects.filter(pk=int(posted["paper"])).first() if posted["paper"].isdecimal() and len(posted["paper"]) < 18 else None
         due = _parse_due(posted["due_at"])
         try:
             assignment = services.assignment_create(
@@ -469,7 +469,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if (refusal := _trainer_only(request)) is not None:
         return refusal
     raw = request.GET.get("department", "")
-    dept_id = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    dept_id = int(raw) if raw.isdecimal() and len(raw) < 18 else None
     return render(request, "training/dashboard.html", {
         "rows": selectors.dashboard(department_id=dept_id), "department": dept_id,
         "departments": Department.objects.filter(is_active=True).order_by("name"),
@@ -577,7 +577,7 @@ def scenario_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpRespon
     if pk and row is None:
         raise Http404("no such scenario")
     complaint_raw = request.GET.get("complaint") or request.POST.get("complaint") or ""
-    complaint_id = int(complaint_raw) if complaint_raw.isdigit() and len(complaint_raw) < 18 else None
+    complaint_id = int(complaint_raw) if complaint_raw.isdecimal() and len(complaint_raw) < 18 else None
     error = ""
     text = row.yaml if row else (_draft_from(complaint_id) if complaint_id else "")
     if request.method == "POST":
@@ -587,7 +587,7 @@ def scenario_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpRespon
             saved = services.scenario_save(
                 actor=request.user, text=text, source="editor", publish=request.POST.get("publish") == "1",
                 complaint_id=complaint_id if row is None else row.source_complaint_id,
-                expected_version=int(raw_version) if raw_version.isdigit() and len(raw_version) < 9 else None,
+                expected_version=int(raw_version) if raw_version.isdecimal() and len(raw_version) < 9 else None,
             )
         except (InvalidInput, Conflict) as exc:
             error = _error_text(exc)

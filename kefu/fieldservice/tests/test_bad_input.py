@@ -77,3 +77,11 @@ def test_a_technician_reveals_the_number_only_while_the_visit_is_open(onsite: di
     later = login(onsite["tech"]).post(url)
     assert later.status_code == 403 and "13812345678" not in later.content.decode()
     assert RevealLog.objects.filter(user=onsite["tech"], field="phone").count() == 1
+
+
+def test_a_superscript_digit_in_an_id_parameter_is_ignored_not_a_server_error(onsite) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(onsite["dispatcher"])
+    assert client.get("/onsite/new/?contact=%C2%B2").status_code == 200  # "²" passes str.isdigit(), not int()
