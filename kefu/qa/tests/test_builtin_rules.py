@@ -183,6 +183,8 @@ FAIL_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("chat", "substance.last_words_positive", chat(*CHAT[:3], "C:还是不行，太差了。")),
     ("chat", "substance.customer_satisfied_at_end", chat(*CHAT[:3], "C:好的，但还是不行。")),
     ("chat", "substance.problem_not_repeated", chat(*CHAT[:3], "C:还是一直掉线。")),
+    ("chat", "substance.no_follow_up_question", chat(*CHAT[:3], "C:那关了以后之前多扣的流量怎么算？")),
+    ("chat", "substance.customer_not_pressing", chat(*CHAT[:3], "C:关了有什么用，之前多扣的流量给我退回来！")),
     ("chat", "emotion.customer_not_worse", chat("C:你好，我想问一下套餐，谢谢。", "A:好的。", "C:什么破服务，气死我了，垃圾！")),
     ("chat", "emotion.agent_not_negative", chat("C:问一下。", "A:太差劲了，真是垃圾，烦死了，恶心，失望。")),
     ("chat", "attitude.no_argue", chat("C:问一下。", "A:你听不懂吗？")),
