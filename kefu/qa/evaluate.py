@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from kefu.qa.emotion import EmotionModel, default_model
 from kefu.qa.engine import Engine
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from kefu.qa.satisfaction import SatisfactionModel
 
 SOLUTION_RULE = "substance.solution_given"
+HUMAN_DRAWS = 200
 
 
 def _ranks(values: Sequence[float]) -> list[float]:
@@ -74,6 +77,10 @@ class DialogueReport:
     model: str = ""
     model_label: str = ""
     predicted_rho: dict[str, float] | None = None
+    # For context: how well one annotator agrees with the mean of the others
+    # (see human_agreement); empty when the ratings carry no distribution.
+    human_rho: dict[str, float] = field(default_factory=dict)
+    annotators: int = 0
 
     def lines(self) -> list[str]:
         out = [f"dialogues: {self.n}  (rulebook {', '.join(self.rulebooks)}; complaint detected in {self.complaints})"]
@@ -83,11 +90,37 @@ class DialogueReport:
             out.append(f"satisfaction model {self.model} (learned to predict {self.model_label})")
             for key in ("A", "S", "E"):
                 out.append(f"Spearman rho(predicted, {key}) = {self.predicted_rho[key]:+.3f}")
+        if self.human_rho:
+            for key in ("A", "S", "E"):
+                if key in self.human_rho:
+                    out.append(f"one annotator vs the other {self.annotators - 1}: Spearman rho({key}) = "
+                               f"{self.human_rho[key]:+.3f}  (for context; mean of {HUMAN_DRAWS} random draws)")
         out.append(
             f"solution given vs HNUG* nugget: precision {self.precision:.3f}  recall {self.recall:.3f}  "
             f"F1 {self.f1:.3f}  (dialogues with HNUG*: {self.support})"
         )
         return out
+
+
+def human_agreement(dists: Sequence[Mapping[str, int]], draws: int = HUMAN_DRAWS, seed: int = 0) -> float:
+    """How well a single person agrees with the others, the ceiling a score is
+    read against: for every dialogue one annotator's rating is drawn from its
+    distribution (``{"2": 0, "1": 5, …}``) and set against the mean of the
+    remaining ratings; Spearman's rho over the dialogues, averaged over
+    ``draws`` seeded draws. Annotators are anonymous per dialogue, so "one
+    annotator" is a random one each time, not the same person."""
+    rng = np.random.default_rng(seed)
+    ratings = [np.repeat([float(k) for k in d], [int(v) for v in d.values()]) for d in dists]
+    totals = np.array([r.sum() for r in ratings])
+    counts = np.array([len(r) for r in ratings])
+    if len(ratings) < 2 or counts.min() < 2:
+        raise ValueError("need at least two dialogues rated by at least two annotators each")
+    rhos = []
+    for _ in range(draws):
+        one = np.array([r[rng.integers(len(r))] for r in ratings])
+        rest = (totals - one) / (counts - 1)
+        rhos.append(spearman(one.tolist(), rest.tolist()))
+    return float(np.mean(rhos))
 
 
 def evaluate_dialogues(
@@ -122,11 +155,28 @@ def evaluate_dialogues(
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     rho = {key: spearman(scores, values) for key, values in human.items()}
     report = DialogueReport(len(scores), rho, precision, recall, f1, tp + fn, tuple(books), complaints)
+    for key, dists in _distributions(path).items():
+        report.human_rho[key] = human_agreement(dists)
+        report.annotators = max(report.annotators, max(sum(d.values()) for d in dists))
     if satisfaction is not None:
         predictions = satisfaction.predict(convs)
         report.model, report.model_label = satisfaction.version, satisfaction.label
         report.predicted_rho = {key: spearman(predictions, values) for key, values in human.items()}
     return report
+
+
+def _distributions(path: Path) -> dict[str, list[dict[str, int]]]:
+    """Each rating's per-dialogue distribution, for the ratings every dialogue has one of."""
+    out: dict[str, list[dict[str, int]]] = {"A": [], "S": [], "E": []}
+    for record in _read_jsonl(path):
+        quality = record["labels"]["quality"]
+        for key in list(out):
+            dist = quality.get(key, {}).get("dist") if isinstance(quality.get(key), dict) else None
+            if dist and sum(dist.values()) >= 2:
+                out[key].append(dist)
+            else:
+                del out[key]
+    return out
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.qa.evaluate import evaluate_dialogues, evaluate_emotion, spearman
+from kefu.qa.evaluate import evaluate_dialogues, evaluate_emotion, human_agreement, spearman
 
 EVAL = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
 
@@ -31,7 +31,7 @@ def test_spearman_matches_known_values() -> None:
 def test_score_agrees_with_human_satisfaction() -> None:
     report = evaluate_dialogues(need("dialogues.jsonl"))
     assert report.n == 500
-    assert report.rho["S"] >= 0.45
+    assert report.rho["S"] >= 0.58  # the target (0.49 before calibration and the 追问/质问 rules)
     assert report.rho["A"] > 0.3 and report.rho["E"] > 0.3
 
 
@@ -47,3 +47,23 @@ def test_emotion_model_accuracy_and_speed() -> None:
     # The target is 5,000/s on one core; the shared test machine is noisy, so
     # the test allows a margin and `kefu qa eval-emotion` reports the figure.
     assert report.per_second >= 2_500
+
+
+def test_human_agreement_is_one_when_every_annotator_agrees() -> None:
+    dists = [{"2": 0, "1": 0, "0": 3, "-1": 0}, {"2": 3, "1": 0, "0": 0, "-1": 0}, {"2": 0, "1": 0, "0": 0, "-1": 3}]
+    assert human_agreement(dists, draws=5) == pytest.approx(1.0)
+
+
+def test_human_agreement_falls_when_annotators_disagree() -> None:
+    split = [{"2": 1, "-2": 1}, {"2": 1, "-2": 1}, {"1": 1, "-1": 1}, {"0": 2}]
+    assert human_agreement(split, draws=50) < 0.5
+    with pytest.raises(ValueError):
+        human_agreement([{"1": 1}, {"2": 1}])
+
+
+def test_report_gives_one_annotators_agreement_for_context() -> None:
+    report = evaluate_dialogues(need("dialogues.jsonl"))
+    assert report.annotators == 19
+    assert set(report.human_rho) == {"A", "S", "E"}
+    assert 0.2 < report.human_rho["S"] < 0.9
+    assert any(line.startswith("one annotator vs the other 18") for line in report.lines())
