@@ -113,6 +113,8 @@ PASS_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("appointment", "appointment.late_apology", appointment(edit(APPOINTMENT, 4, "A:路上堵车可能晚到十分钟，非常抱歉，感谢您的配合，再见。"))),
     ("hotline", "phone.open.time_greeting", with_meta(hotline(edit(HOTLINE, 0, "A:下午好，工号1234为您服务，请问有什么可以帮您？")), "2026-05-06T15:00:00")),
     ("hotline", "phone.open.time_greeting", with_meta(hotline(edit(HOTLINE, 0, "A:新年好，工号1234为您服务，请问有什么可以帮您？")), "2026-02-16T10:00:00")),
+    # Naming the hotline one works for is not sending the caller elsewhere.
+    ("hotline", "phone.manner.no_ball_kicking", chat("A:您好，这里是客服热线，工号1234为您服务，请问有什么可以帮您？", "C:我想问一下套餐。", "A:好的，请您稍等。")),
 ]
 
 # (rulebook, rule, conversation) that must FAIL.
@@ -183,6 +185,7 @@ FAIL_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("chat", "substance.last_words_positive", chat(*CHAT[:3], "C:还是不行，太差了。")),
     ("chat", "substance.customer_satisfied_at_end", chat(*CHAT[:3], "C:好的，但还是不行。")),
     ("chat", "substance.problem_not_repeated", chat(*CHAT[:3], "C:还是一直掉线。")),
+    ("hotline", "phone.manner.no_ball_kicking", chat("A:您好，请问有什么可以帮您？", "C:话费怎么多扣了？", "A:这个您拨打客服热线问一下吧。")),
     ("chat", "substance.no_follow_up_question", chat(*CHAT[:3], "C:那关了以后之前多扣的流量怎么算？")),
     ("chat", "substance.customer_not_pressing", chat(*CHAT[:3], "C:关了有什么用，之前多扣的流量给我退回来！")),
     ("chat", "emotion.customer_not_worse", chat("C:你好，我想问一下套餐，谢谢。", "A:好的。", "C:什么破服务，气死我了，垃圾！")),
