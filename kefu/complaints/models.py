@@ -152,6 +152,9 @@ class Complaint(models.Model):  # 投诉
             models.Index(fields=["handling_department", "state"], name="cmp_dept_state"),
             models.Index(fields=["customer", "-received_at"], name="cmp_customer"),
             models.Index(fields=["state", "step_due_at"], name="cmp_state_due"),
+            # The case book (insights) lists the reviewed few of a large table, newest closed first.
+            models.Index(fields=["-closed_at", "-received_at"], condition=models.Q(in_casebook=True),
+                         name="cmp_casebook"),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +246,9 @@ class ComplaintEvent(EventRow):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint history")
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_complaint_event_seq")]
+        # The SLA-per-step drill-down (insights) finds the overruns of one step in a period.
+        indexes = [models.Index(fields=["from_state", "at"], condition=models.Q(action="sla_breach"),
+                                name="cmp_event_breach")]
 
     def __str__(self) -> str:
         return f"#{self.seq}"  # the admin's history rows show it; the action has its own column
