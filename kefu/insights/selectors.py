@@ -18,6 +18,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, User
+from kefu.accounts.roles import Cap
 from kefu.complaints.choices import Cause, CauseCategory, Degree, Hotspot, Need, Severity
 from kefu.complaints.flow import State
 from kefu.complaints.models import STATE_LABELS, Complaint, ComplaintEvent
@@ -28,6 +29,7 @@ from kefu.insights.summary import DEGREE_BITS, FIELDS, NEED_BITS
 from kefu.lib import ratelimit
 from kefu.lib.dates import EARLIEST, LATEST, day_start
 from kefu.lib.errors import InvalidInput
+from kefu.lib.params import parse_id
 
 MAX_DAYS = 3 * 366  # a report over more than three years is a data export, not a page
 
@@ -295,6 +297,50 @@ def drill(*, user: User, dim: str, value: str, p: Period) -> QuerySet[Complaint]
         "-received_at", "-pk")
 
 
+def drill_keys(*, user: User, dim: str, value: str, p: Period) -> QuerySet[Any]:
+    """The ids of :func:`drill`'s complaints in the same order, found in the narrow facts alone.
+
+    A page of the drill-down counts and slices these (index reads over a narrow table), then fetches
+    its fifty complaints by id with :func:`complaints_in_order`: the wide complaint rows are never
+    scanned, joined or sorted as a whole. Facts are rebuilt with the summary, so this is the set the
+    figure counted; a user who may not see every complaint is limited to those they may.
+    """
+    if dim not in DRILL_DIMS:
+        raise InvalidInput(_("Unknown report dimension."), errors={"dim": dim})
+    if dim == "step":  # from the events (not in the facts): ordered on the complaints, a few thousand at most
+        return drill(user=user, dim=dim, value=value, p=p).select_related(None).values_list("pk", flat=True)
+    start, end = day_start(p.start), day_start(p.end) + timedelta(days=1)
+    keys = facts_for(dim, value, start, end)
+    if not user.can(Cap.COMPLAINT_VIEW_ALL):
+        keys = keys.filter(complaint_id__in=visible_complaints(user).values("pk"))
+    return keys.order_by("-received_at", "-complaint_id").values_list("complaint_id", flat=True)
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """One complaint of a drill-down page with its labels, looked up once per page.
+
+    (``get_FOO_display`` hashes the whole choice list, translating every label, on each call:
+    two hundred calls were a fifth of the page's time.)
+    """
+
+    complaint: Complaint
+    channel: str
+    cause: str
+    hotspot: str
+    state: str
+
+
+def drill_rows(ids: list[int]) -> list[DrillRow]:
+    """The complaints with these ids, in that order (a page of :func:`drill_keys`), with their labels."""
+    found = Complaint.objects.select_related("responsible_department").in_bulk(ids)
+    channels, causes, hotspots = labeller("channel"), labeller("cause"), labeller("hotspot")
+    states = {str(value): str(label) for value, label in Complaint._meta.get_field("state").flatchoices}
+    return [DrillRow(c, channels.get(c.channel, c.channel), causes.get(c.cause, c.cause),
+                     hotspots.get(c.hotspot, c.hotspot), states.get(c.state, c.state))
+            for c in (found[pk] for pk in ids if pk in found)]
+
+
 def facts_for(dim: str, value: str, start: Any, end: Any) -> QuerySet[ComplaintFact]:
     facts = ComplaintFact.objects.filter(received_at__gte=start, received_at__lt=end)
     if dim in ("need", "degree"):
@@ -306,7 +352,7 @@ def facts_for(dim: str, value: str, start: Any, end: Any) -> QuerySet[ComplaintF
     if dim == "department":
         if not value:
             return facts.filter(department_id__isnull=True)
-        return facts.filter(department_id=int(value) if value.isdecimal() and len(value) < 12 else -1)
+        return facts.filter(department_id=parse_id(value) or -1)
     if dim == "regulator":
         return facts.filter(is_regulator=True, **({"channel": value} if value else {}))
     if dim in ("channel", "cause", "cause_category", "hotspot", "severity"):

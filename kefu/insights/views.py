@@ -9,10 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -27,6 +29,7 @@ from kefu.insights.forms import PeriodForm
 from kefu.lib.errors import InvalidInput, RateLimited
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # a drill-down counts this many at most, then says "10,000+" (the export has them all)
 # The dashboard's tables, in the order shown; each has a chart, an export and a drill-down.
 TABLES = ("cause", "cause_category", "hotspot", "need", "degree", "department", "channel", "regulator", "severity")
 
@@ -46,6 +49,29 @@ def tabs_for(user: Any) -> list[tuple[str, str, str]]:
     if user.can(Cap.RETENTION_WORK):
         tabs.append(("retention", reverse("insights:retention"), _("Retention queue")))
     return tabs
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows (``COUNT`` over a ``LIMIT cap + 1`` subquery); past that, ``capped``
+    is true and the pages stop at ``cap``: a year of complaints is paged and shown as "10,000+"
+    without counting every row on every page view."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.rows = object_list
+        self.cap = cap
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.rows.order_by()[: self.cap + 1].count()  # the order does not change a count
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap
 
 
 class Refused(Exception):
@@ -205,10 +231,14 @@ def drill(request: HtmxHttpRequest) -> HttpResponse:
         download = export.stream(fmt, "complaints", drill_headers(), _drill_rows(qs.select_related(None).select_related("responsible_department").only(*_DRILL_FIELDS)))
         if download is not None:
             return download  # type: ignore[no-any-return]
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    keys = selectors.drill_keys(user=request.user, dim=dim, value=value, p=p)
+    paginator = CappedPaginator(keys, PAGE_SIZE, cap=COUNT_CAP)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.drill_rows(list(page.object_list))
     labels = selectors.labeller(dim)
     return render(request, "insights/drill.html", {"tabs": tabs_for(request.user),
         "form": form, "period": p, "page_obj": page, "dim": dim, "value": value,
+        "count": f"{paginator.count:,}+" if paginator.capped else f"{paginator.count:,}",
         "dim_title": selectors.title(dim), "value_label": selectors.label_of(labels, value) if dim != "all" else "",
         "back": reverse("insights:index") + "?" + urlencode({"date_from": p.start.isoformat(), "date_to": p.end.isoformat()}),
     })

@@ -140,3 +140,44 @@ def test_without_a_summary_the_page_says_so(client, cast) -> None:  # type: igno
     SummaryRun.objects.all().delete()
     client.force_login(cast["manager"])
     assert "尚未生成" in client.get(reverse("insights:index")).content.decode()
+
+
+def test_the_drill_down_pages_list_the_same_complaints_in_the_same_order_as_its_export(complaints, client, cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kefu.insights import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    client.force_login(cast["supervisor"])
+    today = timezone.localdate()
+    p = selectors.Period(today - timedelta(days=30), today)
+    expected = list(selectors.drill(user=cast["supervisor"], dim="all", value="", p=p).values_list("number", flat=True))
+    shown, html = [], ""
+    for page in (1, 2, 3):
+        response = client.get(reverse("insights:drill") + f"?dim=all&date_from={p.start}&date_to={p.end}&page={page}")
+        shown += [row.complaint.number for row in response.context["page_obj"]]
+        html += response.content.decode()
+    assert len(expected) == 12 and shown == expected
+    assert "计费差错" in html and "billing_error" not in html  # labels, not codes
+
+
+def test_the_drill_down_keys_respect_what_a_user_may_see(complaints, cast) -> None:  # type: ignore[no-untyped-def]
+    p = selectors.period(None, None, today=timezone.localdate())
+    for who in ("supervisor", "agent", "handler"):
+        user = cast[who]
+        keys = list(selectors.drill_keys(user=user, dim="cause", value="billing_error", p=p))
+        assert keys == list(selectors.drill(user=user, dim="cause", value="billing_error", p=p).values_list("pk", flat=True))
+    assert len(list(selectors.drill_keys(user=cast["supervisor"], dim="cause", value="billing_error", p=p))) == 8
+    assert list(selectors.drill_keys(user=cast["outsider"], dim="cause", value="billing_error", p=p)) == []
+
+
+def test_a_drill_down_over_too_many_complaints_says_how_many_at_least(complaints, client, cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kefu.insights import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 5)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client.force_login(cast["supervisor"])
+    page = client.get(reverse("insights:drill") + "?dim=all&page=9")
+    assert page.status_code == 200
+    assert page.context["page_obj"].paginator.num_pages == 3  # the pages stop at the cap
+    assert "共 5+ 件投诉" in page.content.decode()
+    monkeypatch.setattr(views, "COUNT_CAP", 10_000)
+    assert "共 12 件投诉" in client.get(reverse("insights:drill") + "?dim=all").content.decode()
