@@ -46,6 +46,7 @@ from kefu.customers.selectors import contact_get_for_user, customer_get_for_user
 from kefu.front.shortcuts import add_service_errors, forbidden, url_or_none
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from kefu.lib.masking import mask_phone
+from kefu.lib.params import parse_version
 
 PAGE_SIZE = 25
 
@@ -328,10 +329,7 @@ def _refuse_decision(complaint: Complaint, user: User) -> None:
 
 
 def _posted_version(request: HtmxHttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("expected_version", ""))
-    except ValueError:
-        return None
+    return parse_version(request.POST.get("expected_version"))
 
 
 def _action_form(spec: ActionSpec, complaint: Complaint, data: Any = None) -> cf.ActionForm:

@@ -34,6 +34,7 @@ from kefu.customers.personas import advice_for
 from kefu.front.shortcuts import add_service_errors
 from kefu.lib.errors import InvalidInput, NotAllowed, RateLimited, ServiceError
 from kefu.lib.masking import digits_only, mask_address, mask_id_number, mask_phone
+from kefu.lib.params import parse_id
 
 CUSTOMERS_PER_PAGE = 25
 CONTACTS_PER_PAGE = 30
@@ -326,8 +327,7 @@ def contact_lookup(request: HtmxHttpRequest) -> HttpResponse:
 def _logger_context(request: HtmxHttpRequest, form: ContactForm, customer: Customer | None) -> dict[str, Any]:
     user = _user(request)
     saved = None
-    saved_id = request.GET.get("saved", "")
-    if saved_id.isdigit():
+    if (saved_id := parse_id(request.GET.get("saved"))) is not None:
         saved = Contact.objects.select_related("customer").filter(pk=saved_id, agent=user).first()
     return {
         "form": form,
@@ -346,8 +346,8 @@ def contact_new(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     _check_cap(user, Cap.CONTACT_LOG)
     customer = None
-    initial_customer = request.GET.get("customer", "")
-    if request.method == "GET" and initial_customer.isdigit():
+    initial_customer = parse_id(request.GET.get("customer"))
+    if request.method == "GET" and initial_customer is not None:
         customer = selectors.customer_get_for_user(pk=initial_customer, user=user)
     form = ContactForm(request.POST or None, initial={"customer": customer.pk if customer else None})
     if request.method == "POST" and form.is_valid():

@@ -33,6 +33,7 @@ from kefu.customers.models import Contact, Customer, PhoneNumber, RevealLog
 from kefu.demo import content, identity, stories
 from kefu.demo.world import SEED, DemoCustomer, World, staff_for_channel
 from kefu.lib.masking import mask_address, mask_id_number, mask_phone
+from kefu.lib.params import parse_id
 
 # Tiers in the order the first customers take them (so even a tiny data set has every tier),
 # then the weights for the rest.
@@ -447,7 +448,7 @@ def settle_notifications(now: datetime) -> None:
     read = [
         note.pk
         for note in stale.only("pk", "url")
-        if (pk := note.url.rstrip("/").rsplit("/", 1)[-1]).isdigit() and int(pk) in decided
+        if parse_id(note.url.rstrip("/").rsplit("/", 1)[-1]) in decided
     ]
     Notification.objects.filter(pk__in=read).update(read_at=now)
 

@@ -49,6 +49,7 @@ from kefu.fieldservice.process import Action, State
 from kefu.lib import outcomes
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.masking import mask_address, mask_phone
+from kefu.lib.params import parse_id
 from kefu.lib.textnorm import to_simplified
 from kefu.notifications.models import Kind
 from kefu.notifications.services import Notice, notify
@@ -774,8 +775,8 @@ def sync_apply(*, actor: User, actions: list[dict[str, Any]]) -> list[dict[str, 
     results = []
     for action in actions[:200]:
         uid = str(action.get("uuid") or "")
-        raw_pk = str(action.get("order", ""))
-        order = WorkOrder.objects.filter(pk=int(raw_pk)).first() if raw_pk.isdecimal() and len(raw_pk) < 10 else None
+        order_id = parse_id(action.get("order"))
+        order = WorkOrder.objects.filter(pk=order_id).first() if order_id is not None else None
         if order is None or order.technician_id != actor.pk:
             results.append({"uuid": uid, "ok": False, "status": 404, "message": _("No such work order.")})
             continue

@@ -45,6 +45,7 @@ from kefu.fieldservice.process import OrderType, State
 from kefu.front.shortcuts import forbidden
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, RateLimited, ServiceError
 from kefu.lib.masking import mask_address, mask_phone
+from kefu.lib.params import parse_id, parse_version
 
 
 def _handles_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -156,9 +157,8 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         start, end = _period(request)
         qs = qs & selectors.metric_orders(metric, start, end)
         title = _report_labels()[metric]
-    tech = request.GET.get("technician", "")
-    if tech.isdecimal():
-        qs = qs.filter(technician_id=int(tech))
+    if (tech_id := parse_id(request.GET.get("technician"))) is not None:
+        qs = qs.filter(technician_id=tech_id)
     area = request.GET.get("area", "")
     if area:
         qs = qs.filter(area=area[:40])
@@ -198,16 +198,16 @@ def order_new(request: HtmxHttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     contact = complaint = None
     customer: Customer | None = None
-    if str(source.get("contact", "")).isdecimal():
-        contact = Contact.objects.select_related("customer").filter(pk=int(source["contact"])).first()
+    if (contact_id := parse_id(source.get("contact"))) is not None:
+        contact = Contact.objects.select_related("customer").filter(pk=contact_id).first()
         customer = contact.customer if contact else None
-    if str(source.get("complaint", "")).isdecimal():
-        complaint = visible_complaints(user).select_related("customer").filter(pk=int(source["complaint"])).first()
+    if (complaint_id := parse_id(source.get("complaint"))) is not None:
+        complaint = visible_complaints(user).select_related("customer").filter(pk=complaint_id).first()
         if complaint is None and user.can(Cap.ONSITE_DISPATCH):
-            complaint = Complaint.objects.select_related("customer").filter(pk=int(source["complaint"])).first()
+            complaint = Complaint.objects.select_related("customer").filter(pk=complaint_id).first()
         customer = complaint.customer if complaint else customer
-    if str(source.get("customer", "")).isdecimal():
-        customer = Customer.objects.filter(pk=int(source["customer"])).first() or customer
+    if (customer_id := parse_id(source.get("customer"))) is not None:
+        customer = Customer.objects.filter(pk=customer_id).first() or customer
     found: list[Customer] = []
     query = str(request.GET.get("q", "")).strip()[:40]
     if query and customer is None and can_view_customers(user):
@@ -315,7 +315,7 @@ def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 return redirect("fieldservice:order", pk=order.pk)
             if action == "book":
                 tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
-                technician = User.objects.filter(pk=int(tech_id) if tech_id.isdecimal() else 0).first()
+                technician = User.objects.filter(pk=parse_id(tech_id) or 0).first()
                 start = _parse_slot(slot)
                 if technician is None or start is None:
                     raise InvalidInput(_("Choose a free window."))
@@ -360,8 +360,7 @@ def order_call(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdecimal() else None
+    return parse_version(request.POST.get("version"))
 
 
 @login_required
@@ -475,18 +474,18 @@ def board_assign(request: HtmxHttpRequest) -> HttpResponse:
     _require(user, Cap.ONSITE_DISPATCH)
     pk, _sep, version = request.POST.get("order", "").partition("|")
     back = f"{reverse('fieldservice:board')}?day={request.POST.get('day', '')}&area={request.POST.get('area', '')}"
-    if not pk.isdecimal():
+    if (order_id := parse_id(pk)) is None:
         messages.error(request, _("Pick an order to book."))
         return redirect(back)
-    order = selectors.order_get_for_user(pk=pk, user=user)
+    order = selectors.order_get_for_user(pk=order_id, user=user)
     tech_id, _sep, slot = request.POST.get("slot", "").partition("|")
-    technician = User.objects.filter(pk=int(tech_id) if tech_id.isdecimal() else 0).first()
+    technician = User.objects.filter(pk=parse_id(tech_id) or 0).first()
     start = _parse_slot(slot)
     try:
         if technician is None or start is None:
             raise InvalidInput(_("Choose a free window."))
         services.order_book(actor=user, order=order, technician=technician, window_start=start,
-                            expected_version=int(version) if version.isdecimal() else None)
+                            expected_version=parse_version(version))
         messages.success(request, _("%(number)s assigned to %(tech)s.") % {"number": order.number, "tech": technician})
     except (InvalidInput, Conflict) as exc:
         _error(request, exc)
@@ -632,7 +631,7 @@ def followups(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     _require(user, Cap.COMPLAINT_FOLLOW_UP)
     if request.method == "POST":
-        call = get_object_or_404(FollowUpCall, pk=request.POST.get("call", "0") if request.POST.get("call", "").isdecimal() else 0)
+        call = get_object_or_404(FollowUpCall, pk=parse_id(request.POST.get("call")) or 0)
         try:
             call = services.followup_record(actor=user, call=call, result=request.POST.get("result", ""),
                                             note=request.POST.get("note", ""))
@@ -662,7 +661,7 @@ def counter(request: HtmxHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         _require(user, Cap.COUNTER_INSPECT)
-        agent = User.objects.filter(pk=int(request.POST["agent"]) if request.POST.get("agent", "").isdecimal() else 0).first()
+        agent = User.objects.filter(pk=parse_id(request.POST.get("agent")) or 0).first()
         try:
             if agent is None:
                 raise InvalidInput(_("Choose a counter agent."), errors={"agent": _("Choose a counter agent.")})

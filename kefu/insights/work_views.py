@@ -28,6 +28,7 @@ from kefu.insights.views import tabs_for
 from kefu.lib import ratelimit
 from kefu.lib.errors import Conflict, ServiceError
 from kefu.lib.masking import mask_phone
+from kefu.lib.params import parse_id, parse_version
 
 
 class EntryForm(forms.Form):
@@ -98,7 +99,7 @@ def harass_change(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ChangeForm(request.POST)
     try:
         if request.POST.get("remove"):
-            version = int(request.POST.get("version", "0")) if request.POST.get("version", "").isdecimal() else 0
+            version = parse_version(request.POST.get("version")) or 0
             harass_services.harass_remove(actor=request.user, entry=entry, expected_version=version)
             messages.success(request, _("The number is off the list."))
         elif form.is_valid():
@@ -122,8 +123,8 @@ def harass_queue(request: HtmxHttpRequest) -> HttpResponse:
     if refused:
         return refused
     if request.method == "POST":
-        raw = request.POST.get("call", "")
-        if raw.isdecimal() and len(raw) < 12 and not harass_services.harass_call_handle(actor=request.user, call_id=int(raw)):
+        call_id = parse_id(request.POST.get("call"))
+        if call_id is not None and not harass_services.harass_call_handle(actor=request.user, call_id=call_id):
             messages.warning(request, _("Someone has dealt with this call already."))
         return redirect("insights:harass_queue")
     calls = HarassCall.objects.filter(handled=False).select_related("entry").order_by("-at")[:200]

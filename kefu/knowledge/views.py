@@ -46,6 +46,7 @@ from kefu.knowledge.forms import (
 )
 from kefu.knowledge.models import AssistSession
 from kefu.lib.errors import RateLimited
+from kefu.lib.params import parse_id, parse_version
 from kefu.phrasebook.greeting import opening
 from kefu.phrasebook.norms import norm_name
 from kefu.phrasebook.schema import CHANNELS, KINDS, Entry
@@ -202,13 +203,12 @@ def new(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def set_active(request: HtmxHttpRequest, entry_id: str, active: bool) -> HttpResponse:
-    version = request.POST.get("version")
     try:
         services.entry_set_active(
             actor=_user(request),
             entry_id=entry_id,
             active=active,
-            expected_version=int(version) if version and version.isdigit() else None,
+            expected_version=parse_version(request.POST.get("version")),
             comment=request.POST.get("comment", ""),
         )
     except NotAllowed as exc:
@@ -335,16 +335,16 @@ def _prefilled_links(user: User, form: SessionForm) -> list[str]:
     """What a ?customer=…/?complaint=… link will attach, in words (nothing the user may not see)."""
     shown: list[str] = []
     raw = form.data if form.is_bound else form.initial
-    if str(raw.get("customer", "")).isdigit():
+    if (customer_id := parse_id(raw.get("customer"))) is not None:
         try:
             shown.append(
-                _("Customer: %(name)s") % {"name": customer_get_for_user(pk=raw["customer"], user=user)}
+                _("Customer: %(name)s") % {"name": customer_get_for_user(pk=customer_id, user=user)}
             )
         except (Http404, PermissionDenied):
             pass
-    if str(raw.get("complaint", "")).isdigit():
+    if (complaint_id := parse_id(raw.get("complaint"))) is not None:
         try:
-            complaint = complaint_get_for_user(pk=int(raw["complaint"]), user=user)
+            complaint = complaint_get_for_user(pk=complaint_id, user=user)
             shown.append(
                 _("Complaint: %(number)s %(subject)s") % {"number": complaint, "subject": complaint.subject}
             )

@@ -16,6 +16,7 @@ from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.params import parse_id
 from kefu.quality import calibration, selectors
 from kefu.quality.models import CalibrationItem, CalibrationScore, CalibrationSession
 
@@ -43,7 +44,7 @@ def session_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isascii() and v.isdecimal() and len(v) <= 18]  # no ²; below 2**63
+    return [pk for v in values if (pk := parse_id(v)) is not None]
 
 
 @login_required

@@ -17,6 +17,7 @@ from kefu.jobs import services as jobs
 from kefu.learning import selectors as learned
 from kefu.learning.services import model_activate
 from kefu.lib.errors import InvalidInput, NotAllowed
+from kefu.lib.params import parse_id
 from kefu.quality import learning, rulebooks
 from kefu.quality.models import CHANNEL_LABELS, RulebookActivation, RulebookVersion
 
@@ -61,9 +62,9 @@ def rulebook_edit(request: HtmxHttpRequest) -> HttpResponse:
         return refused
     text = ""
     errors: list[str] = []
-    base = request.GET.get("from", "")
-    if request.method == "GET" and base.isdecimal() and len(base) < 12:
-        found = RulebookVersion.objects.filter(pk=int(base)).first()
+    base = parse_id(request.GET.get("from"))
+    if request.method == "GET" and base is not None:
+        found = RulebookVersion.objects.filter(pk=base).first()
         text = found.content if found else ""
     if request.method == "POST":
         upload = request.FILES.get("file")

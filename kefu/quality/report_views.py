@@ -13,16 +13,15 @@ from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.lib.export import table_response
+from kefu.lib.params import parse_id, parse_int
 from kefu.quality import reports
 
 SEES_REPORTS = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.COMPLAINT_VIEW_ALL})
 
 
 def _weeks(request: HtmxHttpRequest) -> int:
-    try:
-        return max(1, min(52, int(request.GET.get("weeks", 8))))
-    except ValueError:
-        return 8
+    weeks = parse_int(request.GET.get("weeks", "8"))
+    return 8 if weeks is None else max(1, min(52, weeks))
 
 
 @login_required
@@ -37,9 +36,8 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         download = _export(table, fmt, weeks)
         if download is not None:
             return download
-    agent_id = request.GET.get("agent", "")
-    valid = agent_id.isascii() and agent_id.isdecimal() and len(agent_id) <= 18  # no ², no 20-digit ids
-    agent = User.objects.filter(pk=int(agent_id)).first() if valid else None
+    agent_id = parse_id(request.GET.get("agent"))
+    agent = User.objects.filter(pk=agent_id).first() if agent_id is not None else None
     trend = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
     return render(request, "quality/report.html", {
         "weeks": weeks,

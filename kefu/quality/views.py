@@ -20,6 +20,7 @@ from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
 from kefu.learning.selectors import active_model, model_get
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
+from kefu.lib.params import parse_id, parse_version
 from kefu.quality import flow, formats, learning, reviews, selectors, tasks
 from kefu.quality.models import Appeal, Conversation, Prediction, Review, SamplingPolicy, Scorecard, Upload
 from kefu.quality.selectors import SEES_ALL, STATE_LABELS
@@ -133,10 +134,7 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _version(request: HtmxHttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("expected_version", ""))
-    except ValueError:
-        return None
+    return parse_version(request.POST.get("expected_version"))
 
 
 @login_required
@@ -222,9 +220,8 @@ def review_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
             reviews.appeal_file(review=review, actor=request.user, rule=request.POST.get("rule", ""),
                                 reason=request.POST.get("reason", ""), expected_version=_version(request))
         elif action == "rule":
-            appeal_id = request.POST.get("appeal", "")
-            valid = appeal_id.isascii() and appeal_id.isdecimal() and len(appeal_id) <= 18
-            appeal = Appeal.objects.filter(review=review, pk=int(appeal_id)).first() if valid else None
+            appeal_id = parse_id(request.POST.get("appeal"))
+            appeal = Appeal.objects.filter(review=review, pk=appeal_id).first() if appeal_id is not None else None
             if appeal is None:
                 raise Http404("no such appeal")
             if not request.user.can(Cap.QA_LEAD):

@@ -26,6 +26,7 @@ from kefu.front.shortcuts import add_service_errors, forbidden
 from kefu.lib.errors import ServiceError
 from kefu.lib.export import _cell, xlsx_response
 from kefu.lib.masking import mask_numbers_in, mask_phone
+from kefu.lib.params import parse_id
 from kefu.surveys import evidence, forms, selectors, services, sources
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.models import FollowUpTask, ManagementAnswer, Rule, Survey
@@ -50,8 +51,7 @@ def _filters(request: HtmxHttpRequest) -> tuple[forms.PeriodForm, selectors.Filt
     if not form.is_bound:  # show the default period in the date fields
         form = forms.PeriodForm(initial={"start": period.start, "end": period.end})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    agent = request.GET.get("agent", "")
-    agent_id = int(agent) if agent.isascii() and agent.isdecimal() and len(agent) <= 18 else None
+    agent_id = parse_id(request.GET.get("agent"))
     return form, selectors.Filters(period, data.get("channel", ""), data.get("source_kind", ""), agent_id)
 
 

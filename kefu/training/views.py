@@ -21,6 +21,7 @@ from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from kefu.lib.masking import mask_address, mask_numbers_in
+from kefu.lib.params import INT_MAX, parse_id, parse_int, parse_version
 from kefu.phrasebook.norms import norm_name
 from kefu.training import bank, scenarios, selectors, services
 from kefu.training.grading import option_order
@@ -82,9 +83,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _assignment_for(user: User, raw: str | None) -> Assignment | None:
-    if not raw or not raw.isdecimal() or len(raw) > 18:
+    if (assignment_id := parse_id(raw)) is None:
         return None
-    return Assignment.objects.filter(trainees=user, pk=int(raw)).first()
+    return Assignment.objects.filter(trainees=user, pk=assignment_id).first()
 
 
 @login_required
@@ -161,8 +162,7 @@ def _save_posted(request: HtmxHttpRequest, attempt: ExamAttempt, now: datetime) 
                 continue
         except (TypeError, ValueError):
             pass
-        version_raw = request.POST.get(f"v_{item.id}", "")
-        version = int(version_raw) if version_raw.isdecimal() and len(version_raw) < 9 else None
+        version = parse_version(request.POST.get(f"v_{item.id}"))
         try:
             services.answer_save(attempt=attempt, actor=request.user, item_id=item.id, response=raw,
                                  expected_version=version, now=now)
@@ -188,11 +188,10 @@ def attempt_answer(request: HtmxHttpRequest, pk: int, item_id: str) -> HttpRespo
     item = bank.get_item(item_id)
     if item is None or item_id not in attempt.item_ids:
         raise Http404("not a question of this exam")
-    raw_version = request.POST.get(f"v_{item_id}", "")
     error = ""
     try:
         services.answer_save(attempt=attempt, actor=request.user, item_id=item_id, response=_raw_response(request, item),
-                             expected_version=int(raw_version) if raw_version.isdecimal() and len(raw_version) < 9 else None)
+                             expected_version=parse_version(request.POST.get(f"v_{item_id}")))
     except (InvalidInput, Conflict) as exc:
         error = _error_text(exc)
     attempt.refresh_from_db()
@@ -301,8 +300,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_say(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(pk=pk, user=request.user)
-    raw = request.POST.get("expected_turns", "")
-    expected = int(raw) if raw.isdecimal() and len(raw) < 6 else None
+    expected = parse_int(request.POST.get("expected_turns"), maximum=INT_MAX)
     error = ""
     try:
         session = services.session_say(session=session, actor=request.user, text=request.POST.get("text", ""),
@@ -435,10 +433,11 @@ def assign(request: HtmxHttpRequest) -> HttpResponse:
                   "scenario": request.POST.get("scenario", ""), "trainees": request.POST.getlist("trainees"),
                   "department": request.POST.get("department", ""), "due_at": request.POST.get("due_at", ""),
                   "note": request.POST.get("note", "")}
-        ids = {int(v) for v in posted["trainees"] if v.isdecimal() and len(v) < 18}
+        ids = {pk for v in posted["trainees"] if (pk := parse_id(v)) is not None}
         chosen = [u for u in people if u.pk in ids]
         dept = next((d for d in departments if str(d.pk) == posted["department"]), None)
-        paper = Paper.objects.filter(pk=int(posted["paper"])).first() if posted["paper"].isdecimal() and len(posted["paper"]) < 18 else None
+        paper_id = parse_id(posted["paper"])
+        paper = Paper.objects.filter(pk=paper_id).first() if paper_id is not None else None
         due = _parse_due(posted["due_at"])
         try:
             assignment = services.assignment_create(
@@ -468,8 +467,7 @@ def assign(request: HtmxHttpRequest) -> HttpResponse:
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if (refusal := _trainer_only(request)) is not None:
         return refusal
-    raw = request.GET.get("department", "")
-    dept_id = int(raw) if raw.isdecimal() and len(raw) < 18 else None
+    dept_id = parse_id(request.GET.get("department"))
     return render(request, "training/dashboard.html", {
         "rows": selectors.dashboard(department_id=dept_id), "department": dept_id,
         "departments": Department.objects.filter(is_active=True).order_by("name"),
@@ -576,18 +574,16 @@ def scenario_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpRespon
     row = OperatorScenario.objects.filter(pk=pk).first() if pk else None
     if pk and row is None:
         raise Http404("no such scenario")
-    complaint_raw = request.GET.get("complaint") or request.POST.get("complaint") or ""
-    complaint_id = int(complaint_raw) if complaint_raw.isdecimal() and len(complaint_raw) < 18 else None
+    complaint_id = parse_id(request.GET.get("complaint") or request.POST.get("complaint"))
     error = ""
     text = row.yaml if row else (_draft_from(complaint_id) if complaint_id else "")
     if request.method == "POST":
         text = request.POST.get("yaml", "")
-        raw_version = request.POST.get("expected_version", "")
         try:
             saved = services.scenario_save(
                 actor=request.user, text=text, source="editor", publish=request.POST.get("publish") == "1",
                 complaint_id=complaint_id if row is None else row.source_complaint_id,
-                expected_version=int(raw_version) if raw_version.isdecimal() and len(raw_version) < 9 else None,
+                expected_version=parse_version(request.POST.get("expected_version")),
             )
         except (InvalidInput, Conflict) as exc:
             error = _error_text(exc)

@@ -85,3 +85,13 @@ def test_a_superscript_digit_in_an_id_parameter_is_ignored_not_a_server_error(on
     client = Client()
     client.force_login(onsite["dispatcher"])
     assert client.get("/onsite/new/?contact=%C2%B2").status_code == 200  # "²" passes str.isdigit(), not int()
+
+
+@pytest.mark.parametrize("bad", ["²", "３", "99999999999999999999999"])
+def test_an_id_parameter_beyond_the_database_integer_is_ignored_not_a_server_error(onsite, bad) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(onsite["dispatcher"])
+    assert client.get("/onsite/orders/", {"technician": bad}).status_code == 200
+    assert client.get("/onsite/new/", {"contact": bad, "complaint": bad, "customer": bad}).status_code == 200

@@ -12,6 +12,8 @@ from django.forms import BaseForm
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.lib.params import parse_int
+
 register = template.Library()
 
 # Badge tones: neutral, info, accent, success, warning, danger (CSS .badge-<tone>).
@@ -130,7 +132,8 @@ def sla_info(
     Without it, ``overdue`` (the flag the SLA service stored) wins over the clock and the
     wall-clock time to ``deadline`` is shown (the browser keeps it ticking).
     """
-    warn_minutes = int(warn_minutes) if str(warn_minutes).strip().isdigit() else 120
+    parsed = parse_int(str(warn_minutes).strip(), maximum=60 * 24 * 366)  # a year; more overflows timedelta
+    warn_minutes = 120 if parsed is None else parsed
     if countdown is not None and hasattr(countdown, "left"):
         return _countdown_info(countdown, warn_minutes)
     # Include parameters that were not passed arrive as "" (string_if_invalid).
