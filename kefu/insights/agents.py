@@ -88,17 +88,24 @@ def by_agent(p: Period) -> list[Quality]:
     for agent, (mean, n) in _surveys(start, end).items():
         r = row(agent)
         r.surveyed, r.surveyed_n = round(mean, 2), n
-    facts = ComplaintFact.objects.filter(received_at__gte=start, received_at__lt=end)  # rebuilt with the summary
-    for agent, n, late in (facts.filter(handler_id__isnull=False).values("handler_id")
-                           .annotate(n=Count("pk"), late=Count("pk", filter=Q(sla_breached=True)))
-                           .values_list("handler_id", "n", "late")):
-        if agent is None:
-            continue
+    # Complaints handled and caused, in one pass over the period's facts (rebuilt with the summary):
+    # grouped by both, then summed per handler and per responsible person.
+    facts = ComplaintFact.objects.filter(received_at__gte=start, received_at__lt=end)
+    handled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    caused: dict[str, int] = defaultdict(int)
+    for agent, person, n, late in (facts.values("handler_id", "responsible_person")
+                                   .annotate(n=Count("pk"), late=Count("pk", filter=Q(sla_breached=True)))
+                                   .values_list("handler_id", "responsible_person", "n", "late").order_by()):
+        if agent is not None:
+            handled[agent][0] += n
+            handled[agent][1] += late
+        if person:
+            caused[person] += n
+    for agent, (n, late) in handled.items():
         r = row(agent)
         r.handled, r.breached = n, late
     by_name = {(u.full_name or u.username): pk for pk, u in users.items()}
-    for person, n in (facts.exclude(responsible_person="").values("responsible_person")
-                      .annotate(n=Count("pk")).values_list("responsible_person", "n")):
+    for person, n in caused.items():
         if person in by_name:
             row(by_name[person]).caused += n
     out = list(rows.values())

@@ -181,3 +181,24 @@ def test_a_drill_down_over_too_many_complaints_says_how_many_at_least(complaints
     assert "共 5+ 件投诉" in page.content.decode()
     monkeypatch.setattr(views, "COUNT_CAP", 10_000)
     assert "共 12 件投诉" in client.get(reverse("insights:drill") + "?dim=all").content.decode()
+
+
+def test_the_agents_page_counts_complaints_handled_overrun_and_caused_per_agent(client, cast) -> None:  # type: ignore[no-untyped-def]
+    from kefu.insights import agents
+
+    now = timezone.now()
+    agent_name = cast["agent"].full_name or cast["agent"].username
+    Complaint.objects.bulk_create([
+        Complaint(complainant_name="客户", channel="hotline", created_by=cast["agent"], subject=f"投诉{i}",
+                  handler=cast["handler"] if i < 3 else None, sla_breached=i == 0,
+                  responsible_person=agent_name if i != 1 else "", received_at=now - timedelta(days=i))
+        for i in range(4)
+    ])
+    summary.refresh()
+    p = selectors.period(None, None, today=timezone.localdate())
+    rows = {r.key: r for r in agents.by_agent(p)}
+    handler, agent = rows[cast["handler"].pk], rows[cast["agent"].pk]
+    assert (handler.handled, handler.breached, handler.sla_rate, handler.caused) == (3, 1, 66.7, 0)
+    assert (agent.handled, agent.caused) == (0, 3)
+    client.force_login(cast["manager"])
+    assert client.get(reverse("insights:agents")).status_code == 200
