@@ -10,6 +10,8 @@ summary would do on every view); the ratio says what the summary buys.
 
     python bench/bench_insights.py             # 100,000 complaints, 1,000,000 contacts
     python bench/bench_insights.py --small     # 5,000 and 50,000: a quick check
+    python bench/bench_insights.py --keep      # leave the database for the next run…
+    python bench/bench_insights.py --reuse     # …which migrates it and measures without regenerating
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,17 +88,30 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _setup() -> None:
+def _setup(*, reuse: bool) -> bool:
+    """Create the bench database (or keep the existing one with ``reuse``); True when it was reused."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone() is not None
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB}"')
     os.environ["DATABASE_URL"] = f"{PG}/{DB}"
     os.environ.update(DJANGO_SETTINGS_MODULE="kefu.settings", KEFU_SEARCH_INDEXING="queue")
     import django
 
     django.setup()
+    return reuse and exists
+
+
+def _drop() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 
 
 def _timed(client: object, urls: list[str]) -> list[float]:
@@ -115,23 +131,38 @@ def main() -> int:
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30, help="requests per page (p95)")
+    parser.add_argument("--keep", action="store_true", help="leave the bench database in place at the end")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database a --keep run left (migrated; regenerated only if its size differs)")
     args = parser.parse_args()
     if args.small:
         args.complaints, args.contacts = 5_000, 50_000
-    _setup()
-    from datetime import timedelta
+    reused = _setup(reuse=args.reuse)
+    try:
+        return _run(args, reused=reused)
+    finally:
+        if not args.keep:
+            _drop()
 
+
+def _run(args: argparse.Namespace, *, reused: bool) -> int:
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
-    from django.utils import timezone
 
     from kefu.accounts.models import Department, User
     from kefu.customers.models import Customer
-    from kefu.insights import selectors, summary
 
     call_command("migrate", verbosity=0)
+    if reused:
+        from kefu.complaints.models import Complaint
+        from kefu.customers.models import Contact
+
+        if (Complaint.objects.count(), Contact.objects.count()) == (args.complaints, args.contacts):
+            return _measure(args, User.objects.get(username="bench-manager"), generated=None)
+        print("the kept database has other sizes: generating afresh")
+        _drop()
+        _setup(reuse=False)
+        call_command("migrate", verbosity=0)
     manager = User.objects.create_user(username="bench-manager", password="x", role="manager")
     depts = [Department.objects.create(code=f"d{i}", name=f"部门{i}") for i in range(8)]
     agents = [User.objects.create_user(username=f"bench-agent{i}", password="x", role="agent", department=depts[i % 8],
@@ -153,11 +184,23 @@ def main() -> int:
             cur.execute(statement)
         cur.execute(CONTACTS, params | {"n": args.contacts})
         cur.execute("ANALYZE")
-    generated = time.perf_counter() - started
+    return _measure(args, manager, generated=time.perf_counter() - started)
+
+
+def _measure(args: argparse.Namespace, manager: Any, *, generated: float | None) -> int:
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from kefu.insights import selectors, summary
+
     t = time.perf_counter()
     counts = summary.refresh()
     rebuild = time.perf_counter() - t
-    print(f"generated {args.complaints:,} complaints and {args.contacts:,} contacts in {generated:.1f} s; "
+    made = "reused" if generated is None else f"generated in {generated:.1f} s"
+    print(f"{args.complaints:,} complaints and {args.contacts:,} contacts ({made}); "
           f"summary rebuild {rebuild:.1f} s ({counts})")
 
     client = Client()
@@ -173,6 +216,8 @@ def main() -> int:
                                 for i in range(n)],
         "drill-down by need": [reverse("insights:drill") + f"?dim=need&value=vent&{quarter}" for _ in range(n)],
         "drill-down by SLA step": [reverse("insights:drill") + f"?dim=step&value=accepted&{quarter}" for _ in range(n)],
+        "drill-down, a year of everything": [reverse("insights:drill") + f"?dim=all&{year}&page={1 + i % 5}"
+                                             for i in range(n)],
         "agents and teams": [reverse("insights:agents") + f"?{quarter}"] * n,
         "case book search": [reverse("insights:casebook") + "?q=计费"] * n,
     }

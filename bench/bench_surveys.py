@@ -8,6 +8,7 @@ summary table (DailyFigures). Target: p95 < 300 ms.
 
     python bench/bench_surveys.py
     python bench/bench_surveys.py --rows 50000 --requests 30
+    python bench/bench_surveys.py --keep       # leave the bench database in place (dropped by default)
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="leave the bench database in place at the end")
     args = parser.parse_args()
     try:
         import psycopg
@@ -85,6 +87,18 @@ def main() -> int:
     import django
 
     django.setup()
+    try:
+        return _run(args)
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+def _run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
