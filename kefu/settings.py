@@ -182,6 +182,10 @@ AXES_RESET_ON_SUCCESS = False  # the login view clears only the signed-in userna
 # API tokens: after this many unknown tokens from one address within the cool-off time, that
 # address gets 429 for the cool-off time (counted in CACHES["default"]).
 KEFU_API_TOKEN_FAILURE_LIMIT = env_int("KEFU_API_TOKEN_FAILURE_LIMIT", 10)
+# Public links (survey /s/…, on-site /onsite/c/…): after this many invalid tokens from one address
+# in a window of this many seconds, that address gets 429 until the window ends.
+KEFU_LINK_FAILURE_LIMIT = env_int("KEFU_LINK_FAILURE_LIMIT", 30)
+KEFU_LINK_FAILURE_WINDOW = env_int("KEFU_LINK_FAILURE_WINDOW", 600)
 
 # Content-Security-Policy (django-csp): scripts only from Kefu's own static files, never inline.
 CONTENT_SECURITY_POLICY = {

@@ -66,3 +66,31 @@ def token_failure_record(*, address: str) -> None:
     if ratelimit.count(key, timeout=window) >= settings.KEFU_API_TOKEN_FAILURE_LIMIT:
         cache.set(_blocked_key(address), time.time() + window, timeout=window)
         cache.delete(key)
+
+
+def _link_failures_key(address: str, start: int) -> str:
+    return f"kefu:link-failures:{address}:{start}"
+
+
+def _link_window() -> tuple[int, int]:
+    """(start, length) of the current fixed window for public-link failures."""
+    window = max(1, settings.KEFU_LINK_FAILURE_WINDOW)
+    now = int(time.time())
+    return now - now % window, window
+
+
+def link_block_remaining(*, address: str) -> int:
+    """Seconds until ``address`` may open public links again (survey /s/…, on-site /onsite/c/…); 0 when it may.
+
+    Checked before the token is read, so a refused address learns nothing about the link it sent.
+    """
+    start, window = _link_window()
+    if int(cache.get(_link_failures_key(address, start)) or 0) < settings.KEFU_LINK_FAILURE_LIMIT:
+        return 0
+    return max(1, start + window - int(time.time()))
+
+
+def link_failure_record(*, address: str) -> None:
+    """Count one invalid public link (tampered or unknown; an expired one is a real customer, not counted)."""
+    start, window = _link_window()
+    ratelimit.count(_link_failures_key(address, start), timeout=window + 1)

@@ -362,11 +362,16 @@ def address_for_visit(*, actor: User, order: WorkOrder) -> str:
 
 
 class LinkProblem(Exception):
-    """The link cannot be used; ``message`` says why, for the customer."""
+    """The link cannot be used; ``message`` says why, for the customer.
 
-    def __init__(self, message: str) -> None:
+    ``invalid``: the token is tampered or names no message of ours (what a guess looks like),
+    as opposed to a real link that expired or was used.
+    """
+
+    def __init__(self, message: str, *, invalid: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.invalid = invalid
 
 
 def link_message(token: str, *, max_age: int = LINK_MAX_AGE) -> OutboundMessage:
@@ -376,14 +381,16 @@ def link_message(token: str, *, max_age: int = LINK_MAX_AGE) -> OutboundMessage:
     except signing.SignatureExpired as exc:
         raise LinkProblem(_("This link has expired. Please call us to change the appointment.")) from exc
     except signing.BadSignature as exc:
-        raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent.")) from exc
+        raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent."),
+                          invalid=True) from exc
     pk = data.get("m") if isinstance(data, dict) else None
     message = (
         OutboundMessage.objects.select_related("order", "order__technician").filter(pk=pk).first()
         if isinstance(pk, int) else None
     )
     if message is None or message.order_id != data.get("o"):
-        raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent."))
+        raise LinkProblem(_("This link is not valid. Please use the link in our message as it was sent."),
+                          invalid=True)
     return message
 
 

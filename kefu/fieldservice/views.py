@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
+from kefu.accounts.throttle import client_address, link_block_remaining, link_failure_record
 from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.models import Contact, Customer
@@ -594,10 +595,23 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def customer_link(request: HttpRequest, token: str) -> HttpResponse:
-    """Confirm the window, ask for another, or give feedback — once, before the link expires."""
+    """Confirm the window, ask for another, or give feedback — once, before the link expires.
+
+    An address that sent too many invalid links is refused (429) before the token is read.
+    """
+    address = client_address(request)
+    if wait := link_block_remaining(address=address):
+        response = render(request, "fieldservice/link.html", {"problem": _(
+            "Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
+            "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))},
+            "throttled": True}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         message = services.link_message(token)
     except services.LinkProblem as exc:
+        if exc.invalid:
+            link_failure_record(address=address)
         return render(request, "fieldservice/link.html", {"problem": exc.message}, status=410)
     done = ""
     problem = ""

@@ -1,7 +1,8 @@
 """Pages a customer opens from the survey link on a phone, without login.
 
 The signed token is the only key. A tampered, unknown or expired link gets a clear page and
-writes nothing; an answered survey says so and keeps its first answer.
+writes nothing; an answered survey says so and keeps its first answer. An address that sends
+too many tampered or unknown links gets 429 for a while (``kefu.accounts.throttle``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kefu.accounts.throttle import client_address, link_block_remaining, link_failure_record
 from kefu.lib.errors import InvalidInput
 from kefu.surveys import forms, services, tokens
 from kefu.surveys.catalogue import questionnaire
@@ -35,6 +37,17 @@ def _expired(request: HttpRequest) -> HttpResponse:
                       "our service hotline."), 410, "expired")
 
 
+def _throttled(request: HttpRequest, wait: int) -> HttpResponse:
+    response = _message(request, _("Too many attempts"), _throttled_text(wait), 429, "throttled")
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _throttled_text(wait: int) -> str:
+    return _("Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
+             "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))}
+
+
 def _answered(request: HttpRequest, survey: Survey, *, again: bool) -> HttpResponse:
     when = timezone.localtime(survey.answered_at).strftime("%Y-%m-%d %H:%M") if survey.answered_at else ""
     text = _("You answered this survey on %(when)s. Your first answer stands; thank you for your feedback.") % {
@@ -46,12 +59,21 @@ def _answered(request: HttpRequest, survey: Survey, *, again: bool) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
+    address = client_address(request)
+    if wait := link_block_remaining(address=address):
+        return _throttled(request, wait)
     try:
         link = tokens.read(token)
     except tokens.LinkError as exc:
-        return _expired(request) if exc.reason == "expired" else _invalid(request)
+        if exc.reason == "expired":
+            return _expired(request)
+        link_failure_record(address=address)
+        return _invalid(request)
     survey = Survey.objects.filter(pk=link.survey_id).first()
-    if survey is None or survey.nonce != link.nonce or survey.state == Survey.State.SCHEDULED:
+    if survey is None or survey.nonce != link.nonce:
+        link_failure_record(address=address)
+        return _invalid(request)
+    if survey.state == Survey.State.SCHEDULED:
         return _invalid(request)
     if survey.answered_at is not None:
         return _answered(request, survey, again=True)

@@ -1,0 +1,34 @@
+"""Guessing survey links from one address is slowed down: after too many invalid links it gets 429."""
+
+from __future__ import annotations
+
+from kefu.surveys import tokens
+from kefu.surveys.tests.conftest import sent_survey
+
+
+def test_an_address_that_keeps_trying_invalid_links_is_refused_for_a_while(client, cast, customer, rule, settings):
+    settings.KEFU_LINK_FAILURE_LIMIT = 3
+    settings.KEFU_LINK_FAILURE_WINDOW = 10**6  # one window for the whole test
+    survey = sent_survey(cast["agent"], customer)
+    good = f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+    for attempt in range(2):
+        assert client.get(f"/s/guess{attempt}/").status_code == 400
+    assert client.get(good).status_code == 200  # under the limit a real link still opens
+    assert client.get("/s/guess2/").status_code == 400  # the third: at the limit
+    refused = client.get("/s/guess-again/")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= settings.KEFU_LINK_FAILURE_WINDOW
+    assert "尝试次数过多" in refused.content.decode()
+    assert client.post(good, {"csat": "5"}).status_code == 429  # nothing is checked, nothing written
+    survey.refresh_from_db()
+    assert survey.answered_at is None
+    elsewhere = client.get(good, REMOTE_ADDR="10.0.0.9")  # another address is not affected
+    assert elsewhere.status_code == 200
+
+
+def test_valid_links_opened_many_times_are_never_refused(client, cast, customer, rule, settings):
+    settings.KEFU_LINK_FAILURE_LIMIT = 3
+    settings.KEFU_LINK_FAILURE_WINDOW = 10**6  # one window for the whole test
+    survey = sent_survey(cast["agent"], customer)
+    good = f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+    for _attempt in range(10):
+        assert client.get(good).status_code == 200
