@@ -28,6 +28,10 @@ def test_a_customer_answers_on_a_phone_and_the_manager_drills_down_to_the_compla
     phone = new_page(width=390, height=844)
     phone.goto(f"{base}/s/{tokens.make(survey.pk, survey.nonce)}/")
     expect(phone.locator("h1")).to_have_text("服务评价")
+    for choice in phone.locator("label.nps-choice span").all():  # 0–10, a thumb's width each (WCAG 2.5.5)
+        box = choice.bounding_box()
+        assert box is not None and box["width"] >= 44 and box["height"] >= 44, box
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
     reasons = phone.locator("[data-low-reasons]")
     expect(reasons).to_be_hidden()  # asked only for a low answer
     phone.locator("label.csat-choice[data-csat='1']").click()
