@@ -47,11 +47,29 @@ def low_answers_by_customer(since: datetime) -> dict[int, int]:
 
 
 def csat_by_agent(start: datetime, end: datetime) -> dict[int, tuple[float, int]]:
-    """Agent id → (mean CSAT, answers) for answers given in [start, end)."""
-    rows = (Survey.objects.filter(answered_at__gte=start, answered_at__lt=end, agent__isnull=False,
-                                  csat__isnull=False)
-            .values("agent_id").annotate(mean=Avg("csat"), n=Count("pk")).values_list("agent_id", "mean", "n"))
-    return {agent: (float(mean), n) for agent, mean, n in rows}
+    """Agent id → (mean CSAT, answers) for answers given in [start, end).
+
+    Whole local days (both ends at midnight, as the per-agent page asks) are read from the summary
+    table where it covers them, like the dashboard (an answer always has a CSAT); other bounds live.
+    """
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date() - timedelta(days=1)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if day_start(first) == start and day_start(last) + timedelta(days=1) == end and first <= last:
+        rolled, live_from = _rolled(Filters(Period(first, last)))
+        if rolled is not None:
+            for agent, csat, n in (rolled.filter(agent_id__gt=0).values("agent_id")
+                                   .annotate(c=Sum("csat_sum"), n=Sum("n")).values_list("agent_id", "c", "n").order_by()):
+                totals[agent][0] += csat or 0
+                totals[agent][1] += n or 0
+        start = max(start, day_start(live_from))
+    if start < end:
+        for agent, csat, n in (Survey.objects.filter(answered_at__gte=start, answered_at__lt=end, agent__isnull=False,
+                                                     csat__isnull=False)
+                               .values("agent_id").annotate(c=Sum("csat"), n=Count("pk"))
+                               .values_list("agent_id", "c", "n").order_by()):
+            totals[agent][0] += csat
+            totals[agent][1] += n
+    return {agent: (csat / n, n) for agent, (csat, n) in totals.items() if n}
 
 
 # --------------------------------------------------------------------------- the period

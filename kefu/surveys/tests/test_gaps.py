@@ -73,3 +73,17 @@ def test_the_insights_selectors_count_low_answers_and_average_by_agent(cast, cus
     assert selectors.csat_by_agent(now - timedelta(days=1), now + timedelta(minutes=1)) == {cast["agent"].pk: (1.0, 1)}
     assert selectors.csat_by_agent(now - timedelta(days=50), now + timedelta(minutes=1)) == {
         cast["agent"].pk: (2.5, 2)}
+
+
+def test_the_mean_by_agent_over_whole_days_reads_the_summary_and_the_days_after_it_alike(cast, customer, rule):
+    from kefu.lib.dates import day_start
+    from kefu.surveys import rollup
+
+    earlier = sent_survey(cast["agent"], customer, at=timezone.now() - timedelta(days=10))
+    services.survey_answer(survey=earlier, csat=4, now=earlier.sent_at + timedelta(hours=1))  # type: ignore[operator]
+    today = timezone.localdate()
+    start, end = day_start(today - timedelta(days=30)), day_start(today) + timedelta(days=1)
+    rollup.refresh(full=True)  # the summary covers the days before today
+    services.survey_answer(survey=sent_survey(cast["agent"], phone="13900000001"), csat=1)  # today: read live
+    assert selectors.csat_by_agent(start, end) == {cast["agent"].pk: (2.5, 2)}
+    assert selectors.csat_by_agent(start, end - timedelta(days=1)) == {cast["agent"].pk: (4.0, 1)}
