@@ -7,6 +7,7 @@
     var form = document.querySelector("[data-exam-form]");
     if (!box || !form) { return; }
     var value = box.querySelector("[data-timer-value]");
+    var copy = document.querySelector("[data-timer-copy] b");  // in the hand-in bar, shown on a phone
     var deadline = Date.parse(box.getAttribute("data-deadline"));
     var serverNow = Date.parse(box.getAttribute("data-now"));
     if (isNaN(deadline) || isNaN(serverNow)) { return; }
@@ -17,6 +18,7 @@
       var left = Math.max(0, Math.floor((deadline - (Date.now() + skew)) / 1000));
       value.textContent = pad(Math.floor(left / 60)) + ":" + pad(left % 60);
       box.classList.toggle("is-urgent", left <= 60);
+      if (copy) { copy.textContent = value.textContent; copy.parentNode.classList.toggle("is-urgent", left <= 60); }
       if (left === 0 && !sent) {
         sent = true;
         var submit = form.querySelector("[data-submit-exam]");

@@ -19,14 +19,31 @@ expect = playwright_sync.expect
 pytestmark = [pytest.mark.browser]
 
 
-def _login(new_page, base: str, username: str):  # type: ignore[no-untyped-def]
-    page = new_page()
+def _login(new_page, base: str, username: str, **viewport: int):  # type: ignore[no-untyped-def]
+    page = new_page(**viewport)
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pass12345")
     page.press("input[name=password]", "Enter")
     expect(page.locator("h1")).to_have_text("工作台")
     return page
+
+
+def _fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
+    """Nothing runs off the side of a 390 px screen."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def _thumb_sized(locator) -> None:  # type: ignore[no-untyped-def]
+    """Each element a finger can hit: at least 44 px tall (WCAG 2.5.5)."""
+    for element in locator.all():
+        box = element.bounding_box()
+        assert box is not None and box["height"] >= 44, box
+
+
+def _in_view(page, locator) -> None:  # type: ignore[no-untyped-def]
+    box = locator.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
 
 
 def _answer_rightly(page, item_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -71,12 +88,18 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     assign.get_by_role("button", name="布置并通知").click()
     expect(trainer.locator("h1")).to_have_text("学员进度")
 
-    agent = _login(new_page, base, "agent")
+    agent = _login(new_page, base, "agent", width=390, height=844)  # the trainee on a phone
     agent.goto(f"{base}/training/")
     expect(agent.locator("[data-my-assignments] tr[data-assignment]")).to_have_count(2)
     agent.locator("[data-start-exam]").click()
     expect(agent.locator("[data-timer-value]")).to_have_text(re.compile(r"^(09|10):\d\d$"))
     attempt = ExamAttempt.objects.get()
+    _fits_a_phone(agent)
+    _thumb_sized(agent.locator(".exam-option"))
+    _thumb_sized(agent.locator(".exam-actions .btn"))
+    agent.locator("[data-question]").last.scroll_into_view_if_needed()
+    _in_view(agent, agent.locator("[data-submit-exam]"))  # hand-in and the time left stay on screen
+    _in_view(agent, agent.locator("[data-timer-copy]"))
     for item_id in attempt.item_ids:
         _answer_rightly(agent, item_id)
     expect(agent.locator("[data-answer-status] [data-saved]")).to_have_count(len(attempt.item_ids))  # saved as answered
@@ -89,11 +112,17 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     agent.locator(f'[data-start-sparring="{SCENARIO}"]').click()
     expect(agent.locator("#chat")).to_have_attribute("data-session-state", "active")
     agent.wait_for_function("() => window.htmx !== undefined")
+    _fits_a_phone(agent)
+    heading = agent.locator("#chat h2").bounding_box()
+    assert heading is not None and heading["width"] > heading["height"], heading  # 会话 on one line, not 会/话
     for n, line in enumerate(GOOD, start=1):
         agent.locator("[data-say-text]").fill(line)
         agent.locator("[data-say]").click()
         # Either the reply is swapped into the chat by htmx, or the customer ended the call (the report).
         agent.wait_for_selector(f'#chat[data-turns="{n}"], [data-report]')
+        if agent.locator("[data-say]").count():  # the box and its button stay on screen with the reply
+            _thumb_sized(agent.locator("[data-say]"))
+            _in_view(agent, agent.locator("[data-say]"))
         if agent.locator("[data-report]").count():
             break
     if agent.locator("[data-end-session]").count():
