@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -88,7 +88,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """Sign out; POST only (Django refuses GET), then back to the sign-in page."""
+    """Sign out; POST only (Django refuses GET), then back to the sign-in page.
+
+    The answer tells the browser to drop this site's caches and storage (Clear-Site-Data): the
+    on-site service worker's copies of a technician's pages (Cache API) and the page's queue
+    (localStorage) must not be there for whoever uses the phone next.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 @never_cache

@@ -3,6 +3,7 @@ signature — once online, once with the network lost mid-visit and restored (no
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -127,6 +128,16 @@ def test_a_technician_works_a_visit_from_departure_to_signature(live_server: Any
     expect(page.locator("[data-sync]")).to_have_attribute("data-pending", "0")
     order.refresh_from_db()
     assert order.state == State.FIXED
+
+    # Signing out leaves nothing of the visit on the phone for whoever uses it next.
+    keys = "() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()))))" \
+           ".then(lists => lists.flat().length)"
+    assert page.evaluate(keys) > 0  # the service worker kept the visit pages for offline use
+    page.locator(".nav-toggle").click()
+    page.locator("form.logout button").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    assert page.evaluate(keys) == 0
+    assert page.evaluate("() => localStorage.length") == 0
 
 
 @pytest.mark.django_db(transaction=True)

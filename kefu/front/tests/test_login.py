@@ -62,3 +62,15 @@ def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_tells_the_browser_to_drop_the_sites_caches_and_storage(client, django_user_model):
+    """The on-site service worker keeps copies of a technician's pages (Cache API) and its queue in
+    localStorage; on a shared phone they must not outlive the session."""
+    user = django_user_model.objects.create_user(username="tech1", password="x", role="technician")
+    client.force_login(user)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    directives = {part.strip() for part in response["Clear-Site-Data"].split(",")}
+    assert directives == {'"cache"', '"storage"'}
+    assert "Clear-Site-Data" not in client.get(reverse("login"))  # only the sign-out answer clears
