@@ -56,6 +56,7 @@ class Sizes:
     customers: int = 150
     contacts: int = 600
     complaints: int = 120
+    history_complaints: int = 70  # closed in the months before, for trends and period-over-period figures
 
 
 # ---------------------------------------------------------------------------- detection and reset
@@ -348,7 +349,7 @@ def demo_load(*, sizes: Sizes, seed: int = SEED, now: datetime | None = None) ->
     make_customers(world, sizes.customers)
     make_contacts(world, sizes.contacts)
     make_reveals(world)
-    stories.make_complaints(world, sizes.complaints)
+    stories.make_complaints(world, sizes.complaints, sizes.history_complaints)
     make_quality(world)
     for module in _app_demo_modules():
         module.load(world)

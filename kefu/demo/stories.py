@@ -99,6 +99,8 @@ GAPS: dict[str, tuple[int, int]] = {
     "follow_up": (1440, 4000), "reopen": (1440, 4000), "review": (120, 1440),
 }
 OFFICE_STEPS = frozenset({"analyse", "analyse2", "propose", "propose2", "implement", "implement2", "reassign"})
+HISTORY_DAYS = (40, 175)  # the months before, for trends and the reports' period-over-period figures
+HISTORY_PATHS = {"closed": 10, "casebook": 1, "reopened_closed": 1, "invalid": 1}
 APPROVER_LIMIT = Decimal(500)  # above this the supervisor may not approve (complaint.authority defaults)
 
 
@@ -118,6 +120,7 @@ class Plan:
     recorded_at: datetime = field(default=datetime.min)
     times: list[datetime] = field(default_factory=list)
     repeat: bool = False
+    history: bool = False  # closed in the months before: the past that trends and comparisons need
 
 
 # ---------------------------------------------------------------------------- planning
@@ -235,7 +238,9 @@ def _schedule(world: World, plan: Plan) -> None:
     for step in steps:
         last = _snap(last + timedelta(minutes=rng.randint(*GAPS[step])), office=step in OFFICE_STEPS, rng=rng)
         times.append(last)
-    if plan.path in CLOSED_PATHS:
+    if plan.history:
+        target = now - timedelta(days=rng.randint(*HISTORY_DAYS), minutes=rng.randint(0, 600))
+    elif plan.path in CLOSED_PATHS:
         target = now - timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
     elif plan.overdue:
         target = now - timedelta(days=rng.randint(2, 8), minutes=rng.randint(0, 300))
@@ -290,11 +295,40 @@ def _make_repeats(world: World, plans: list[Plan]) -> None:
         plan.text = {**plan.text, "company": first.text["company"]}
 
 
+def plan_history(world: World, count: int, first_index: int) -> list[Plan]:
+    """Complaints closed in the months before, so trends and period-over-period figures have a past.
+
+    Each draws from its own random stream: the current complaints, and everything drawn
+    from ``world.rng`` after them, stay exactly as they are without a history.
+    """
+    plans = []
+    for index in range(first_index, first_index + count):
+        rng = random.Random(world.seed * 104729 + index)
+        path = rng.choices(list(HISTORY_PATHS), weights=list(HISTORY_PATHS.values()))[0]
+        if path == "invalid":
+            invalid = content.INVALID_CASES[index % len(content.INVALID_CASES)]
+            who = rng.choice(world.people)
+            plan = Plan(index, path, False, None, invalid, invalid[3], who, "low", Decimal(0),
+                        _text_values(rng, world, who, Decimal(0)), history=True)
+        else:
+            case = _case_for(rng, path, None)
+            channel = rng.choice([c for c in case.channels if c not in REGULATOR_CHANNELS] or ["hotline"])
+            who = rng.choice(world.groups) if case.group else rng.choice(world.people)
+            amount = _amount(rng, case, path)
+            plan = Plan(index, path, False, case, None, channel, who, case.severity, amount,
+                        _text_values(rng, world, who, amount), history=True)
+        _schedule(world, plan)
+        plans.append(plan)
+    return plans
+
+
 # ---------------------------------------------------------------------------- replay
 
 
-def make_complaints(world: World, count: int) -> None:
+def make_complaints(world: World, count: int, history: int = 0) -> None:
     plans = plan_complaints(world, count)
+    if history:
+        plans = sorted(plans + plan_history(world, history, count), key=lambda p: p.received)
     system = system_user()
     with simulated_clock(world.now) as clock:
         for plan in plans:

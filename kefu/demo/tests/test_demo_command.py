@@ -20,7 +20,7 @@ from kefu.customers.choices import Tier
 from kefu.customers.models import Contact, Customer
 from kefu.demo import content, identity
 
-SMALL = ["--customers", "10", "--contacts", "20", "--complaints", "10"]
+SMALL = ["--customers", "10", "--contacts", "20", "--complaints", "10", "--history-complaints", "0"]
 
 
 def _load(*args: str) -> str:
@@ -80,6 +80,7 @@ def test_print_logins_with_skip_load_prints_one_login_per_role_and_loads_nothing
     ("args", "reason"),
     [
         (["--complaints", "many"], "--complaints must be a whole number"),
+        (["--history-complaints", "-1"], "--history-complaints must be between 0"),
         (["--customers", "3"], "--customers must be between"),
         (["--skip-load"], "--skip-load does nothing without --print-logins"),
         (["--skip-load", "--reset", "--print-logins"], "contradict"),
@@ -123,7 +124,7 @@ def test_the_same_seed_and_moment_give_the_same_data_set():
     moment = datetime(2026, 11, 18, 2, 30, tzinfo=UTC)  # a Wednesday, 10:30 in Hangzhou
 
     def snapshot() -> list[tuple[str, ...]]:
-        generate.demo_load(sizes=generate.Sizes(customers=10, contacts=20, complaints=12), now=moment)
+        generate.demo_load(sizes=generate.Sizes(customers=10, contacts=20, complaints=12, history_complaints=6), now=moment)
         rows = Complaint.objects.order_by("received_at").values_list(
             "subject", "complainant_name", "state", "received_at", "handler__username"
         )
@@ -150,3 +151,17 @@ def test_reset_names_what_still_uses_the_demo_rows_and_changes_nothing(monkeypat
     with pytest.raises(CommandError, match=r"cannot reset: demo rows are still used by (customer|客户)"):
         _load("--reset")
     assert Complaint.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_closed_complaints_of_the_months_before_give_reports_a_previous_period():
+    from datetime import UTC, datetime, timedelta
+
+    from kefu.demo import generate
+
+    moment = datetime(2026, 11, 18, 2, 30, tzinfo=UTC)
+    generate.demo_load(sizes=generate.Sizes(customers=10, contacts=20, complaints=12, history_complaints=8), now=moment)
+    older = Complaint.objects.filter(received_at__lt=moment - timedelta(days=84))
+    assert older.exists()  # the insight pages' default 12 weeks have something to be compared with
+    assert set(older.values_list("state", flat=True)) <= {"closed", "rejected"}
+    assert Complaint.objects.count() == 20

@@ -11,7 +11,10 @@ from django.db.models import ProtectedError, RestrictedError
 
 from kefu.demo import content, generate
 
-LIMITS = {"customers": (generate.MIN_CUSTOMERS, 200_000), "contacts": (0, 2_000_000), "complaints": (0, 200_000)}
+LIMITS = {
+    "customers": (generate.MIN_CUSTOMERS, 200_000), "contacts": (0, 2_000_000), "complaints": (0, 200_000),
+    "history_complaints": (0, 200_000),
+}
 URL = "http://127.0.0.1:8000/"
 
 
@@ -28,9 +31,11 @@ class Command(BaseCommand):
             ("customers", "customers"),
             ("contacts", "contacts (besides those complaints are recorded from)"),
             ("complaints", "complaints"),
+            ("history_complaints", "complaints closed in the months before, for trends and comparisons"),
         ):
             default = getattr(defaults, name)
-            parser.add_argument(f"--{name}", default=str(default), metavar="N", help=f"number of {what} ({default})")
+            parser.add_argument(f"--{_flag(name)}", default=str(default), metavar="N",
+                                help=f"number of {what} ({default})")
         parser.add_argument("--reset", action="store_true", help="delete the demo rows first, then load")
         parser.add_argument("--print-logins", action="store_true", help="print one demo login per role")
         parser.add_argument("--skip-load", action="store_true", help="load nothing (use with --print-logins)")
@@ -97,12 +102,16 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
+def _flag(name: str) -> str:
+    return name.replace("_", "-")
+
+
 def _count(name: str, raw: str) -> int:
     low, high = LIMITS[name]
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise CommandError(f"--{name} must be a whole number, not {raw!r}") from None
+        raise CommandError(f"--{_flag(name)} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
-        raise CommandError(f"--{name} must be between {low} and {high}, not {value}")
+        raise CommandError(f"--{_flag(name)} must be between {low} and {high}, not {value}")
     return value
