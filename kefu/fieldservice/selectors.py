@@ -14,7 +14,7 @@ from django.utils import timezone
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.fieldservice import checklists, process
-from kefu.fieldservice.models import ChecklistRun, FollowUpCall, Shift, WorkOrder
+from kefu.fieldservice.models import ChecklistRun, Confirmation, FollowUpCall, Shift, WorkOrder
 from kefu.fieldservice.process import State
 from kefu.lib.dates import day_start
 
@@ -47,6 +47,15 @@ def order_get_for_user(*, pk: Any, user: User) -> WorkOrder:
 def sees_full_address(user: User, order: WorkOrder) -> bool:
     """Only the assigned technician of an open order may reveal the address for the visit."""
     return order.technician_id == user.pk and order.state in process.OPEN_STATES and user.can(Cap.ONSITE_WORK)
+
+
+def reschedule_requested(order: WorkOrder) -> str | None:
+    """What the customer wrote when asking for another time through the link (may be ""), while the
+    request is open: the order is still booked and nobody has rebooked it; None when there is none."""
+    if order.state != State.BOOKED or order.confirmation != Confirmation.CHANGE:
+        return None
+    event = order.events.filter(action="customer_change").order_by("-seq").first()
+    return event.reason if event else ""
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

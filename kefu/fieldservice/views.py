@@ -624,15 +624,19 @@ def customer_link(request: HttpRequest, token: str) -> HttpResponse:
             problem = exc.message
         except (InvalidInput, Conflict) as exc:
             problem = exc.message
-    elif message.used_at is not None:
-        problem = _("You have already answered through this link. Thank you!")
+        message.order.refresh_from_db()
     order = message.order
+    feedback = message.kind == OutboundMessage.Kind.FEEDBACK
+    # An open request for another time is what the customer needs to see, not that the link was used.
+    requested = None if feedback else selectors.reschedule_requested(order)
+    if request.method != "POST" and message.used_at is not None and requested is None:
+        problem = _("You have already answered through this link. Thank you!")
     tech = order.technician
     return render(request, "fieldservice/link.html", {
-        "m": message, "o": order, "done": done, "problem": problem, "tech": tech,
+        "m": message, "o": order, "done": done, "problem": problem, "tech": tech, "requested": requested,
         "window": (timezone.localtime(order.window_start), timezone.localtime(order.window_end))
         if order.window_start and order.window_end else None,
-        "feedback": message.kind == OutboundMessage.Kind.FEEDBACK,
+        "feedback": feedback,
     }, status=200 if not problem else 409)
 
 
