@@ -7,6 +7,7 @@ Each figure is one aggregate query; contacts come from the daily summary (a mill
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -49,6 +50,17 @@ def _surveys(start: Any, end: Any) -> dict[int, tuple[float, int]]:
     except ImportError:
         return {}
     return csat_by_agent(start, end)
+
+
+def named_in(text: str, users: Iterable[User]) -> list[int]:
+    """The staff a complaint's free-text responsible person names: by 工号 (employee number) or
+    full name anywhere in it ("营业厅营业员 林小燕（工号XH40033）"; several may be named)."""
+    found = []
+    for u in users:
+        number, name = (u.employee_no or "").strip(), (u.full_name or "").strip()
+        if (len(number) >= 3 and number in text) or (len(name) >= 2 and name in text):
+            found.append(u.pk)
+    return found
 
 
 def by_agent(p: Period) -> list[Quality]:
@@ -104,10 +116,9 @@ def by_agent(p: Period) -> list[Quality]:
     for agent, (n, late) in handled.items():
         r = row(agent)
         r.handled, r.breached = n, late
-    by_name = {(u.full_name or u.username): pk for pk, u in users.items()}
     for person, n in caused.items():
-        if person in by_name:
-            row(by_name[person]).caused += n
+        for pk in named_in(person, users.values()):
+            row(pk).caused += n
     out = list(rows.values())
     out.sort(key=lambda r: (-r.contacts, -r.handled, r.name))
     return out

@@ -202,3 +202,27 @@ def test_the_agents_page_counts_complaints_handled_overrun_and_caused_per_agent(
     assert (agent.handled, agent.caused) == (0, 3)
     client.force_login(cast["manager"])
     assert client.get(reverse("insights:agents")).status_code == 200
+
+
+def test_a_complaint_caused_by_someone_named_in_free_text_counts_for_them(client, cast) -> None:  # type: ignore[no-untyped-def]
+    """The responsible person is what the analyst wrote ("营业员 林小燕（工号XH40033）"): the
+    agents page finds the staff it names by 工号 or full name, several if several are named."""
+    from kefu.insights import agents
+
+    agent, handler = cast["agent"], cast["handler"]
+    agent.employee_no, agent.full_name = "XH10025", "何雨"
+    agent.save(update_fields=["employee_no", "full_name"])
+    handler.employee_no = "XH20315"
+    handler.save(update_fields=["employee_no"])
+    now = timezone.now()
+    texts = ["客服中心坐席（工号XH10025）", "热线坐席 何雨；装维（工号XH20315）", "设备老化（无个人责任）"]
+    Complaint.objects.bulk_create([
+        Complaint(complainant_name="客户", channel="hotline", created_by=agent, subject=f"投诉{i}",
+                  responsible_person=text, received_at=now - timedelta(days=i + 1))
+        for i, text in enumerate(texts)
+    ])
+    summary.refresh()
+    rows = {r.key: r for r in agents.by_agent(selectors.period(None, None, today=timezone.localdate()))}
+    assert rows[agent.pk].caused == 2
+    assert rows[handler.pk].caused == 1
+    assert sum(r.caused for r in rows.values()) == 3
