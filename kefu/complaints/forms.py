@@ -34,6 +34,7 @@ from kefu.complaints.choices import (
 from kefu.complaints.models import STATE_CHOICES, Complaint
 from kefu.complaints.selectors import ComplaintFilter
 from kefu.customers.choices import Channel
+from kefu.lib.widgets import DateInput
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 
@@ -244,9 +245,9 @@ class ComplaintFilterForm(forms.Form):
     handler = HandlerChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False,
                                  empty_label=_("All"))
     date_from = forms.DateField(validators=[validate_date_range], label=_("Received from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     date_to = forms.DateField(validators=[validate_date_range], label=_("Received until"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DateInput())
     regulator = forms.BooleanField(label=_("Regulator/escalated"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)

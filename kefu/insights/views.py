@@ -88,8 +88,9 @@ def _insight_user(request: HtmxHttpRequest) -> None:
 def _period(request: HtmxHttpRequest) -> tuple[PeriodForm, selectors.Period | None, str]:
     form = PeriodForm(request.GET or None)
     today = timezone.localdate()
-    if not form.is_bound:
-        return PeriodForm(initial={"grain": "week"}), selectors.period(None, None, today=today), "week"
+    if not form.is_bound:  # the default period, shown in the date fields
+        p = selectors.period(None, None, today=today)
+        return PeriodForm(initial={"grain": "week", "date_from": p.start, "date_to": p.end}), p, "week"
     if not form.is_valid():
         return form, None, "week"
     try:

@@ -29,6 +29,7 @@ from kefu.lib import ratelimit
 from kefu.lib.errors import Conflict, ServiceError
 from kefu.lib.masking import mask_phone
 from kefu.lib.params import parse_id, parse_version
+from kefu.lib.widgets import DateTimeInput
 
 
 class EntryForm(forms.Form):
@@ -37,7 +38,7 @@ class EntryForm(forms.Form):
     pattern = forms.ChoiceField(label=gettext_lazy("Pattern"), choices=HarassEntry.Pattern.choices)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
     expires_at = forms.DateTimeField(label=gettext_lazy("Expires at"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                     widget=DateTimeInput(),
                                      help_text=gettext_lazy("Blank: until removed."))
 
 

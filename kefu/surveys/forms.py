@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.customers.choices import CallerCategory, Channel
 from kefu.lib.dates import in_range
+from kefu.lib.widgets import DateInput
 from kefu.surveys.catalogue import questionnaire
 from kefu.surveys.models import Dimension, LowReason, Rule, SourceKind
 from kefu.surveys.selectors import Period
@@ -20,8 +21,8 @@ MAX_PERIOD_DAYS = 731
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("All channels")), *Channel.choices])
     source_kind = forms.ChoiceField(label=pgettext_lazy("survey filter", "After"), required=False,
