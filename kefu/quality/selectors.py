@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.phrasebook.norms import norm_name
-from kefu.quality.models import Conversation, Review, Scorecard
+from kefu.quality.models import Conversation, Review, RulebookVersion, Scorecard
 
 SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.ADMIN})
 
@@ -44,6 +44,11 @@ class HitView:
     detail: str
     better: str = ""  # the rulebook's better phrasing for this fault, when it has one
 
+    @property
+    def deduction(self) -> float:
+        """The points taken off, positive (the card stores them negative)."""
+        return abs(self.points)
+
 
 @dataclass(frozen=True)
 class TurnView:
@@ -55,6 +60,14 @@ class TurnView:
     after: str
     faults: list[str]  # titles of the failed rules this turn is evidence for
 
+    @property
+    def clock(self) -> str:
+        """Time into the conversation as a call recording shows it (1:05), not a bare number of seconds."""
+        if self.start is None:
+            return ""
+        seconds = max(0, int(self.start))
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
 
 def _suggestions(rulebook: str) -> dict[str, str]:
     """Each rule's better phrasing (``suggest``) in the rulebook that scored the card, if it still loads."""
@@ -65,6 +78,25 @@ def _suggestions(rulebook: str) -> dict[str, str]:
     except (RulebookError, OSError, ValueError):
         return {}
     return {rule.id: rule.suggest for rule in book.rules if rule.suggest}
+
+
+def rulebook_label(key: str) -> str:
+    """The rulebooks that scored a card, as people know them: "热线电话质检 v2 + 投诉处理对话质检".
+
+    ``key`` is what the card stores (built-in names or saved versions' files joined by "+"); a version
+    number is added where the rulebook was saved as a numbered version. Never the content hash.
+    """
+    from kefu.qa import RulebookError, load_rulebook
+
+    labels = []
+    for part in key.split("+"):
+        try:
+            book = load_rulebook(part)
+        except (RulebookError, OSError, ValueError):
+            continue
+        saved = RulebookVersion.objects.filter(name=book.name, digest=book.version).order_by("-number").first()
+        labels.append(f"{book.title or book.name} v{saved.number}" if saved else book.title or book.name)
+    return " + ".join(labels)
 
 
 def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitView], list[HitView], list[TurnView]]:
@@ -126,6 +158,15 @@ def review_context(conversation: Conversation, user: User) -> dict[str, Any]:
         return {"review": None}
     reviewed = Scorecard.objects.filter(conversation=conversation, kind=Scorecard.Kind.REVIEWED, current=True).first()
     deductions = [h for h in (reviewed.data.get("hits", []) if reviewed else []) if h.get("outcome") == "fail"]
+    decisions = review.decisions or {}
+    sheet = []  # the inspector's deduction sheet as the agent and the QA lead read it
+    for hit in reviewed.data.get("hits", []) if reviewed else []:
+        mark = hit.get("reviewed")
+        if mark not in ("upheld", "overturned", "manual"):
+            continue
+        comment = hit.get("detail", "") if mark == "manual" else (decisions.get(hit.get("rule")) or {}).get("comment", "")
+        sheet.append({"title": hit.get("title") or "", "deduction": abs(float(hit.get("points") or 0)),
+                      "kept": mark != "overturned", "manual": mark == "manual", "comment": comment or ""})
     appeals = list(review.appeals.select_related("by", "ruled_by"))
     appealed = {a.rule for a in appeals}
     now = timezone.now()
@@ -134,6 +175,7 @@ def review_context(conversation: Conversation, user: User) -> dict[str, Any]:
         "review_state": STATE_LABELS.get(review.state, review.state),
         "reviewed": reviewed,
         "deductions": deductions,
+        "sheet": sheet,
         "appeals": appeals,
         "can_claim": review.state == "queued" and user.can(Cap.QA_INSPECT)
         and (review.inspector_id in (None, user.pk) or user.can(Cap.QA_LEAD)),

@@ -1,0 +1,58 @@
+"""The conversation page as an inspector, an agent and the QA lead read it: deductions, the rulebook, the review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from kefu.quality import reviews, services
+from kefu.quality.models import Conversation, Review
+from kefu.quality.tests.test_import_and_score import GOOD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation(cast):
+    services.conversations_import(actor=cast["qa"], items=[(1, dict(GOOD))])
+    return Conversation.objects.get(source_id="CALL-001")
+
+
+def _page(client, user, conversation) -> str:
+    client.force_login(user)
+    response = client.get(reverse("quality:detail", args=[conversation.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_deduction_shows_one_minus_sign(client, cast, conversation):
+    html = _page(client, cast["qa"], conversation)
+    assert "−-" not in html
+    assert re.search(r"−\d", html)
+
+
+def test_the_rulebook_is_named_by_its_title_not_its_content_hash(client, cast, conversation):
+    card = conversation.scorecards.get(current=True, kind="auto")
+    html = _page(client, cast["qa"], conversation)
+    assert card.rulebook_version not in html
+    assert "热线电话质检" in html
+
+
+def test_the_agent_and_the_qa_lead_see_what_the_inspector_decided_on_each_deduction(client, cast, conversation):
+    reviews.sample()
+    review = reviews.review_claim(review=Review.objects.get(conversation=conversation), actor=cast["qa"])
+    failed = [h for h in review.auto_card.data["hits"] if h["outcome"] == "fail"]
+    reviews.review_submit(
+        review=review, actor=cast["qa"],
+        decisions={failed[0]["rule"]: {"upheld": False, "comment": "客户先挂断，非坐席问题"},
+                   failed[1]["rule"]: {"upheld": True, "comment": "录音第3句确有此问题"}},
+        manual=[{"title": "未核实机主身份", "points": 5, "comment": "应先核实机主"}],
+    )
+    for user in (cast["agent"], cast["manager"]):
+        html = _page(client, user, conversation)
+        sheet = html[html.index("data-review-sheet"):]
+        assert "客户先挂断，非坐席问题" in sheet and "录音第3句确有此问题" in sheet
+        assert "未核实机主身份" in sheet and "应先核实机主" in sheet and "质检员加扣" in sheet
+        assert failed[0]["title"] in sheet and "撤销扣分" in sheet and "维持扣分" in sheet
