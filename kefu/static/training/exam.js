@@ -1,4 +1,5 @@
-/* The exam timer: counts down to the server's deadline and hands the paper in when it reaches zero.
+/* The exam timer: counts down to the server's deadline and hands the paper in when it reaches zero;
+   handing in waits for answers still being saved.
    The server keeps the real deadline; this only shows it and saves the trainee a refused answer. */
 (function () {
   "use strict";
@@ -27,7 +28,29 @@
       }
       window.setTimeout(tick, 1000);
     }
-    form.addEventListener("submit", function () { sent = true; });
+    // An answer still being saved (htmx, one request per question, later ones queued) would reach
+    // the server after the paper, or make the paper's copy of it stale: hand in once they are done.
+    var pending = 0, settledSubmitter = null;
+    form.addEventListener("htmx:beforeRequest", function () { pending += 1; });
+    form.addEventListener("htmx:afterRequest", function () { pending = Math.max(0, pending - 1); });
+    form.addEventListener("submit", function (event) {
+      if (settledSubmitter === event.submitter && event.submitter) { sent = true; return; }
+      if (pending === 0 && !form.querySelector(".htmx-request")) { sent = true; return; }
+      event.preventDefault();
+      var submitter = event.submitter, idle = 0, waited = 0;
+      form.classList.add("is-saving");
+      (function wait() {
+        idle = pending === 0 && !form.querySelector(".htmx-request") ? idle + 1 : 0;
+        waited += 100;
+        if (idle >= 3 || waited >= 10000) {  // quiet for 300 ms (a queued save has started), or give up waiting
+          settledSubmitter = submitter;
+          form.classList.remove("is-saving");
+          if (form.requestSubmit && submitter) { form.requestSubmit(submitter); } else if (submitter) { submitter.click(); }
+          return;
+        }
+        window.setTimeout(wait, 100);
+      })();
+    });
     tick();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

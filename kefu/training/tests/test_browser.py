@@ -137,3 +137,55 @@ def test_trainer_assigns_exam_and_sparring_trainee_does_both_trainer_sees_result
     row.locator("a").click()
     expect(trainer.locator("[data-session]")).to_contain_text("银行卡被重复扣了话费")
     expect(trainer.locator("[data-attempt]")).to_contain_text("柜台与忌语小测")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handing_in_while_an_answer_is_still_saving_keeps_the_last_choice(live_server, new_page, cast):
+    """The trainee changes an answer and hands in before the first change's save has come back: the
+    paper waits for the saves, so the last choice is the one graded (it used to carry a stale version,
+    be refused, and the first choice was graded)."""
+    from kefu.training import services
+    from kefu.training.models import Answer
+
+    paper = services.paper_create(actor=cast["outsider"], title="改答案测验", quotas={"phrases": 6},
+                                  time_limit_minutes=10, pass_mark=60)
+    attempt = services.attempt_start(paper=paper, trainee=cast["agent"], seed=7)
+    radio = [i for i in attempt.item_ids if (it := bank.get_item(i)) is not None and it.kind in ("single", "truefalse")]
+    assert radio, "the draw needs a question answered with one choice"
+    item_id = radio[0]
+    item = bank.get_item(item_id)
+    assert item is not None
+    values = ["true", "false"] if item.kind == "truefalse" else [str(i) for i in range(len(item.options))][:2]
+    first, last = values[0], values[1]
+
+    page = _login(new_page, live_server.url, "agent")
+    page.goto(f"{live_server.url}{attempt.get_absolute_url()}")
+    held: list = []
+    released = []
+
+    def hold(route):  # type: ignore[no-untyped-def]
+        if released:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))  # the server saves it now; the page hears back later
+
+    page.route(re.compile(rf"/answer/{re.escape(item_id)}/$"), hold)
+    box = page.locator(f'[data-question="{item_id}"]')
+    box.locator(f'input[name="q_{item_id}"][value="{first}"]').check()
+    page.wait_for_function("() => document.querySelector('.htmx-request') !== null")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first save never reached the server"
+    box.locator(f'input[name="q_{item_id}"][value="{last}"]').check()  # queued behind the first
+    page.locator("[data-submit-exam]").click()
+    page.wait_for_timeout(500)
+    assert page.locator("[data-result]").count() == 0  # not handed in while a save is pending
+    released.append(True)
+    for route, response in held:
+        route.fulfill(response=response)
+    expect(page.locator("[data-result]")).to_have_attribute("data-state", "submitted")
+    answer = Answer.objects.get(attempt=attempt, item_id=item_id)
+    expected = (last == "true") if item.kind == "truefalse" else int(last)
+    assert answer.response == expected, (answer.response, expected)
