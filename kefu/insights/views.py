@@ -240,6 +240,7 @@ def drill(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "insights/drill.html", {"tabs": tabs_for(request.user),
         "form": form, "period": p, "page_obj": page, "dim": dim, "value": value,
         "count": f"{paginator.count:,}+" if paginator.capped else f"{paginator.count:,}",
+        "freshness": _freshness() if dim != "step" else None,  # the list is the summary's (steps: live events)
         "dim_title": selectors.title(dim), "value_label": selectors.label_of(labels, value) if dim != "all" else "",
         "back": reverse("insights:index") + "?" + urlencode({"date_from": p.start.isoformat(), "date_to": p.end.isoformat()}),
     })

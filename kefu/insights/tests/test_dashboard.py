@@ -73,6 +73,7 @@ def test_a_bar_drills_down_to_the_complaints_behind_it(complaints, client, cast)
     page = client.get(url)
     assert page.status_code == 200
     assert page.context["page_obj"].paginator.count == 4
+    assert "数据更新于" in page.content.decode()  # the list is the summary's: say as of when
     need = client.get(reverse("insights:drill") + f"?dim=need&value=vent&date_from={today - timedelta(days=30)}&date_to={today}")
     assert need.context["page_obj"].paginator.count == 6
 
