@@ -30,19 +30,20 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     if not SEES_REPORTS & request.user.caps:
         return forbidden(request, _("Quality reports are for inspectors and managers."))
     weeks = _weeks(request)
+    agents = User.objects.filter(conversations__isnull=False).distinct().order_by("full_name", "username")
+    agent_id = parse_id(request.GET.get("agent"))
+    agent = agents.filter(pk=agent_id).first() if agent_id is not None else None  # only those the list offers
     table = request.GET.get("table", "")
     fmt = request.GET.get("format", "")
     if table and fmt:
-        download = _export(table, fmt, weeks)
+        download = _export(table, fmt, weeks, agent)
         if download is not None:
             return download
-    agent_id = parse_id(request.GET.get("agent"))
-    agent = User.objects.filter(pk=agent_id).first() if agent_id is not None else None
     trend = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
     return render(request, "quality/report.html", {
         "weeks": weeks,
         "agent": agent,
-        "agents": User.objects.filter(conversations__isnull=False).distinct().order_by("full_name", "username"),
+        "agents": agents,
         "trend": trend,
         "chart": reports.chart_data(trend),
         "by_agent": reports.by_agent(weeks=weeks),
@@ -51,7 +52,8 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     })
 
 
-def _export(table: str, fmt: str, weeks: int) -> HttpResponse | None:
+def _export(table: str, fmt: str, weeks: int, agent: User | None) -> HttpResponse | None:
+    """One table of the page as a file; the trend is the agent's when the page shows one agent's."""
     if table in ("agents", "teams"):
         rows = reports.by_agent(weeks=weeks) if table == "agents" else reports.by_team(weeks=weeks)
         headers = [_("Agent") if table == "agents" else _("Team"), _("Conversations"), _("Average score"),
@@ -65,6 +67,7 @@ def _export(table: str, fmt: str, weeks: int) -> HttpResponse | None:
         ])
     if table == "trend":
         headers = [_("Week"), _("Conversations"), _("Average score"), _("Low end of the 95 percent interval"), _("High end of the 95 percent interval")]
+        rows = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
         return table_response(fmt, "quality-trend", headers,
-                              [(w.start, w.n, w.mean, w.low, w.high) for w in reports.trend(weeks=weeks)])
+                              [(w.start, w.n, w.mean, w.low, w.high) for w in rows])
     return None

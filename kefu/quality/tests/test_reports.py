@@ -76,3 +76,19 @@ def test_a_name_that_starts_like_a_formula_downloads_as_text(client, cast, score
     client.force_login(cast["qa"])
     text = client.get(reverse("quality:report"), {"table": "agents", "format": "csv"}).content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+def test_the_trend_download_of_one_agents_report_has_that_agents_weeks(client, cast, scored):
+    client.force_login(cast["qa"])
+    agent = cast["agent"]
+    page = client.get(reverse("quality:report"), {"agent": agent.pk, "weeks": 2}).content.decode()
+    assert f"table=trend&format=csv&weeks=2&agent={agent.pk}" in page
+    response = client.get(reverse("quality:report"), {"table": "trend", "format": "csv", "weeks": 2, "agent": agent.pk})
+    rows = response.content.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 2 and rows[1].split(",")[1] == "3"  # the agent's 3 conversations, not all 6
+
+
+def test_a_user_who_is_not_in_the_agent_list_gets_the_all_agents_report(client, cast, scored):
+    client.force_login(cast["qa"])
+    page = client.get(reverse("quality:report"), {"agent": cast["manager"].pk}).content.decode()
+    assert "每周得分（全部坐席）" in page and str(cast["manager"]) + " 的每周得分" not in page
