@@ -124,6 +124,8 @@ def read_chat_log(data: bytes | str, *, conv_id: str, agent_names: tuple[str, ..
     """A chat export, ``[10:01:02] 客服小王: 您好`` per line, as one conversation.
 
     Times become seconds from the first line; a line without ``name:`` continues the previous turn.
+    With ``agent_names`` given, a name that is neither one of them nor says 客服/客户/系统 is the customer
+    (an export names the customer by their nickname); without them such a line is refused.
     """
     record: Record = {"id": conv_id, "channel": "chat", "turns": []}
     first: float | None = None
@@ -133,6 +135,8 @@ def read_chat_log(data: bytes | str, *, conv_id: str, agent_names: tuple[str, ..
             continue
         match = _CHAT_LINE.match(line)
         speaker = speaker_of(match.group("who"), agent_names) if match else None
+        if match and speaker is None and agent_names:
+            speaker = "customer"  # the agents are named: anyone else in a one-to-one chat is the customer
         if match is None or speaker is None:
             if record["turns"] and match is None:
                 record["turns"][-1]["text"] += "\n" + line.strip()

@@ -172,3 +172,14 @@ def test_the_scorecard_page_tells_how_the_customers_mood_went(client, cast):
     client.force_login(cast["qa"])
     page = client.get(conv.get_absolute_url()).content.decode()
     assert f'data-emotion="{trajectory}"' in page and "客户情绪变化" in page
+
+
+def test_a_chat_export_naming_the_agent_takes_everyone_else_as_the_customer(cast):
+    chat = "2026-11-28 10:00:01 小王: 您好，请问有什么可以帮您？\n2026-11-28 10:00:20 张先生: 宽带断了\n".encode()
+    report = services.conversations_import(
+        actor=cast["qa"], items=formats.read_chat_log(chat, conv_id="W2", agent_names=("小王",))
+    )
+    assert report.created == 1 and not report.errors
+    assert [t["speaker"] for t in Conversation.objects.get(source_id="W2").turns] == ["agent", "customer"]
+    unnamed = list(formats.read_chat_log(chat, conv_id="W3"))  # nobody named: 张先生 and 小王 cannot be told apart
+    assert [line for line, _ in unnamed] == [1, 2]
