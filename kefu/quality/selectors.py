@@ -43,10 +43,11 @@ class HitView:
     turns: list[int]
     detail: str
     better: str = ""  # the rulebook's better phrasing for this fault, when it has one
+    cost: float = 0.0  # points of the automatic score this failed rule cost (score_costs)
 
     @property
-    def deduction(self) -> float:
-        """The points taken off, positive (the card stores them negative)."""
+    def weight(self) -> float:
+        """The rule's weight in the rulebook (the card stores it negative on a failed rule)."""
         return abs(self.points)
 
 
@@ -99,9 +100,42 @@ def rulebook_label(key: str) -> str:
     return " + ".join(labels)
 
 
+def score_costs(card: Scorecard) -> dict[str, float]:
+    """How many points of the automatic score each failed rule cost, by rule id.
+
+    A hit's ``points`` is the rule's weight, not a deduction: the score is the share of the weight earned,
+    each added part (投诉 on a hotline call) counting its percentage and the channel's rules the rest
+    (kefu.qa.engine). So a failed rule costs 100 × its part's share × its weight ÷ the part's judged weight;
+    the costs add up to 100 minus the score (before rounding, and unless a critical failure zeroed it).
+    """
+    from kefu.qa import RulebookError, load_rulebook
+
+    try:
+        book = load_rulebook(card.rulebook)
+    except (RulebookError, OSError, ValueError):
+        return {}
+    part_of = {rule.id: rule.part for rule in book.rules}
+    judged: dict[str, float] = {}
+    for hit in card.data.get("hits", []):
+        if hit.get("outcome") in ("pass", "fail"):
+            part = part_of.get(hit.get("rule", ""), "")
+            judged[part] = judged.get(part, 0.0) + abs(float(hit.get("points") or 0))
+    shares = {part.name: float(part.weight) for part in book.parts if judged.get(part.name)}
+    if judged.get(""):
+        shares[""] = max(0.0, 100 - sum(shares.values()))
+    total = sum(shares.values())
+    costs = {}
+    for hit in card.data.get("hits", []):
+        part = part_of.get(hit.get("rule", ""), "")
+        if hit.get("outcome") == "fail" and total and judged.get(part):
+            costs[hit["rule"]] = 100 * shares.get(part, 0.0) / total * abs(float(hit.get("points") or 0)) / judged[part]
+    return costs
+
+
 def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitView], list[HitView], list[TurnView]]:
     """(failed hits, passed hits, the transcript with each failed rule's evidence marked)."""
     suggestions = _suggestions(card.rulebook)
+    costs = score_costs(card)
     failed: list[HitView] = []
     passed: list[HitView] = []
     spans: dict[int, tuple[int, int]] = {}
@@ -117,6 +151,7 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
             turns=[e["turn"] for e in evidence if isinstance(e.get("turn"), int)],
             detail=hit.get("detail") or "",
             better=suggestions.get(hit.get("rule", ""), ""),
+            cost=costs.get(hit.get("rule", ""), 0.0),
         )
         if view.outcome == "fail":
             failed.append(view)
@@ -134,7 +169,7 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
         transcript.append(
             TurnView(i, turn.get("speaker", ""), turn.get("start"), text[:a], text[a:b], text[b:], faults.get(i, []))
         )
-    failed.sort(key=lambda h: (not h.critical, h.points))
+    failed.sort(key=lambda h: (not h.critical, -h.cost, h.points))
     return failed, passed, transcript
 
 

@@ -56,3 +56,18 @@ def test_the_agent_and_the_qa_lead_see_what_the_inspector_decided_on_each_deduct
         assert "客户先挂断，非坐席问题" in sheet and "录音第3句确有此问题" in sheet
         assert "未核实机主身份" in sheet and "应先核实机主" in sheet and "质检员加扣" in sheet
         assert failed[0]["title"] in sheet and "撤销扣分" in sheet and "维持扣分" in sheet
+
+
+@pytest.mark.parametrize("channel", ["hotline", "chat"])
+def test_each_failed_rule_shows_the_points_of_the_score_it_cost_and_they_add_up(client, cast, channel):
+    record = {**GOOD, "id": f"COST-{channel}", "channel": channel}
+    services.conversations_import(actor=cast["qa"], items=[(1, record)])
+    conversation = Conversation.objects.get(source_id=record["id"])
+    card = conversation.scorecards.get(current=True, kind="auto")
+    html = _page(client, cast["qa"], conversation)
+    shown = [float(x) for x in re.findall(r"data-cost[^>]*>−([\d.]+) 分<", html)]
+    assert len(shown) == sum(h["outcome"] == "fail" for h in card.data["hits"] if h["points"])
+    if card.data.get("veto") != "zero":
+        assert abs(sum(shown) - (100 - float(card.score))) <= 0.5 + 0.05 * len(shown)
+    weights = {abs(h["points"]) for h in card.data["hits"] if h["outcome"] == "fail"}
+    assert not any(f">−{w:g}<" in html for w in weights if w > 30)  # a weight is not shown as a deduction
