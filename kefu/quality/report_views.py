@@ -67,7 +67,7 @@ def _export(table: str, fmt: str, weeks: int, agent: User | None) -> HttpRespons
         ])
     if table == "trend":
         headers = [_("Week"), _("Conversations"), _("Average score"), _("Low end of the 95 percent interval"), _("High end of the 95 percent interval")]
-        rows = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
+        trend = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
         return table_response(fmt, "quality-trend", headers,
-                              [(w.start, w.n, w.mean, w.low, w.high) for w in rows])
+                              [(w.start, w.n, w.mean, w.low, w.high) for w in trend])
     return None
