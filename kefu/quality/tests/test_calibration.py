@@ -402,3 +402,14 @@ def test_closing_shows_everyone_the_report_and_freezes_the_answers(client, score
     assert "偏离" in report and "态度冷淡" in report and "推诿客户" in report and "data-still-open" not in report
     assert GREETING not in report and EXCUSE not in report  # rule titles, never ids
     assert '<td data-kappa>0.286</td>' in report and '<td data-mad>41.5</td>' in report and "0.500" in report
+
+
+def test_the_report_page_says_what_each_figure_means_and_whether_alpha_is_good_enough(client, scored, crew):
+    client.force_login(crew["lead"])
+    html = client.get(reverse("quality:calibration:report", args=[scored.pk])).content.decode()
+    # α 0.5 on this session (see above): below Krippendorff's 0.667, so not reliable
+    assert "不可靠：需要对照规则讨论" in html and "0.80 及以上为可靠" in html
+    assert "与随机判定无异" in html and "高低顺序" in html and "满分 100" in html
+    mad = html[html.index('data-inspector="qa2"'):]
+    mad = mad[mad.index("data-mad>"):]
+    assert mad.startswith("data-mad>") and " 分</td>" in mad[:40]
