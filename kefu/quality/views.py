@@ -34,6 +34,14 @@ DONE = {
     "rule": gettext_lazy("The ruling was recorded; it is final."),
 }
 FORMATS = (("jsonl", "JSON lines"), ("csv", "CSV"), ("chat", "chat"))
+# Why a conversation is in the queue, said shortly (the policy labels are written for the settings form).
+SAMPLED_BECAUSE = {
+    SamplingPolicy.Kind.RANDOM: gettext_lazy("Weekly random sample"),
+    SamplingPolicy.Kind.CRITICAL: gettext_lazy("Failed a critical rule"),
+    SamplingPolicy.Kind.LOW_SCORE: gettext_lazy("Low compliance score"),
+    SamplingPolicy.Kind.COMPLAINT: gettext_lazy("Complaint detected"),
+    SamplingPolicy.Kind.LOW_SATISFACTION: gettext_lazy("Low predicted satisfaction"),
+}
 
 
 class EstimatedPaginator(Paginator):  # type: ignore[type-arg]
@@ -159,7 +167,7 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     )
     # Labels looked up once per kind here, not by looping over every label in the template for each row
     # (with 200 rows that loop was most of the page's time).
-    reasons = {key: str(label) for key, label in SamplingPolicy.Kind.choices}
+    reasons = {str(key): str(label) for key, label in SAMPLED_BECAUSE.items()}
     states = {key: str(label) for key, label in STATE_LABELS.items()}
     # The page's ids first, from the review table alone; then those rows with what they show. One query
     # joining everything let PostgreSQL scan every scorecard (600 ms at 1,000,000) before the LIMIT.

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from kefu.accounts.models import User
@@ -167,3 +168,13 @@ def test_the_pages_walk_review_appeal_and_ruling(client, cast, sampled):
     page = client.get(url).content.decode()
     assert 'data-review-state="final"' in page and 'data-appeal-ruling="overturned"' in page
     assert "data-appeal-form" not in page and "录音显示已致歉" in page
+
+
+def test_the_queue_says_shortly_why_each_conversation_was_sampled_and_policies_carry_units(client, cast, sampled):
+    client.force_login(cast["manager"])
+    html = client.get(reverse("quality:reviews")).content.decode()
+    row = html[html.index('data-review="CALL-001"'):]
+    row = row[:row.index("</tr>")]
+    assert ("<td>触犯关键规则</td>" in row or "<td>合规得分偏低</td>" in row) and "（%）" not in row
+    policies = html[html.index("data-policies"):]
+    assert "分（满分 100）" in policies and "每小时" in policies
