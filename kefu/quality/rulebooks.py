@@ -65,6 +65,9 @@ _MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
          gettext_lazy("a condition uses one operator only; here there are several: %(a)s")),
         (r"^a condition must be a mapping", gettext_lazy("a condition is written as “operator: parameters”")),
         (r"^unknown field \(allowed: (.*)\)$", gettext_lazy("unknown field (fields allowed: %(a)s)")),
+        (r"^is required: an integer (\d+)…(\d+), got (.*)$", gettext_lazy("must be a whole number from %(a)s to %(b)s, not %(c)s")),
+        (r"^is required: a non-empty list of NORMS.md ids$",
+         gettext_lazy("a required field is missing: a list of the norms the rule enforces")),
         (r"^is required", gettext_lazy("a required field is missing")),
         (r"^must be an integer >= (\d+), got (.*)$", gettext_lazy("must be a whole number of at least %(a)s, not %(b)s")),
         (r"^must be a number, got (.*)$", gettext_lazy("must be a number, not %(a)s")),
@@ -91,8 +94,31 @@ def _chinese(message: str) -> str:
     for pattern, text in _MESSAGES:
         found = pattern.match(message)
         if found:
-            return str(text) % dict(zip("ab", found.groups(), strict=False))
+            values = [_("(not filled in)") if value == "None" else value for value in found.groups()]
+            return str(text) % dict(zip("abc", values, strict=False))
     return message
+
+
+# PyYAML's problems, said in Chinese: the ones a hand-edited rulebook runs into.
+_YAML_PROBLEMS = tuple(
+    (re.compile(pattern), text) for pattern, text in (
+        (r"(<stream end>|end of stream)", gettext_lazy("the file ends here: a bracket or quote is not closed")),
+        (r"^mapping values are not allowed here", gettext_lazy("no second colon here; put a value containing a colon in quotes")),
+        (r"^expected <block end>", gettext_lazy("the indentation does not line up")),
+        (r"^found character '\\t'", gettext_lazy("indent with spaces, not Tab")),
+        (r"^found undefined alias '?(.*?)'?$", gettext_lazy("refers to an undefined anchor %(a)s")),
+        (r"^expected ',' or '\]'", gettext_lazy("a [ ] list is not closed or lacks a comma")),
+        (r"^expected ',' or '\}'", gettext_lazy("a { } mapping is not closed or lacks a comma")),
+    )
+)
+
+
+def _yaml_problem(problem: str) -> str:
+    for pattern, text in _YAML_PROBLEMS:
+        found = pattern.search(problem)
+        if found:
+            return str(text) % dict(zip("a", found.groups(), strict=False)) if "%(a)s" in str(text) else str(text)
+    return _("the text cannot be read as YAML (%(problem)s)") % {"problem": problem}
 
 
 def _line_of(root: yaml.Node | None, path: str) -> int | None:
@@ -164,7 +190,7 @@ def validate(text: str) -> tuple[dict[str, Any] | None, list[tuple[int | None, s
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [(mark.line + 1 if mark else None, _("Not valid YAML: %(problem)s") % {"problem": problem})]
+        return None, [(mark.line + 1 if mark else None, _("Not valid YAML: %(problem)s") % {"problem": _yaml_problem(problem)})]
     if not isinstance(data, dict):
         return None, [(1, _chinese("a rulebook must be a mapping"))]
     try:

@@ -159,3 +159,25 @@ def test_a_rulebook_whose_aliases_would_expand_a_billion_fold_is_refused_at_once
     data, problems = rulebooks.validate("\n".join(lines) + "\nname: bomb\ntitle: 炸弹\nrules: *a7\n")
     assert data is None and problems == [(None, "规则库超过 512 KB。")]  # as the aliases would expand it
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(("text", "line", "told"), [
+    ("name: x\nrules: [\n", 3, "不是有效的 YAML：文件在此意外结束，括号或引号没有闭合"),
+    ("name: x\ntitle: a: b\n", 2, "不是有效的 YAML：此处不能再有冒号；值里含冒号时请加引号"),
+    ("name: x\nrules:\n  - id: a\n title: b\n", 4, "不是有效的 YAML：缩进没有对齐"),
+    ("name: x\n\trules: []\n", 2, "不是有效的 YAML：不能用 Tab 缩进，请用空格"),
+    ("name: x\nrules: *nothing\n", 2, "不是有效的 YAML：引用了未定义的锚点 nothing"),
+])
+def test_broken_yaml_is_explained_in_chinese(text, line, told):
+    _data, problems = rulebooks.validate(text)
+    assert problems == [(line, told)]
+
+
+def test_a_field_that_is_present_but_wrong_is_not_called_missing():
+    text = SMALL.format(cite=_cite()).replace("points: 10", "points: abc")
+    assert "points: abc" in text
+    _data, problems = rulebooks.validate(text)
+    messages = dict((m.split("：", 1)[0], m.split("：", 1)[1]) for _line, m in problems)
+    assert messages["rules[0].points"] == "须为 1 到 100 的整数，不能是 'abc'"
+    _data, problems = rulebooks.validate(SMALL.format(cite=_cite()).replace("    category: opening\n", ""))
+    assert not any("None" in m for _line, m in problems)
