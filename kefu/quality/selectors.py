@@ -5,24 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import User
-from kefu.accounts.roles import Cap
+from kefu.accounts.roles import Cap, Role
 from kefu.phrasebook.norms import norm_name
 from kefu.quality.models import Conversation, Review, RulebookVersion, Scorecard
 
 SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.ADMIN})
 
 
+def sees_team(user: User) -> bool:
+    """A supervisor sees the conversations of their department's agents: they are the ones
+    ``reviews.critical_alert`` tells when one of them fails a critical rule."""
+    return user.role == Role.SUPERVISOR and user.department_id is not None
+
+
 def visible_conversations(user: User) -> QuerySet[Conversation]:
-    """Inspectors see every conversation; anyone else only their own (as the agent)."""
+    """Inspectors see every conversation; a supervisor their department's; anyone else only their own."""
     qs = Conversation.objects.select_related("agent")
     if SEES_ALL & user.caps:
         return qs
+    if sees_team(user):
+        return qs.filter(Q(agent=user) | Q(agent__department_id=user.department_id))
     return qs.filter(agent=user)
 
 

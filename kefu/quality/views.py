@@ -21,7 +21,7 @@ from kefu.jobs import services as jobs
 from kefu.learning.selectors import active_model, model_get
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.params import parse_id, parse_version
-from kefu.quality import flow, formats, learning, reviews, selectors, tasks
+from kefu.quality import flow, formats, learning, report_views, reviews, selectors, tasks
 from kefu.quality.models import Appeal, Conversation, Prediction, Review, SamplingPolicy, Scorecard, Upload
 from kefu.quality.selectors import SEES_ALL, STATE_LABELS
 
@@ -86,6 +86,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         request,
         "quality/index.html",
         {"page_obj": page, "rows": rows, "result": result, "can_import": user.can(Cap.QA_INSPECT),
+         "sees_all": bool(SEES_ALL & user.caps), "sees_team": selectors.sees_team(user),
+         "can_report": bool(report_views.SEES_REPORTS & user.caps),
          "can_lead": user.can(Cap.QA_LEAD), "predictor": learning.model_summary(active_model(learning.KIND))},
     )
 

@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from kefu.accounts.models import User
+from kefu.notifications.models import Notification
 from kefu.quality import reviews, services
 from kefu.quality.models import Conversation, Review
 from kefu.quality.tests.test_import_and_score import GOOD
@@ -71,3 +73,17 @@ def test_each_failed_rule_shows_the_points_of_the_score_it_cost_and_they_add_up(
         assert abs(sum(shown) - (100 - float(card.score))) <= 0.5 + 0.05 * len(shown)
     weights = {abs(h["points"]) for h in card.data["hits"] if h["outcome"] == "fail"}
     assert not any(f">−{w:g}<" in html for w in weights if w > 30)  # a weight is not shown as a deduction
+
+
+def test_the_supervisor_alerted_of_a_critical_failure_can_open_the_conversation(client, cast, conversation):
+    alert = Notification.objects.get(kind="qa_alert", user=cast["supervisor"])
+    client.force_login(cast["supervisor"])
+    assert client.get(alert.url).status_code == 200
+    listed = client.get(reverse("quality:index")).content.decode()
+    assert 'data-conversation="CALL-001"' in listed and "导入会话" not in listed
+    # a supervisor of another department sees neither
+    other = User.objects.create_user(username="sup3", password="x", role="supervisor",
+                                     department=cast["other_handler"].department, full_name="吴主管")
+    client.force_login(other)
+    assert client.get(alert.url).status_code == 404
+    assert 'data-conversation="CALL-001"' not in client.get(reverse("quality:index")).content.decode()
