@@ -43,11 +43,15 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "errors": len(report.errors),
     }
+    if report.errors and not (report.created or report.updated or report.unchanged):
+        summary += " " + _("Nothing could be imported: check that the format chosen matches the file, then upload it again.")
     if report.errors:  # they quote the file (an unknown agent, a speaker's name): numbers in them masked
         summary += " " + "；".join(
-            _("line %(line)d: %(error)s") % {"line": line, "error": mask_numbers_in(error)}
+            _("line %(line)d: %(error)s") % {"line": line, "error": mask_numbers_in(error).rstrip("。")}
             for line, error in report.errors[:20]
-        )
+        ) + "。"
+        if len(report.errors) > 20:
+            summary += _("%(n)d more lines with errors are not listed.") % {"n": len(report.errors) - 20}
     return summary
 
 

@@ -118,3 +118,14 @@ def test_a_re_score_of_an_impossible_period_is_refused_without_a_job(cast, start
     client.force_login(cast["manager"])
     answer = client.post(reverse("quality:start_job", args=["rescore"]), {"start": start, "end": "2026-11-30"})
     assert answer.status_code == 302 and not Job.objects.filter(kind="quality-rescore").exists()
+
+
+def test_a_file_of_which_nothing_imports_says_what_to_check_and_lists_lines_cleanly(client, cast):
+    client.force_login(cast["qa"])
+    log = "[10:00:01] 客服小王: 您好\n[10:00:05] 客户: 我要投诉\n".encode()  # a chat log sent as JSON lines
+    client.post(reverse("quality:upload"), {"file": SimpleUploadedFile("chat.txt", log), "format": "jsonl"})
+    job = Job.objects.get()
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert "请确认所选格式与文件一致" in job.details
+    assert "。；" not in job.details and "第 2 行：不是有效的 JSON" in job.details
