@@ -108,6 +108,16 @@ def rulebook_label(key: str) -> str:
     return " + ".join(labels)
 
 
+def pass_mark(key: str) -> int | None:
+    """The pass mark of the rulebook that scored a card (None if it no longer loads)."""
+    from kefu.qa import RulebookError, load_rulebook
+
+    try:
+        return int(load_rulebook(key).pass_score)
+    except (RulebookError, OSError, ValueError):
+        return None
+
+
 def score_costs(card: Scorecard) -> dict[str, float]:
     """How many points of the automatic score each failed rule cost, by rule id.
 

@@ -102,7 +102,8 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     used = model_get(learning.KIND, prediction.model_version) if prediction else None
     context = {"conversation": conversation, "card": card, "failed": failed, "passed": passed, "transcript": transcript,
                "prediction": prediction, "predictor": learning.model_summary(used),
-               "rulebook": selectors.rulebook_label(card.rulebook) if card else ""}
+               "rulebook": selectors.rulebook_label(card.rulebook) if card else "",
+               "pass_mark": selectors.pass_mark(card.rulebook) if card else None}
     context.update(selectors.review_context(conversation, request.user))
     return render(request, "quality/detail.html", context)
 

@@ -87,3 +87,8 @@ def test_the_supervisor_alerted_of_a_critical_failure_can_open_the_conversation(
     client.force_login(other)
     assert client.get(alert.url).status_code == 404
     assert 'data-conversation="CALL-001"' not in client.get(reverse("quality:index")).content.decode()
+
+
+def test_the_automatic_score_states_its_scale_and_pass_mark(client, cast, conversation):
+    html = _page(client, cast["agent"], conversation)
+    assert "/ 100" in html and "及格线 80 分" in html
