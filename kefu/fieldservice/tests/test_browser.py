@@ -158,6 +158,16 @@ def test_the_visit_survives_losing_the_network_mid_order(live_server: Any, new_p
     expect(sync).to_have_attribute("data-pending", "6")
     assert not ChecklistRun.objects.filter(order=order, stage="door").exists()  # nothing reached the server yet
 
+    # Signing out would erase the unsent steps (Clear-Site-Data): the phone asks, and "cancel" keeps them.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator(".nav-toggle").click()
+    page.locator("form.logout button").click()
+    assert asked and "6 条上门记录" in asked[0], asked
+    expect(sync).to_have_attribute("data-pending", "6")
+    assert "/login/" not in page.url
+    page.locator(".nav-toggle").click()
+
     page.context.set_offline(False)
     expect(sync).to_have_attribute("data-pending", "0", timeout=15_000)
     page.reload()  # the server's state, as the page shows it after the sync

@@ -190,6 +190,9 @@ def js_strings() -> dict[str, str]:
         "request_failed": _("The request failed (%(status)s). Please try again."),
         "network_error": _("Cannot reach the server. Check the network and try again."),
         "dismiss": _("Dismiss"),
+        "unsent_onsite": _("%(n)d on-site record(s) on this phone have not reached the system yet. Signing out "
+                           "erases them. Open the work order with a network connection so they are sent, then "
+                           "sign out. Sign out anyway and lose them?"),
     }
 
 

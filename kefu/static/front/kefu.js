@@ -13,7 +13,8 @@
  *  - htmx helpers that need no inline code (the Content-Security-Policy forbids it, so no hx-on and
  *    no [filter] in hx-trigger): [data-poll-when-visible] skips its requests while the tab is hidden,
  *    form[data-clear-on-success="<selector>"] empties those fields after a successful request;
- *  - [data-history-back] links go back in the browser history (their href is the fallback).
+ *  - [data-history-back] links go back in the browser history (their href is the fallback);
+ *  - signing out with on-site records not yet sent asks first (signing out erases them).
  */
 (function () {
   "use strict";
@@ -254,6 +255,16 @@
     if (el.classList && el.classList.contains("message")) autoDismiss(el);
     initCharts(el);
     tickSla();
+  });
+
+  // Signing out clears the site's storage (Clear-Site-Data), and with it the on-site visit steps a
+  // technician's phone has not sent yet (fieldservice/work.js keeps them under this key): ask first.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("logout")) return;
+    var unsent = 0;
+    try { unsent = JSON.parse(localStorage.getItem("kefu-onsite-queue") || "[]").length; } catch (err) { unsent = 0; }
+    if (unsent && !window.confirm(t("unsent_onsite", { n: unsent }))) e.preventDefault();
   });
 
   function ready() {
