@@ -345,6 +345,10 @@ def appeal_file(*, review: Review, actor: User, rule: str, reason: str, expected
     """The agent appeals one deduction, within the window, once; the QA lead is notified."""
     if review.conversation.agent_id != actor.pk:
         raise NotAllowed(_("Only the agent of this conversation may appeal."))
+    if review.state == State.APPEALED:
+        raise InvalidInput(_("The appeal on this scorecard is waiting for the QA lead's ruling; a scorecard is appealed once."))
+    if review.state in (State.QUEUED, State.IN_REVIEW):
+        raise InvalidInput(_("The review is not finished yet; appeal once the reviewed score is out."))
     if review.state != State.REVIEWED:
         raise InvalidInput(_("This scorecard can no longer be appealed (the ruling is final)."))
     if review.appeal_due is None or timezone.now() > review.appeal_due:

@@ -246,7 +246,9 @@ def review_act(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse:
         return forbidden(request, exc.message)
     except (InvalidInput, Conflict) as exc:
         details = "；".join(str(v) for v in exc.errors.values())
-        messages.error(request, f"{exc.message} {details}".strip())
+        # "Please correct the errors below" points at a form the redirect does not show: say the errors alone.
+        generic = exc.message == _("Please correct the errors below.")
+        messages.error(request, details if details and generic else f"{exc.message} {details}".strip())
         return redirect(conversation)
     messages.success(request, str(DONE.get(action, _("Saved."))))
     return redirect(conversation)

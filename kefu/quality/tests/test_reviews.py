@@ -178,3 +178,23 @@ def test_the_queue_says_shortly_why_each_conversation_was_sampled_and_policies_c
     assert ("<td>触犯关键规则</td>" in row or "<td>合规得分偏低</td>" in row) and "（%）" not in row
     policies = html[html.index("data-policies"):]
     assert "分（满分 100）" in policies and "每小时" in policies
+
+
+def test_a_second_appeal_is_told_the_first_awaits_its_ruling_and_a_missing_reason_is_said_plainly(client, cast, sampled):
+    qa, agent = cast["qa"], cast["agent"]
+    review = reviews.review_claim(review=sampled, actor=qa)
+    with pytest.raises(InvalidInput) as early:
+        reviews.appeal_file(review=review, actor=agent, rule=_failed_rules(review)[0], reason="不对")
+    assert early.value.message == "复核尚未完成；出复核得分后才能申诉。"
+    review = reviews.review_submit(review=review, actor=qa, decisions={}, manual=[])
+    rules = _failed_rules(review)
+    client.force_login(agent)
+    url = reverse("quality:act", args=[review.conversation.pk, "appeal"])
+    page = client.post(url, {"rule": rules[0], "reason": ""}, follow=True).content.decode()
+    assert "请说明扣分不当的理由。" in page
+    assert "请更正下列错误" not in page
+    reviews.appeal_file(review=review, actor=agent, rule=rules[0], reason="我已道歉")
+    review.refresh_from_db()
+    with pytest.raises(InvalidInput) as again:
+        reviews.appeal_file(review=review, actor=agent, rule=rules[1], reason="这一项也不对")
+    assert "等待质检组长裁决" in again.value.message and "终审" not in again.value.message
