@@ -104,8 +104,13 @@ def rulebook_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(RulebookVersion.objects.select_related("created_by"), pk=pk)
     active = [str(dict(CHANNEL_LABELS).get(a.channel, a.channel)) for a in version.activations.all()]
     data, _problems = rulebooks.validate(version.content)  # the rules as a readable table above the YAML
+    written_for = set((data or {}).get("channels") or ()) | set((data or {}).get("compose_into") or ())
+    # Preselect the channel the rulebook was written for: activating a chat rulebook on the hotline by default
+    # (the first option) would score calls with chat rules.
+    fits = [key for key, _label in CHANNEL_LABELS if key in written_for]
     return render(request, "quality/rulebooks/detail.html",
-                  {"version": version, "active": active, "channels": CHANNEL_LABELS,
+                  {"version": version, "active": active, "channels": CHANNEL_LABELS, "fits": fits,
+                   "fits_labels": [str(dict(CHANNEL_LABELS)[key]) for key in fits],
                    "rules": (data or {}).get("rules", []), "pass_score": (data or {}).get("pass_score")})
 
 

@@ -181,3 +181,13 @@ def test_a_field_that_is_present_but_wrong_is_not_called_missing():
     assert messages["rules[0].points"] == "须为 1 到 100 的整数，不能是 'abc'"
     _data, problems = rulebooks.validate(SMALL.format(cite=_cite()).replace("    category: opening\n", ""))
     assert not any("None" in m for _line, m in problems)
+
+
+def test_the_activate_form_preselects_the_channel_the_rulebook_was_written_for(cast, client):
+    rulebooks.builtin_sync()
+    chat = RulebookVersion.objects.get(name="chat")
+    client.force_login(cast["manager"])
+    html = client.get(reverse("quality:rulebook", args=[chat.pk])).content.decode()
+    assert '<option value="chat" selected>' in html
+    assert '<option value="hotline">客服热线（非本规则库适用渠道）' in html.replace("\n", "")
+    assert "分值是权重" in html
