@@ -8,13 +8,12 @@ The baseline, in the same run: the same dashboard figures computed from the base
 summary (one GROUP BY over the complaints per dimension and the weekly trend, as a report without a
 summary would do on every view); the ratio says what the summary buys.
 
-Measured 2026-11-29 on the shared 2-core machine while other people's tests ran (load average 3.7–5.1;
-ranges over three runs), p95: dashboard 42–91 ms (12 weeks) and 42–101 ms (a year by month); drill-downs
-by cause 31–70, by need 52–89, by SLA step 67–103, a year of everything (count capped at 10,000)
-37–59 ms; agents and teams 81–116 ms; case book search 34–53 ms. The same dashboard figures from the
-base tables: p95 252–345 ms (the summary ×11.8–12.7 faster). Before the drill-downs paged through the
-facts and the case book had its index (same load): drill-downs 183–232 ms, agents and teams 124 ms,
-case book 181 ms.
+Measured 2026-11-29 on the shared 2-core machine, load average 2.4–3.5 (other people's jobs), p95:
+dashboard 47 ms (12 weeks) and 60 ms (a year by month); drill-downs by cause 32, by need 43, by SLA step
+41, a year of everything (count capped at 10,000) 32 ms; agents and teams 54 ms; case book search 21 ms.
+The same dashboard figures from the base tables: p95 158 ms, the summary ×12.2 faster. Under load 3.7–5.1
+the pages stayed below 120 ms. Before the drill-downs paged through the facts and the case book had its
+index (load 4.5–5.1): drill-downs 183–232 ms, agents and teams 124 ms, case book 181 ms.
 
     python bench/bench_insights.py             # 100,000 complaints, 1,000,000 contacts
     python bench/bench_insights.py --small     # 5,000 and 50,000: a quick check

@@ -6,10 +6,10 @@ contacts), spread over a year, about 60 % answered. The baseline is the same pag
 run with only 200 surveys stored, and the same page at scale computed from the base tables without the
 summary table (DailyFigures). Target: p95 < 300 ms.
 
-Measured 2026-11-29 on the shared 2-core machine while other people's tests ran (load average 4.5):
-p50 133 ms, p95 143 ms with 200,000 surveys; ×0.60 of the same page from the base tables and ×1.10 of
-the page with 200 surveys: its SQL is about 12 ms, the rest is rendering the template (the agent
-table and the fifty low answers), so it does not grow with the number of surveys.
+Measured 2026-11-29 on the shared 2-core machine, load average 2.4–3 (other people's jobs): p50 58 ms,
+p95 62 ms with 200,000 surveys; ×0.49 of the same page from the base tables (p95 127 ms) and ×1.11 of
+the page with 200 surveys: its SQL is about 12 ms, the rest is rendering the template (the agent table
+and the fifty low answers), so it does not grow with the number of surveys. Under load 4.5: p95 143 ms.
 
     python bench/bench_surveys.py
     python bench/bench_surveys.py --rows 50000 --requests 30
