@@ -401,7 +401,7 @@ def test_closing_shows_everyone_the_report_and_freezes_the_answers(client, score
     report = client.get(reverse("quality:calibration:report", args=[scored.pk])).content.decode()
     assert "偏离" in report and "态度冷淡" in report and "推诿客户" in report and "data-still-open" not in report
     assert GREETING not in report and EXCUSE not in report  # rule titles, never ids
-    assert '<td data-kappa>0.286</td>' in report and '<td data-mad>41.5</td>' in report and "0.500" in report
+    assert '<td data-kappa>0.286</td>' in report and '<td data-mad>41.5 分</td>' in report and "0.500" in report
 
 
 def test_the_report_page_says_what_each_figure_means_and_whether_alpha_is_good_enough(client, scored, crew):
