@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kefu.phrasebook.norms import norm_name
 from kefu.quality.models import Scorecard
@@ -83,7 +84,7 @@ def by_agent(*, weeks: int = 8, now: datetime | None = None) -> list[Row]:
     groups: dict[str, list[Scorecard]] = defaultdict(list)
     for card in _cards((now or timezone.now()) - timedelta(weeks=weeks)):
         agent = card.conversation.agent
-        groups[str(agent) if agent else "—"].append(card)
+        groups[str(agent) if agent else str(_("No agent matched"))].append(card)
     return _rows(groups)
 
 
@@ -92,7 +93,7 @@ def by_team(*, weeks: int = 8, now: datetime | None = None) -> list[Row]:
     for card in _cards((now or timezone.now()) - timedelta(weeks=weeks)):
         agent = card.conversation.agent
         team = agent.department if agent and agent.department_id else None
-        groups[str(team) if team else "—"].append(card)
+        groups[str(team) if team else str(_("No team"))].append(card)
     return _rows(groups)
 
 

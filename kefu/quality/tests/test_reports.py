@@ -92,3 +92,10 @@ def test_a_user_who_is_not_in_the_agent_list_gets_the_all_agents_report(client, 
     client.force_login(cast["qa"])
     page = client.get(reverse("quality:report"), {"agent": cast["manager"].pk}).content.decode()
     assert "每周得分（全部坐席）" in page and str(cast["manager"]) + " 的每周得分" not in page
+
+
+def test_conversations_without_a_known_agent_are_named_as_such_in_the_tables(cast, scored):
+    record = {key: value for key, value in GOOD.items() if key != "agent"}  # a chat export names nobody we know
+    assert services.conversations_import(actor=cast["qa"], items=[(1, {**record, "id": "NOBODY"})]).created == 1
+    assert "未匹配到坐席" in {r.name for r in reports.by_agent(weeks=2)}
+    assert "未分班组" in {r.name for r in reports.by_team(weeks=2)}
