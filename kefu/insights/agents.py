@@ -6,6 +6,7 @@ Each figure is one aggregate query; contacts come from the daily summary (a mill
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,14 +54,40 @@ def _surveys(start: Any, end: Any) -> dict[int, tuple[float, int]]:
 
 
 def named_in(text: str, users: Iterable[User]) -> list[int]:
-    """The staff a complaint's free-text responsible person names: by 工号 (employee number) or
-    full name anywhere in it ("营业厅营业员 林小燕（工号XH40033）"; several may be named)."""
-    found = []
-    for u in users:
-        number, name = (u.employee_no or "").strip(), (u.full_name or "").strip()
-        if (len(number) >= 3 and number in text) or (len(name) >= 2 and name in text):
-            found.append(u.pk)
-    return found
+    """The staff a complaint's free-text responsible person names ("营业厅营业员 林小燕（工号XH40033）";
+    several may be named). See :class:`_Names`; for one text, build it for many."""
+    return _Names(users).find(text)
+
+
+class _Names:
+    """Finds staff in free text: by 工号 (employee number, not as part of a longer one) and by full
+    name, the longest first (张伟华 is not also 张伟)."""
+
+    def __init__(self, users: Iterable[User]) -> None:
+        self.numbers: dict[str, int] = {}
+        self.names: dict[str, int] = {}
+        for u in users:
+            number, name = (u.employee_no or "").strip(), (u.full_name or "").strip()
+            if len(number) >= 3:
+                self.numbers[number] = u.pk
+            if len(name) >= 2:
+                self.names[name] = u.pk
+        self.number_re = self._pattern(self.numbers, r"(?<![0-9A-Za-z])(?:{})(?![0-9A-Za-z])")
+        self.name_re = self._pattern(self.names, "(?:{})")
+
+    @staticmethod
+    def _pattern(keys: dict[str, int], shape: str) -> re.Pattern[str] | None:
+        if not keys:
+            return None
+        return re.compile(shape.format("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))))
+
+    def find(self, text: str) -> list[int]:
+        found: dict[int, None] = {}
+        if self.number_re is not None:
+            found.update((self.numbers[m], None) for m in self.number_re.findall(text))
+        if self.name_re is not None:
+            found.update((self.names[m], None) for m in self.name_re.findall(text))
+        return list(found)
 
 
 def by_agent(p: Period) -> list[Quality]:
@@ -116,8 +143,9 @@ def by_agent(p: Period) -> list[Quality]:
     for agent, (n, late) in handled.items():
         r = row(agent)
         r.handled, r.breached = n, late
+    names = _Names(users.values()) if caused else None
     for person, n in caused.items():
-        for pk in named_in(person, users.values()):
+        for pk in names.find(person) if names else ():
             row(pk).caused += n
     out = list(rows.values())
     out.sort(key=lambda r: (-r.contacts, -r.handled, r.name))

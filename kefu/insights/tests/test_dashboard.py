@@ -227,3 +227,18 @@ def test_a_complaint_caused_by_someone_named_in_free_text_counts_for_them(client
     assert rows[agent.pk].caused == 2
     assert rows[handler.pk].caused == 1
     assert sum(r.caused for r in rows.values()) == 3
+
+
+def test_naming_staff_in_free_text_takes_the_whole_number_and_the_longest_name(cast) -> None:  # type: ignore[no-untyped-def]
+    from kefu.insights.agents import named_in
+
+    agent, handler, other = cast["agent"], cast["handler"], cast["other_handler"]
+    agent.employee_no, agent.full_name = "XH1002", "张伟"
+    handler.employee_no, handler.full_name = "XH10021", "张伟华"
+    other.employee_no, other.full_name = "", "赵敏"
+    users = [agent, handler, other]
+    assert named_in("坐席（工号XH10021）", users) == [handler.pk]  # not also XH1002
+    assert named_in("坐席（工号XH100299）", users) == []  # nobody's number
+    assert named_in("营业员张伟华告知不到位", users) == [handler.pk]  # not also 张伟
+    assert named_in("张伟、赵敏", users) == [agent.pk, other.pk]
+    assert named_in("坐席（工号XH1002）；营业员张伟华", users) == [agent.pk, handler.pk]
