@@ -407,10 +407,14 @@ def calibrate_job(params: dict[str, Any], progress: Progress) -> str:
     progress(0, 2)
     book = channel_book(channel)
     folds = 5 if len(rated) >= 50 else 2
+    if len(rated) < 2 * folds:  # kefu.qa.learn.calibrate's own floor, said before it raises in English
+        return _("Calibrating needs at least %(min)d reviewed conversations of this channel; there are %(n)d. "
+                 "Have the inspectors review more of them first.") % {"min": 2 * folds, "n": len(rated)}
     try:
         result = calibrate(book, rated, "S", folds=folds)
-    except ValueError as exc:
-        return _("Cannot calibrate on %(n)d reviewed conversations: %(reason)s") % {"n": len(rated), "reason": exc}
+    except ValueError:
+        return _("Cannot calibrate on %(n)d reviewed conversations: try again once more of them are reviewed.") % {
+            "n": len(rated)}
     progress(1, 2)
     texts = calibrated_texts(result, _("reviewed scores in Kefu"))
     cv_before = sum(result.cv_before) / len(result.cv_before)

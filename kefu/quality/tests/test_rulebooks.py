@@ -191,3 +191,9 @@ def test_the_activate_form_preselects_the_channel_the_rulebook_was_written_for(c
     assert '<option value="chat" selected>' in html
     assert '<option value="hotline">客服热线（非本规则库适用渠道）' in html.replace("\n", "")
     assert "分值是权重" in html
+
+
+def test_calibrating_with_too_few_reviewed_conversations_says_so_in_chinese(cast):
+    message = rulebooks.calibrate_job({"channel": "chat", "actor": cast["manager"].pk}, _noop)
+    assert message == "校准至少需要该渠道 4 个已复核的会话，目前只有 0 个。请先让质检员复核更多该渠道的会话。"
+    assert not RulebookVersion.objects.filter(source="calibrated").exists()
