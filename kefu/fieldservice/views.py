@@ -597,21 +597,23 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def customer_link(request: HttpRequest, token: str) -> HttpResponse:
     """Confirm the window, ask for another, or give feedback — once, before the link expires.
 
-    An address that sent too many invalid links is refused (429) before the token is read.
+    An address that sent too many invalid links is refused (429) any link we did not sign; a real one
+    still opens, since many phones share one address (carrier-grade NAT) and no guess can produce it.
     """
     address = client_address(request)
-    if wait := link_block_remaining(address=address):
-        response = render(request, "fieldservice/link.html", {"problem": _(
-            "Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
-            "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))},
-            "throttled": True}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
     try:
         message = services.link_message(token)
     except services.LinkProblem as exc:
-        if exc.invalid:
-            link_failure_record(address=address)
+        if not exc.invalid:
+            return render(request, "fieldservice/link.html", {"problem": exc.message}, status=410)
+        if wait := link_block_remaining(address=address):
+            response = render(request, "fieldservice/link.html", {"problem": _(
+                "Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
+                "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))},
+                "throttled": True}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        link_failure_record(address=address)
         return render(request, "fieldservice/link.html", {"problem": exc.message}, status=410)
     done = ""
     problem = ""

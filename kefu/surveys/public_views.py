@@ -2,7 +2,8 @@
 
 The signed token is the only key. A tampered, unknown or expired link gets a clear page and
 writes nothing; an answered survey says so and keeps its first answer. An address that sends
-too many tampered or unknown links gets 429 for a while (``kefu.accounts.throttle``).
+too many tampered or unknown links gets 429 for a while for any link not signed by us
+(``kefu.accounts.throttle``).
 """
 
 from __future__ import annotations
@@ -59,18 +60,23 @@ def _answered(request: HttpRequest, survey: Survey, *, again: bool) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
+    # A blocked address is refused only the links we did not sign: many phones share one address
+    # (carrier-grade NAT), and a customer holding a real link must not pay for someone's guesses there.
     address = client_address(request)
-    if wait := link_block_remaining(address=address):
-        return _throttled(request, wait)
+    wait = link_block_remaining(address=address)
     try:
         link = tokens.read(token)
     except tokens.LinkError as exc:
         if exc.reason == "expired":
             return _expired(request)
+        if wait:
+            return _throttled(request, wait)
         link_failure_record(address=address)
         return _invalid(request)
     survey = Survey.objects.filter(pk=link.survey_id).first()
     if survey is None or survey.nonce != link.nonce:
+        if wait:
+            return _throttled(request, wait)
         link_failure_record(address=address)
         return _invalid(request)
     if survey.state == Survey.State.SCHEDULED:
