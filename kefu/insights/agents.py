@@ -61,33 +61,34 @@ def named_in(text: str, users: Iterable[User]) -> list[int]:
 
 class _Names:
     """Finds staff in free text: by 工号 (employee number, not as part of a longer one) and by full
-    name, the longest first (张伟华 is not also 张伟)."""
+    name, the longest first (张伟华 is not also 张伟). A name or number several staff share names
+    none of them (the 工号 beside a shared name says who)."""
 
     def __init__(self, users: Iterable[User]) -> None:
-        self.numbers: dict[str, int] = {}
-        self.names: dict[str, int] = {}
+        self.numbers: dict[str, int | None] = {}
+        self.names: dict[str, int | None] = {}
         for u in users:
             number, name = (u.employee_no or "").strip(), (u.full_name or "").strip()
             if len(number) >= 3:
-                self.numbers[number] = u.pk
+                self.numbers[number] = u.pk if self.numbers.get(number, u.pk) == u.pk else None
             if len(name) >= 2:
-                self.names[name] = u.pk
+                self.names[name] = u.pk if self.names.get(name, u.pk) == u.pk else None
         self.number_re = self._pattern(self.numbers, r"(?<![0-9A-Za-z])(?:{})(?![0-9A-Za-z])")
         self.name_re = self._pattern(self.names, "(?:{})")
 
     @staticmethod
-    def _pattern(keys: dict[str, int], shape: str) -> re.Pattern[str] | None:
+    def _pattern(keys: dict[str, int | None], shape: str) -> re.Pattern[str] | None:
         if not keys:
             return None
         return re.compile(shape.format("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))))
 
     def find(self, text: str) -> list[int]:
-        found: dict[int, None] = {}
+        found: dict[int | None, None] = {}
         if self.number_re is not None:
             found.update((self.numbers[m], None) for m in self.number_re.findall(text))
         if self.name_re is not None:
             found.update((self.names[m], None) for m in self.name_re.findall(text))
-        return list(found)
+        return [pk for pk in found if pk is not None]
 
 
 def by_agent(p: Period) -> list[Quality]:

@@ -242,3 +242,17 @@ def test_naming_staff_in_free_text_takes_the_whole_number_and_the_longest_name(c
     assert named_in("营业员张伟华告知不到位", users) == [handler.pk]  # not also 张伟
     assert named_in("张伟、赵敏", users) == [agent.pk, other.pk]
     assert named_in("坐席（工号XH1002）；营业员张伟华", users) == [agent.pk, handler.pk]
+
+
+def test_a_name_two_staff_share_counts_for_neither_unless_the_number_says_who(cast) -> None:  # type: ignore[no-untyped-def]
+    """张伟 is the commonest name in China: a complaint naming 张伟 alone must not go on the record of
+    whichever 张伟 happens to come last in the user table."""
+    from kefu.insights.agents import named_in
+
+    agent, handler = cast["agent"], cast["handler"]
+    agent.employee_no, agent.full_name = "XH1002", "张伟"
+    handler.employee_no, handler.full_name = "XH2002", "张伟"
+    for users in ([agent, handler], [handler, agent]):
+        assert named_in("营业员张伟告知不到位", users) == []
+        assert named_in("营业员张伟（工号XH1002）", users) == [agent.pk]
+        assert named_in("营业员张伟（工号XH2002）", users) == [handler.pk]
