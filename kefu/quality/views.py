@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kefu.accounts.http import HtmxHttpRequest
+from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
@@ -22,7 +23,16 @@ from kefu.learning.selectors import active_model, model_get
 from kefu.lib.errors import Conflict, InvalidInput, NotAllowed
 from kefu.lib.params import parse_id, parse_version
 from kefu.quality import flow, formats, learning, report_views, reviews, selectors, tasks
-from kefu.quality.models import Appeal, Conversation, Prediction, Review, SamplingPolicy, Scorecard, Upload
+from kefu.quality.models import (
+    CHANNEL_LABELS,
+    Appeal,
+    Conversation,
+    Prediction,
+    Review,
+    SamplingPolicy,
+    Scorecard,
+    Upload,
+)
 from kefu.quality.selectors import SEES_ALL, STATE_LABELS
 
 PAGE_SIZE = 30
@@ -72,7 +82,22 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__passed=False)
     elif result == "critical":
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__critical=True)
-    paginator_class = EstimatedPaginator if not result and SEES_ALL & user.caps else Paginator
+    # One index probe per user (EXISTS), not a scan of every conversation for its distinct agents.
+    agents = list(
+        User.objects.filter(Exists(selectors.visible_conversations(user).filter(agent=OuterRef("pk"))))
+        .order_by("full_name", "username")
+    ) if (SEES_ALL & user.caps or selectors.sees_team(user)) else []
+    agent_id = parse_id(request.GET.get("agent"))
+    agent = next((a for a in agents if a.pk == agent_id), None)
+    if agent is not None:
+        qs = qs.filter(agent=agent)
+    channel = request.GET.get("channel", "")
+    if channel in dict(CHANNEL_LABELS):
+        qs = qs.filter(channel=channel)
+    else:
+        channel = ""
+    filtered = bool(result or agent or channel)
+    paginator_class = EstimatedPaginator if not filtered and SEES_ALL & user.caps else Paginator
     page = paginator_class(qs.order_by("-started_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     cards = {
         c.conversation_id: c
@@ -86,6 +111,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         request,
         "quality/index.html",
         {"page_obj": page, "rows": rows, "result": result, "can_import": user.can(Cap.QA_INSPECT),
+         "agents": agents, "agent": agent, "channel": channel, "channels": CHANNEL_LABELS, "filtered": filtered,
          "sees_all": bool(SEES_ALL & user.caps), "sees_team": selectors.sees_team(user),
          "can_report": bool(report_views.SEES_REPORTS & user.caps),
          "can_lead": user.can(Cap.QA_LEAD), "predictor": learning.model_summary(active_model(learning.KIND))},

@@ -92,3 +92,19 @@ def test_the_supervisor_alerted_of_a_critical_failure_can_open_the_conversation(
 def test_the_automatic_score_states_its_scale_and_pass_mark(client, cast, conversation):
     html = _page(client, cast["agent"], conversation)
     assert "/ 100" in html and "及格线 80 分" in html
+
+
+def test_an_inspector_narrows_the_list_to_one_agent_and_channel_and_bad_filters_are_ignored(client, cast):
+    services.conversations_import(actor=cast["qa"], items=[
+        (1, {**GOOD, "id": "A-HOT"}), (2, {**GOOD, "id": "A-CHAT", "channel": "chat"}),
+        (3, {**GOOD, "id": "H-HOT", "agent": "handler"}),
+    ])
+    client.force_login(cast["qa"])
+    url = reverse("quality:index")
+    shown = client.get(url, {"agent": cast["agent"].pk, "channel": "chat"}).content.decode()
+    assert 'data-conversation="A-CHAT"' in shown and "A-HOT" not in shown and "H-HOT" not in shown
+    for bad in ({"agent": "x²"}, {"agent": "99999999999999999999"}, {"channel": "<b>"}, {"agent": cast["manager"].pk}):
+        response = client.get(url, bad)
+        assert response.status_code == 200 and 'data-conversation="H-HOT"' in response.content.decode()
+    none = client.get(url, {"agent": cast["agent"].pk, "result": "critical", "channel": "counter"}).content.decode()
+    assert "没有符合条件的会话" in none and "导入通话转写" not in none
