@@ -64,9 +64,7 @@ class TurnView:
     index: int
     speaker: str
     start: float | None
-    before: str  # text before the highlighted span (or the whole text)
-    marked: str  # the span that made a rule fail, highlighted
-    after: str
+    parts: list[tuple[str, bool]]  # the text in pieces, True where a failed rule's evidence is (highlighted)
     faults: list[str]  # titles of the failed rules this turn is evidence for
 
     @property
@@ -150,13 +148,35 @@ def score_costs(card: Scorecard) -> dict[str, float]:
     return costs
 
 
+def _pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at every evidence span (overlapping ones merged), each piece flagged if it is evidence."""
+    merged: list[list[int]] = []
+    for a, b in sorted((max(0, a), min(len(text), b)) for a, b in spans):
+        if a >= b:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for a, b in merged:
+        if a > at:
+            pieces.append((text[at:a], False))
+        pieces.append((text[a:b], True))
+        at = b
+    if at < len(text) or not pieces:
+        pieces.append((text[at:], False))
+    return pieces
+
+
 def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitView], list[HitView], list[TurnView]]:
     """(failed hits, passed hits, the transcript with each failed rule's evidence marked)."""
     suggestions = _suggestions(card.rulebook)
     costs = score_costs(card)
     failed: list[HitView] = []
     passed: list[HitView] = []
-    spans: dict[int, tuple[int, int]] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
     faults: dict[int, list[str]] = {}
     for hit in card.data.get("hits", []):
         evidence = hit.get("evidence") or []
@@ -176,16 +196,15 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
             for e in evidence:
                 if isinstance(e.get("turn"), int):
                     faults.setdefault(e["turn"], []).append(view.title)
-                    if e.get("span") and e["turn"] not in spans:
-                        spans[e["turn"]] = (int(e["span"][0]), int(e["span"][1]))
+                    if e.get("span"):
+                        spans.setdefault(e["turn"], []).append((int(e["span"][0]), int(e["span"][1])))
         elif view.outcome == "pass":
             passed.append(view)
     transcript = []
     for i, turn in enumerate(turns):
         text = turn.get("text", "")
-        a, b = spans.get(i, (0, 0))
         transcript.append(
-            TurnView(i, turn.get("speaker", ""), turn.get("start"), text[:a], text[a:b], text[b:], faults.get(i, []))
+            TurnView(i, turn.get("speaker", ""), turn.get("start"), _pieces(text, spans.get(i, [])), faults.get(i, []))
         )
     failed.sort(key=lambda h: (not h.critical, -h.cost, h.points))
     return failed, passed, transcript

@@ -108,3 +108,23 @@ def test_an_inspector_narrows_the_list_to_one_agent_and_channel_and_bad_filters_
         assert response.status_code == 200 and 'data-conversation="H-HOT"' in response.content.decode()
     none = client.get(url, {"agent": cast["agent"].pk, "result": "critical", "channel": "counter"}).content.decode()
     assert "没有符合条件的会话" in none and "导入通话转写" not in none
+
+
+def test_every_failed_rules_evidence_in_a_turn_is_highlighted_not_only_the_first():
+    from kefu.quality.models import Scorecard
+    from kefu.quality.selectors import card_view
+
+    text = "这个我不清楚，你去营业厅问吧。原因是设备老化。"
+    hits = [
+        {"rule": "a", "title": "不使用服务忌语", "outcome": "fail", "points": -4, "cites": [],
+         "evidence": [{"turn": 0, "span": [3, 6]}]},
+        {"rule": "b", "title": "先了解需求再给方案", "outcome": "fail", "points": -3, "cites": [],
+         "evidence": [{"turn": 0, "span": [15, 18]}]},
+        {"rule": "c", "title": "重叠", "outcome": "fail", "points": -1, "cites": [],
+         "evidence": [{"turn": 0, "span": [4, 8]}]},  # overlaps the first: merged, never the text twice
+    ]
+    card = Scorecard(rulebook="hotline", data={"hits": hits})
+    _failed, _passed, transcript = card_view(card, [{"speaker": "agent", "text": text}])
+    parts = transcript[0].parts
+    assert "".join(p for p, _m in parts) == text
+    assert [p for p, marked in parts if marked] == ["不清楚，你", "原因是"]
