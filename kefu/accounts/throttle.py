@@ -11,6 +11,7 @@ one count, otherwise each process allows the limit on its own.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -68,8 +69,22 @@ def token_failure_record(*, address: str) -> None:
         cache.delete(key)
 
 
+def _network(address: str) -> str:
+    """Who is counted: an IPv4 address, or an IPv6 address's /64 (a phone or home line is given a
+    whole /64, so each guess could come from a new address in it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:198.51.100.7 is that IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _link_failures_key(address: str, start: int) -> str:
-    return f"kefu:link-failures:{address}:{start}"
+    return f"kefu:link-failures:{_network(address)}:{start}"
 
 
 def _link_window() -> tuple[int, int]:
