@@ -207,6 +207,7 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
             TurnView(i, turn.get("speaker", ""), turn.get("start"), _pieces(text, spans.get(i, [])), faults.get(i, []))
         )
     failed.sort(key=lambda h: (not h.critical, -h.cost, h.points))
+    passed.sort(key=lambda h: -h.points)  # the weightiest things done well first
     return failed, passed, transcript
 
 
