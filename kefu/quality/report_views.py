@@ -42,6 +42,7 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     trend = reports.trend(weeks=weeks, agent_id=agent.pk if agent else None)
     return render(request, "quality/report.html", {
         "weeks": weeks,
+        "periods": sorted({4, 8, 13, 26, weeks}),  # a period typed into the address is offered, not shown as 4
         "agent": agent,
         "agents": agents,
         "trend": trend,

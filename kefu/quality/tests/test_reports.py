@@ -99,3 +99,10 @@ def test_conversations_without_a_known_agent_are_named_as_such_in_the_tables(cas
     assert services.conversations_import(actor=cast["qa"], items=[(1, {**record, "id": "NOBODY"})]).created == 1
     assert "未匹配到坐席" in {r.name for r in reports.by_agent(weeks=2)}
     assert "未分班组" in {r.name for r in reports.by_team(weeks=2)}
+
+
+def test_a_period_given_in_the_address_is_the_one_selected(client, cast, scored):
+    client.force_login(cast["qa"])
+    page = client.get(reverse("quality:report"), {"weeks": 52}).content.decode()
+    assert '<option value="52" selected>52 周</option>' in page and "最近 52 周" in page
+    assert '<option value="8">8 周</option>' in page
