@@ -183,3 +183,20 @@ def test_a_chat_export_naming_the_agent_takes_everyone_else_as_the_customer(cast
     assert [t["speaker"] for t in Conversation.objects.get(source_id="W2").turns] == ["agent", "customer"]
     unnamed = list(formats.read_chat_log(chat, conv_id="W3"))  # nobody named: 张先生 and 小王 cannot be told apart
     assert [line for line, _ in unnamed] == [1, 2]
+
+
+def test_the_examples_on_the_import_page_import_as_shown(client, cast):
+    import html as htmllib
+    import re
+
+    from django.urls import reverse
+
+    client.force_login(cast["qa"])
+    page = client.get(reverse("quality:upload")).content.decode()
+    jsonl, csv_text, chat = (htmllib.unescape(p) for p in re.findall(r'<pre class="code">(.*?)</pre>', page, re.S))
+    report = services.conversations_import(actor=cast["qa"], items=formats.read_jsonl(jsonl.encode()))
+    assert report.created == 1 and not report.errors
+    report = services.conversations_import(actor=cast["qa"], items=formats.read_csv(csv_text.encode()))
+    assert report.created == 1 and not report.errors
+    items = formats.read_chat_log(chat.encode(), conv_id="EX-CHAT", agent_names=("小王",))
+    assert services.conversations_import(actor=cast["qa"], items=items).created == 1
