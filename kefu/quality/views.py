@@ -165,7 +165,11 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
                 }
                 job = jobs.job_start(actor=request.user, kind="quality-import", params=params)
                 return redirect("jobs:detail", pk=job.pk)
-    return render(request, "quality/upload.html", {"formats": FORMATS, "error": error}, status=422 if error else 200)
+    posted = request.POST if request.method == "POST" else {}
+    return render(request, "quality/upload.html", {  # a refused file keeps what was chosen and typed
+        "formats": FORMATS, "error": error, "format": posted.get("format", "jsonl"),
+        "conv_id": posted.get("conv_id", ""), "agent_names": posted.get("agent_names", ""),
+    }, status=422 if error else 200)
 
 
 # ---------------------------------------------------------------- reviews, appeals, rulings

@@ -129,3 +129,13 @@ def test_a_file_of_which_nothing_imports_says_what_to_check_and_lists_lines_clea
     job.refresh_from_db()
     assert "请确认所选格式与文件一致" in job.details
     assert "。；" not in job.details and "第 2 行：不是有效的 JSON" in job.details
+
+
+def test_a_refused_upload_keeps_the_format_and_names_chosen(client, cast):
+    client.force_login(cast["qa"])
+    upload = SimpleUploadedFile("calls.csv", b"a,b\n1,2\n")
+    response = client.post(reverse("quality:upload"),
+                           {"file": upload, "format": "csv", "conv_id": "W-9", "agent_names": "小王,小李"})
+    page = response.content.decode()
+    assert response.status_code == 422 and "缺少列" in page
+    assert '<option value="csv" selected>' in page and 'value="W-9"' in page and 'value="小王,小李"' in page
