@@ -96,3 +96,26 @@ def mask_address(address: str) -> str:
     if len(kept) >= len(raw):  # nothing below the district: hide the last part anyway
         kept = ""
     return kept + "****"
+
+
+def mask_numbers_in_place(text: str) -> str:
+    """``text`` with every phone or ID number masked digit by digit, its separators and length kept
+    (138 1234 5678 → 138 **** 5678), so character offsets into it — a transcript's evidence
+    spans — still point at the same words."""
+
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(0)
+        compact = _compact(value)
+        head, tail = (6, 4) if compact[-1:] == "X" or len(compact) in (15, 18) else (3, 4)
+        total = sum(c.isdigit() or c in "Xx" for c in value)
+        out, seen = [], 0
+        for c in value:
+            if c.isdigit() or c in "Xx":
+                out.append(c if seen < head or seen >= total - tail else "*")
+                seen += 1
+            else:
+                out.append(c)
+        return "".join(out)
+
+    return _NUMBER_RUN.sub(mask, text)
+

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.lib.masking import mask_numbers_in_place
 from kefu.phrasebook.norms import norm_name
 from kefu.quality.models import Scorecard
 
@@ -129,7 +130,7 @@ def failing_norms(*, weeks: int = 8, limit: int = 20, now: datetime | None = Non
             for norm in hit.get("cites", []):
                 counts[norm] += 1
                 titles[norm][hit.get("title", "")] += 1
-                phrases[norm].update(p for p in marked if p)
+                phrases[norm].update(mask_numbers_in_place(p) for p in marked if p)  # a span may hold a number
     total = max(1, len(cards))
     return [
         NormRow(

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap, Role
+from kefu.lib.masking import mask_numbers_in_place
 from kefu.phrasebook.norms import norm_name
-from kefu.quality.models import Conversation, Review, RulebookVersion, Scorecard
+from kefu.quality.models import Conversation, Review, RulebookVersion, SamplingPolicy, Scorecard
 
 SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.ADMIN})
 
@@ -202,7 +203,7 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
             passed.append(view)
     transcript = []
     for i, turn in enumerate(turns):
-        text = turn.get("text", "")
+        text = mask_numbers_in_place(turn.get("text", ""))  # PIPL: no whole phone or ID number on the page
         transcript.append(
             TurnView(i, turn.get("speaker", ""), turn.get("start"), _pieces(text, spans.get(i, [])), faults.get(i, []))
         )
@@ -210,6 +211,15 @@ def card_view(card: Scorecard, turns: list[dict[str, Any]]) -> tuple[list[HitVie
     passed.sort(key=lambda h: -h.points)  # the weightiest things done well first
     return failed, passed, transcript
 
+
+# Why a conversation is in the queue, said shortly (the policy labels are written for the settings form).
+SAMPLED_BECAUSE: dict[str, Any] = {
+    SamplingPolicy.Kind.RANDOM: _("Weekly random sample"),
+    SamplingPolicy.Kind.CRITICAL: _("Failed a critical rule"),
+    SamplingPolicy.Kind.LOW_SCORE: _("Low compliance score"),
+    SamplingPolicy.Kind.COMPLAINT: _("Complaint detected"),
+    SamplingPolicy.Kind.LOW_SATISFACTION: _("Low predicted satisfaction"),
+}
 
 STATE_LABELS: dict[str, Any] = {
     "queued": _("Waiting for review"),
@@ -246,6 +256,7 @@ def review_context(conversation: Conversation, user: User) -> dict[str, Any]:
     return {
         "review": review,
         "review_state": STATE_LABELS.get(review.state, review.state),
+        "sampled_because": SAMPLED_BECAUSE.get(review.reason, ""),
         "reviewed": reviewed,
         "deductions": deductions,
         "sheet": sheet,

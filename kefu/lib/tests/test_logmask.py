@@ -57,3 +57,14 @@ def test_encoded_and_prefixed_spellings_are_masked_too():
         line = logged(f'"GET /search/?{spelling} HTTP/1.1" 200 512')
         assert "1234" not in line.replace("5678", ""), (spelling, line)
         assert "5678" in line and '" 200 512' in line
+
+
+def test_masking_in_place_keeps_length_and_separators() -> None:
+    from kefu.lib.masking import mask_numbers_in_place
+
+    text = "号码138 1234 5678，身份证33010619900101123X，工单ts20261122000001，座机0571-8888 1234。"
+    masked = mask_numbers_in_place(text)
+    assert len(masked) == len(text)
+    assert "138 **** 5678" in masked and "330106********123X" in masked
+    assert "ts20261122000001" in masked  # part of a word: not a personal number
+    assert "8888" not in masked

@@ -128,3 +128,16 @@ def test_every_failed_rules_evidence_in_a_turn_is_highlighted_not_only_the_first
     parts = transcript[0].parts
     assert "".join(p for p, _m in parts) == text
     assert [p for p, marked in parts if marked] == ["不清楚，你", "原因是"]
+
+
+@pytest.mark.parametrize("role", ["qa", "agent", "supervisor", "manager"])
+def test_the_transcript_shows_no_whole_phone_or_id_number(client, cast, role):
+    """PIPL: a caller reading out a number must not put it whole on every inspector's screen."""
+    said = {"speaker": "customer", "text": "我的号码是138 1234 5678，身份证330106199001011234，宽带还是断。",
+            "start": 9, "end": 14}
+    services.conversations_import(actor=cast["qa"], items=[(1, {**GOOD, "id": "CALL-PII", "turns": [*GOOD["turns"], said]})])
+    conversation = Conversation.objects.get(source_id="CALL-PII")
+    html = _page(client, cast[role], conversation)
+    assert "1234 5678" not in html and "12345678" not in html
+    assert "199001011234" not in html and "330106199001011234" not in html
+    assert "138 **** 5678" in html and "330106********1234" in html
