@@ -29,11 +29,10 @@ from kefu.quality.models import (
     Conversation,
     Prediction,
     Review,
-    SamplingPolicy,
     Scorecard,
     Upload,
 )
-from kefu.quality.selectors import SEES_ALL, STATE_LABELS
+from kefu.quality.selectors import SAMPLED_BECAUSE, SEES_ALL, STATE_LABELS
 
 PAGE_SIZE = 30
 QUEUE_PAGE_SIZE = 50
@@ -44,14 +43,6 @@ DONE = {
     "rule": gettext_lazy("The ruling was recorded; it is final."),
 }
 FORMATS = (("jsonl", "JSON lines"), ("csv", "CSV"), ("chat", "chat"))
-# Why a conversation is in the queue, said shortly (the policy labels are written for the settings form).
-SAMPLED_BECAUSE = {
-    SamplingPolicy.Kind.RANDOM: gettext_lazy("Weekly random sample"),
-    SamplingPolicy.Kind.CRITICAL: gettext_lazy("Failed a critical rule"),
-    SamplingPolicy.Kind.LOW_SCORE: gettext_lazy("Low compliance score"),
-    SamplingPolicy.Kind.COMPLAINT: gettext_lazy("Complaint detected"),
-    SamplingPolicy.Kind.LOW_SATISFACTION: gettext_lazy("Low predicted satisfaction"),
-}
 
 
 class EstimatedPaginator(Paginator):  # type: ignore[type-arg]

@@ -198,3 +198,9 @@ def test_a_second_appeal_is_told_the_first_awaits_its_ruling_and_a_missing_reaso
     with pytest.raises(InvalidInput) as again:
         reviews.appeal_file(review=review, actor=agent, rule=rules[1], reason="这一项也不对")
     assert "等待质检组长裁决" in again.value.message and "终审" not in again.value.message
+
+
+def test_the_conversation_page_says_why_it_was_sampled(client, cast, sampled):
+    client.force_login(cast["qa"])
+    page = client.get(reverse("quality:detail", args=[sampled.conversation.pk])).content.decode()
+    assert "抽检原因：触犯关键规则" in page or "抽检原因：合规得分偏低" in page
