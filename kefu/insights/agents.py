@@ -61,8 +61,8 @@ def named_in(text: str, users: Iterable[User]) -> list[int]:
 
 class _Names:
     """Finds staff in free text: by 工号 (employee number, not as part of a longer one) and by full
-    name, the longest first (张伟华 is not also 张伟). A name or number several staff share names
-    none of them (the 工号 beside a shared name says who)."""
+    name where the Chinese text does not run on past it, the longest first (张伟华 is not also 张伟).
+    A name or number several staff share names none of them (the 工号 beside a shared name says who)."""
 
     def __init__(self, users: Iterable[User]) -> None:
         self.numbers: dict[str, int | None] = {}
@@ -74,7 +74,9 @@ class _Names:
             if len(name) >= 2:
                 self.names[name] = u.pk if self.names.get(name, u.pk) == u.pk else None
         self.number_re = self._pattern(self.numbers, r"(?<![0-9A-Za-z])(?:{})(?![0-9A-Za-z])")
-        self.name_re = self._pattern(self.names, "(?:{})")
+        # A name ends where the Chinese text does not go on (张伟（工号…）, 何雨；…, end of text): 张伟 is
+        # not found in 营业员张伟华告知 nor 高峰 in 晚高峰期.
+        self.name_re = self._pattern(self.names, "(?:{})(?![\u3400-\u9fff])")
 
     @staticmethod
     def _pattern(keys: dict[str, int | None], shape: str) -> re.Pattern[str] | None:

@@ -239,7 +239,12 @@ def test_naming_staff_in_free_text_takes_the_whole_number_and_the_longest_name(c
     users = [agent, handler, other]
     assert named_in("坐席（工号XH10021）", users) == [handler.pk]  # not also XH1002
     assert named_in("坐席（工号XH100299）", users) == []  # nobody's number
-    assert named_in("营业员张伟华告知不到位", users) == [handler.pk]  # not also 张伟
+    assert named_in("营业员张伟华（告知不到位）", users) == [handler.pk]  # not also 张伟
+    assert named_in("营业员张伟华告知不到位", users) == []  # the text runs on: not surely a name
+    other.full_name = "高峰"
+    assert named_in("晚高峰期话务量大", users) == []
+    assert named_in("值班坐席高峰", users) == [other.pk]
+    other.full_name = "赵敏"
     assert named_in("张伟、赵敏", users) == [agent.pk, other.pk]
     assert named_in("坐席（工号XH1002）；营业员张伟华", users) == [agent.pk, handler.pk]
 
