@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     REGULATOR = "regulator", _("A complaint came through a regulator")
     QA_ALERT = "qa_alert", _("QA alert: a critical rule failed")
     QA_APPEAL = "qa_appeal", _("An appeal awaits my ruling")
+    QA_REVIEWED = "qa_reviewed", _("My conversation was reviewed, or my appeal ruled on")
     TRAINING = "training", _("A scenario or exam was assigned to me")
     ONSITE = "onsite", _("An on-site work order needs me")
     SURVEY_LOW = "survey_low", _("A customer answered a survey with a low score")

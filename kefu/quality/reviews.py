@@ -306,6 +306,7 @@ def appeal_deadline(start: datetime) -> datetime:
 
 
 @transaction.atomic
+@in_site_language
 def review_submit(
     *, review: Review, actor: User, decisions: dict[str, dict[str, Any]], manual: list[dict[str, Any]],
     expected_version: int | None = None,
@@ -331,12 +332,29 @@ def review_submit(
     overturned = {rule for rule, d in clean.items() if not d["upheld"]}
     card = _reviewed_card(review, overturned=overturned)
     now = timezone.now()
-    return _move(
+    review = _move(
         review, actor, Action.SUBMIT, expected_version=expected_version,
         changes={"decisions": clean, "manual": items, "reviewed_score": card.score,
                  "appeal_due": appeal_deadline(now), "inspector": actor},
         data={"score": card.score, "overturned": sorted(overturned), "manual": len(items)},
     )
+    agent = review.conversation.agent
+    if agent is not None and agent.is_active:
+        # The appeal window starts now: the agent must hear of it, not find it by chance.
+        due = timezone.localtime(review.appeal_due).strftime("%Y-%m-%d %H:%M") if review.appeal_due else "—"
+        notify([agent], Notice(
+            NoticeKind.QA_REVIEWED,
+            _("Your conversation %(conv)s was reviewed: %(score)s points") % {
+                "conv": review.conversation.source_id, "score": _points(card.score)},
+            _("If you disagree with a deduction, you may appeal until %(due)s.") % {"due": due},
+            review.conversation.get_absolute_url(), f"reviewed:{review.pk}:{review.version}",
+        ))
+    return review
+
+
+def _points(score: Any) -> str:
+    value = Decimal(str(score)).quantize(Decimal("0.1"))
+    return str(value.normalize() if value == value.to_integral() else value)
 
 
 @transaction.atomic
@@ -373,6 +391,7 @@ def appeal_file(*, review: Review, actor: User, rule: str, reason: str, expected
 
 
 @transaction.atomic
+@in_site_language
 def appeal_rule(*, appeal: Appeal, actor: User, overturn: bool, comment: str, expected_version: int | None = None) -> Review:
     """The QA lead's final ruling: withdraw the deduction (the score is recomputed) or uphold it."""
     comment = str(comment or "").strip()
@@ -394,6 +413,14 @@ def appeal_rule(*, appeal: Appeal, actor: User, overturn: bool, comment: str, ex
         ruling=Appeal.Ruling.OVERTURNED if overturn else Appeal.Ruling.UPHELD, ruled_by=actor,
         ruled_at=timezone.now(), ruling_comment=comment[:2000],
     )
+    if appeal.by.is_active:
+        title = (_("Your appeal was granted: %(rule)s") if overturn else _("Your appeal was turned down: %(rule)s")) % {
+            "rule": appeal.rule_title}
+        notify([appeal.by], Notice(
+            NoticeKind.QA_REVIEWED, title[:200],
+            _("Final ruling on %(conv)s: %(comment)s") % {"conv": review.conversation.source_id, "comment": comment[:300]},
+            review.conversation.get_absolute_url(), f"ruled:{appeal.pk}",
+        ))
     return review
 
 

@@ -193,7 +193,7 @@ def test_the_examples_on_the_import_page_import_as_shown(client, cast):
 
     client.force_login(cast["qa"])
     page = client.get(reverse("quality:upload")).content.decode()
-    jsonl, csv_text, chat = (htmllib.unescape(p) for p in re.findall(r'<pre class="code code-wrap">(.*?)</pre>', page, re.S))
+    jsonl, csv_text, chat = (htmllib.unescape(p) for p in re.findall(r'<pre class="code code-wrap"><code>(.*?)</code></pre>', page, re.S))
     report = services.conversations_import(actor=cast["qa"], items=formats.read_jsonl(jsonl.encode()))
     assert report.created == 1 and not report.errors
     report = services.conversations_import(actor=cast["qa"], items=formats.read_csv(csv_text.encode()))

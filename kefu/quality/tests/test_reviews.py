@@ -204,3 +204,22 @@ def test_the_conversation_page_says_why_it_was_sampled(client, cast, sampled):
     client.force_login(cast["qa"])
     page = client.get(reverse("quality:detail", args=[sampled.conversation.pk])).content.decode()
     assert "抽检原因：触犯关键规则" in page or "抽检原因：合规得分偏低" in page
+
+
+def test_the_agent_hears_of_the_review_and_of_the_ruling(cast, sampled):
+    """The appeal window opens when the review is submitted: the agent is told then, with the
+    deadline, and told the final ruling on an appeal."""
+    qa, agent = cast["qa"], cast["agent"]
+    review = reviews.review_claim(review=sampled, actor=qa)
+    rules = _failed_rules(review)
+    review = reviews.review_submit(review=review, actor=qa, decisions={}, manual=[])
+    told = Notification.objects.get(kind="qa_reviewed", user=agent)
+    assert told.title.startswith("您的会话 CALL-001 已复核")
+    assert timezone.localtime(review.appeal_due).strftime("%Y-%m-%d %H:%M") in told.body
+    assert told.url == review.conversation.get_absolute_url()
+    assert not Notification.objects.filter(kind="qa_reviewed").exclude(user=agent).exists()
+    appeal = reviews.appeal_file(review=review, actor=agent, rule=rules[0], reason="我已经道歉")
+    reviews.appeal_rule(appeal=appeal, actor=cast["manager"], overturn=False, comment="录音显示未致歉")
+    ruled = Notification.objects.filter(kind="qa_reviewed", user=agent).order_by("-pk").first()
+    assert ruled is not None and ruled.pk != told.pk
+    assert ruled.title.startswith("申诉未获支持") and "录音显示未致歉" in ruled.body
