@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
@@ -46,7 +47,8 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(title=(sheet or filename)[:31])
+    # The sheet tab is read by people (the file name is an ASCII slug): the table's title, or 数据.
+    ws = book.create_sheet(title=_sheet_title(sheet or _("Data")))
     ws.append([str(h) for h in headers])
     for row in rows:
         ws.append([_cell(v) for v in row])
@@ -59,10 +61,16 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     return response
 
 
-def table_response(fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse | None:
+def _sheet_title(title: str) -> str:
+    """Excel's rules for a sheet name: at most 31 characters, none of : \\ / ? * [ ]."""
+    return "".join("-" if c in ':\\/?*[]' else c for c in str(title))[:31] or "Sheet"
+
+
+def table_response(fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                   sheet: str = "") -> HttpResponse | None:
     """The download for ``fmt`` (csv or xlsx), or None for anything else (show the page)."""
     if fmt == "csv":
         return csv_response(filename, headers, rows)
     if fmt == "xlsx":
-        return xlsx_response(filename, headers, rows)
+        return xlsx_response(filename, headers, rows, sheet=sheet)
     return None

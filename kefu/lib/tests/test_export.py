@@ -31,3 +31,16 @@ def test_xlsx_cells_that_start_like_a_formula_are_text_and_numbers_stay_numbers(
     assert [c.data_type for c in first[:3]] == ["s", "n", "n"]
     assert first[0].value.startswith("'=HYPERLINK") and first[2].value == -2.5
     assert [sheet.cell(3, col).value for col in range(1, 4)] == ["'+86 138", "'-1+1", "'@SUM(A1)"]
+
+
+def test_the_sheet_tab_is_named_for_people_not_by_the_file_slug():
+    from django.utils import translation
+
+    from kefu.lib.export import table_response
+
+    with translation.override("zh-hans"):
+        plain = load_workbook(io.BytesIO(table_response("xlsx", "quality-agents", ["名字"], [("王小丽",)]).content))
+        named = load_workbook(io.BytesIO(
+            table_response("xlsx", "quality-agents", ["名字"], [("王小丽",)], sheet="坐席质检：本周/上周").content))
+    assert plain.sheetnames == ["数据"]
+    assert named.sheetnames == ["坐席质检：本周-上周"]  # Excel forbids / (and ASCII :) in a sheet name
