@@ -23,6 +23,7 @@ class Job(models.Model):  # 后台任务
     message = models.CharField(_("message"), max_length=300, blank=True)
     details = models.TextField(_("details"), blank=True)  # the whole result when it is long (errors by line)
     error = models.TextField(_("error"), blank=True)
+    problems = models.PositiveIntegerField(_("items left undone"), default=0)  # done, but e.g. lines not imported
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, blank=True, on_delete=models.SET_NULL,

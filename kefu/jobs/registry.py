@@ -13,6 +13,18 @@ Progress = Callable[[int, int], None]
 Runner = Callable[[dict[str, Any], Progress], str]
 
 
+class WithProblems(str):
+    """A result message of a job that ran to its end but left ``problems`` items undone (lines
+    not imported): the job page shows it finished with problems, not plain done."""
+
+    problems: int
+
+    def __new__(cls, message: str, problems: int) -> WithProblems:
+        result = super().__new__(cls, message)
+        result.problems = max(0, int(problems))
+        return result
+
+
 @dataclass(frozen=True)
 class JobKind:
     key: str

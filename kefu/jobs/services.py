@@ -96,6 +96,7 @@ def _retry_later(job: Job, reason: str) -> None:
 def _finish(job: Job, state: str, *, message: str = "", error: str = "", detail: str = "") -> None:
     fields: dict[str, Any] = {
         "state": state, "finished_at": timezone.now(), "message": message[:300], "details": message,
+        "problems": getattr(message, "problems", 0),
     }
     if error:
         fields["error"] = error + ("\n\n" + detail if detail else "")

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.jobs.registry import Progress
+from kefu.jobs.registry import Progress, WithProblems
 from kefu.lib.masking import mask_numbers_in
 from kefu.quality import formats, services
 from kefu.quality.models import Upload
@@ -52,7 +52,7 @@ def import_job(params: dict[str, Any], progress: Progress) -> str:
         ) + "。"
         if len(report.errors) > 20:
             summary += _("%(n)d more lines with errors are not listed.") % {"n": len(report.errors) - 20}
-    return summary
+    return WithProblems(summary, len(report.errors))
 
 
 def sample() -> int:

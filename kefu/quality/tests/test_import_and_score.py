@@ -141,6 +141,8 @@ def test_an_upload_becomes_a_job_that_imports_and_reports_lines(client, cast):
     assert "第 2 行：不是有效的 JSON" in job.details and "1 条新增" in job.details
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "data-job-result" in page
+    assert job.problems == 1  # the broken line: done, but not all of it
+    assert "已完成，1 条未处理" in page and "badge-warning" in page and "badge-success" not in page
     bad = client.post(reverse("quality:upload"), {"file": SimpleUploadedFile("x.csv", b"a,b\n"), "format": "csv"})
     assert bad.status_code == 422 and "data-upload-error" in bad.content.decode()
 
