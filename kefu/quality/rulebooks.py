@@ -89,18 +89,28 @@ _MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
 )
 
 
+def _first_translation(
+    table: tuple[tuple[re.Pattern[str], Any], ...], message: str, *, blank: str | None = None
+) -> str | None:
+    """The text of the first pattern in ``table`` found in ``message``, its groups filled in as %(a)s, %(b)s, %(c)s.
+
+    With ``blank``, a group that reads "None" (a field left empty) is shown as ``blank``.
+    """
+    for pattern, text in table:
+        found = pattern.search(message)
+        if found:
+            values = [blank if blank is not None and value == "None" else value for value in found.groups()]
+            return str(text) % dict(zip("abc", values, strict=False))
+    return None
+
+
 def _chinese(message: str) -> str:
     """The checker's message in the reader's language (Chinese by default)."""
-    for pattern, text in _MESSAGES:
-        found = pattern.match(message)
-        if found:
-            values = [_("(not filled in)") if value == "None" else value for value in found.groups()]
-            return str(text) % dict(zip("abc", values, strict=False))
-    return message
+    return _first_translation(_MESSAGES, message, blank=_("(not filled in)")) or message
 
 
 # PyYAML's problems, said in Chinese: the ones a hand-edited rulebook runs into.
-_YAML_PROBLEMS = tuple(
+_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
     (re.compile(pattern), text) for pattern, text in (
         (r"(<stream end>|end of stream)", gettext_lazy("the file ends here: a bracket or quote is not closed")),
         (r"^mapping values are not allowed here", gettext_lazy("no second colon here; put a value containing a colon in quotes")),
@@ -114,11 +124,9 @@ _YAML_PROBLEMS = tuple(
 
 
 def _yaml_problem(problem: str) -> str:
-    for pattern, text in _YAML_PROBLEMS:
-        found = pattern.search(problem)
-        if found:
-            return str(text) % dict(zip("a", found.groups(), strict=False)) if "%(a)s" in str(text) else str(text)
-    return _("the text cannot be read as YAML (%(problem)s)") % {"problem": problem}
+    return _first_translation(_YAML_PROBLEMS, problem) or (
+        _("the text cannot be read as YAML (%(problem)s)") % {"problem": problem}
+    )
 
 
 def _line_of(root: yaml.Node | None, path: str) -> int | None:
