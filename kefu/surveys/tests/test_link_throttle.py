@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from kefu.surveys import tokens
+from kefu.surveys.models import Survey
 from kefu.surveys.tests.conftest import sent_survey
 
 
+def _signed_link(settings, agent, customer, *, limit: int) -> tuple[Survey, str]:
+    """A sent survey and its real link, with the throttle at ``limit`` failures in one window for the whole test."""
+    settings.KEFU_LINK_FAILURE_LIMIT = limit
+    settings.KEFU_LINK_FAILURE_WINDOW = 10**6
+    survey = sent_survey(agent, customer)
+    return survey, f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+
+
 def test_an_address_that_keeps_trying_invalid_links_is_refused_for_a_while(client, cast, customer, rule, settings):
-    settings.KEFU_LINK_FAILURE_LIMIT = 3
-    settings.KEFU_LINK_FAILURE_WINDOW = 10**6  # one window for the whole test
-    survey = sent_survey(cast["agent"], customer)
-    good = f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+    _, good = _signed_link(settings, cast["agent"], customer, limit=3)
     for attempt in range(2):
         assert client.get(f"/s/guess{attempt}/").status_code == 400
     assert client.get(good).status_code == 200  # under the limit a real link still opens
@@ -22,10 +28,7 @@ def test_an_address_that_keeps_trying_invalid_links_is_refused_for_a_while(clien
 
 
 def test_valid_links_opened_many_times_are_never_refused(client, cast, customer, rule, settings):
-    settings.KEFU_LINK_FAILURE_LIMIT = 3
-    settings.KEFU_LINK_FAILURE_WINDOW = 10**6  # one window for the whole test
-    survey = sent_survey(cast["agent"], customer)
-    good = f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+    _, good = _signed_link(settings, cast["agent"], customer, limit=3)
     for _attempt in range(10):
         assert client.get(good).status_code == 200
 
@@ -33,10 +36,7 @@ def test_valid_links_opened_many_times_are_never_refused(client, cast, customer,
 def test_a_customer_sharing_a_blocked_address_still_answers_with_their_real_link(client, cast, customer, rule, settings):
     """Mobile carriers put many phones behind one address (carrier-grade NAT): someone guessing links
     there must not lock out a customer holding a link we signed, which no guess can produce."""
-    settings.KEFU_LINK_FAILURE_LIMIT = 2
-    settings.KEFU_LINK_FAILURE_WINDOW = 10**6  # one window for the whole test
-    survey = sent_survey(cast["agent"], customer)
-    good = f"/s/{tokens.make(survey.pk, survey.nonce)}/"
+    survey, good = _signed_link(settings, cast["agent"], customer, limit=2)
     for attempt in range(3):
         client.get(f"/s/guess{attempt}/")
     assert client.get("/s/guess-more/").status_code == 429  # the guesses are refused
