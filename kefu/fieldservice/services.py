@@ -395,6 +395,16 @@ def link_message(token: str, *, max_age: int = LINK_MAX_AGE) -> OutboundMessage:
 
 
 @transaction.atomic
+def outdated_link_message() -> str:
+    return _("This appointment has been changed since; you will receive a new message.")
+
+
+def link_outdated(message: OutboundMessage, order: WorkOrder) -> bool:
+    """An appointment link whose booking changed after it was sent: it may no longer be answered."""
+    return message.kind != OutboundMessage.Kind.FEEDBACK and (
+        order.version != message.order_version or order.state != State.BOOKED)
+
+
 def link_answer(*, token: str, answer: str, score: Any = None, remarks: str = "") -> OutboundMessage:
     """The customer confirms the window, asks for another, or (a feedback link) scores the visit. Once."""
     message = link_message(token)
@@ -410,8 +420,8 @@ def link_answer(*, token: str, answer: str, score: Any = None, remarks: str = ""
     else:
         if answer not in ("confirm", "change"):
             raise LinkProblem(_("Choose whether you confirm the time."))
-        if order.version != message.order_version or order.state != State.BOOKED:
-            raise LinkProblem(_("This appointment has been changed since; you will receive a new message."))
+        if link_outdated(message, order):
+            raise LinkProblem(outdated_link_message())
         if answer == "confirm":
             _record(order, actor=system, action="customer_confirm", changes={"confirmation": Confirmation.CONFIRMED})
         else:

@@ -633,6 +633,8 @@ def customer_link(request: HttpRequest, token: str) -> HttpResponse:
     requested = None if feedback else selectors.reschedule_requested(order)
     if request.method != "POST" and message.used_at is not None and requested is None:
         problem = _("You have already answered through this link. Thank you!")
+    elif request.method != "POST" and message.used_at is None and services.link_outdated(message, order):
+        problem = services.outdated_link_message()  # say so now, not after the customer pressed a button
     tech = order.technician
     return render(request, "fieldservice/link.html", {
         "m": message, "o": order, "done": done, "problem": problem, "tech": tech, "requested": requested,

@@ -45,3 +45,13 @@ def test_a_confirmed_link_opened_again_still_shows_the_booking(booked: WorkOrder
     client.post(_url(booked), {"answer": "confirm"})
     html = client.get(_url(booked)).content.decode()
     assert _old_time(booked) in html and "改期申请处理中" not in html and "原预约时间" not in html
+
+
+def test_a_link_to_a_booking_changed_since_says_so_before_any_button(booked: WorkOrder) -> None:
+    url = _url(booked)
+    WorkOrder.objects.filter(pk=booked.pk).update(version=booked.version + 1)  # rebooked after the SMS
+    page = Client().get(url)
+    html = page.content.decode()
+    assert page.status_code == 409
+    assert "该预约已变更" in html
+    assert "data-confirm" not in html  # no button that could only be refused
