@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -371,7 +371,7 @@ def _day(value: Any) -> datetime | None:
         return None
     if found is None or not dates.in_range(found):
         return None
-    return timezone.make_aware(datetime.combine(found, time.min))
+    return dates.day_start(found)
 
 
 def rescore_job(params: dict[str, Any], progress: Progress) -> str:
