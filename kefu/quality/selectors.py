@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,6 +15,9 @@ from kefu.accounts.roles import Cap, Role
 from kefu.lib.masking import mask_numbers_in_place
 from kefu.phrasebook.norms import norm_name
 from kefu.quality.models import Conversation, Review, RulebookVersion, SamplingPolicy, Scorecard
+
+if TYPE_CHECKING:
+    from kefu.qa import Rulebook
 
 SEES_ALL = frozenset({Cap.QA_INSPECT, Cap.QA_LEAD, Cap.ADMIN})
 
@@ -77,15 +80,20 @@ class TurnView:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _suggestions(rulebook: str) -> dict[str, str]:
-    """Each rule's better phrasing (``suggest``) in the rulebook that scored the card, if it still loads."""
+def _loaded(rulebook: str) -> Rulebook | None:
+    """The rulebook that scored a card (cached by kefu.qa), or None if it no longer loads."""
     from kefu.qa import RulebookError, load_rulebook
 
     try:
-        book = load_rulebook(rulebook)
+        return load_rulebook(rulebook)
     except (RulebookError, OSError, ValueError):
-        return {}
-    return {rule.id: rule.suggest for rule in book.rules if rule.suggest}
+        return None
+
+
+def _suggestions(rulebook: str) -> dict[str, str]:
+    """Each rule's better phrasing (``suggest``) in the rulebook that scored the card, if it still loads."""
+    book = _loaded(rulebook)
+    return {rule.id: rule.suggest for rule in book.rules if rule.suggest} if book else {}
 
 
 def rulebook_label(key: str) -> str:
@@ -94,13 +102,10 @@ def rulebook_label(key: str) -> str:
     ``key`` is what the card stores (built-in names or saved versions' files joined by "+"); a version
     number is added where the rulebook was saved as a numbered version. Never the content hash.
     """
-    from kefu.qa import RulebookError, load_rulebook
-
     labels = []
     for part in key.split("+"):
-        try:
-            book = load_rulebook(part)
-        except (RulebookError, OSError, ValueError):
+        book = _loaded(part)
+        if book is None:
             continue
         saved = RulebookVersion.objects.filter(name=book.name, digest=book.version).order_by("-number").first()
         labels.append(f"{book.title or book.name} v{saved.number}" if saved else book.title or book.name)
@@ -109,12 +114,8 @@ def rulebook_label(key: str) -> str:
 
 def pass_mark(key: str) -> int | None:
     """The pass mark of the rulebook that scored a card (None if it no longer loads)."""
-    from kefu.qa import RulebookError, load_rulebook
-
-    try:
-        return int(load_rulebook(key).pass_score)
-    except (RulebookError, OSError, ValueError):
-        return None
+    book = _loaded(key)
+    return int(book.pass_score) if book else None
 
 
 def score_costs(card: Scorecard) -> dict[str, float]:
@@ -125,11 +126,8 @@ def score_costs(card: Scorecard) -> dict[str, float]:
     (kefu.qa.engine). So a failed rule costs 100 × its part's share × its weight ÷ the part's judged weight;
     the costs add up to 100 minus the score (before rounding, and unless a critical failure zeroed it).
     """
-    from kefu.qa import RulebookError, load_rulebook
-
-    try:
-        book = load_rulebook(card.rulebook)
-    except (RulebookError, OSError, ValueError):
+    book = _loaded(card.rulebook)
+    if book is None:
         return {}
     part_of = {rule.id: rule.part for rule in book.rules}
     judged: dict[str, float] = {}
