@@ -171,12 +171,26 @@ def _distributions(path: Path) -> dict[str, list[dict[str, int]]]:
     for record in _read_jsonl(path):
         quality = record["labels"]["quality"]
         for key in list(out):
-            dist = quality.get(key, {}).get("dist") if isinstance(quality.get(key), dict) else None
-            if dist and sum(dist.values()) >= 2:
+            dist = _distribution(quality.get(key))
+            if dist is not None:
                 out[key].append(dist)
             else:
-                del out[key]
+                del out[key]  # a dialogue without a usable one: no agreement figure for this rating
     return out
+
+
+def _distribution(rating: Any) -> dict[str, int] | None:
+    """A rating's ``dist`` when it is one: numeric ratings to counts of at least two annotators."""
+    dist = rating.get("dist") if isinstance(rating, dict) else None
+    if not isinstance(dist, dict):
+        return None
+    try:
+        [float(k) for k in dist]
+    except ValueError:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in dist.values()):
+        return None
+    return dist if sum(dist.values()) >= 2 else None
 
 
 @dataclass

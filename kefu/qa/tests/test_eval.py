@@ -67,3 +67,15 @@ def test_report_gives_one_annotators_agreement_for_context() -> None:
     assert set(report.human_rho) == {"A", "S", "E"}
     assert 0.2 < report.human_rho["S"] < 0.9
     assert any(line.startswith("one annotator vs the other 18") for line in report.lines())
+
+
+def test_a_malformed_rating_distribution_drops_only_the_agreement_line(tmp_path) -> None:
+    import json
+
+    rows = [json.loads(line) for line in need("dialogues.jsonl").read_text(encoding="utf-8").splitlines()[:6]]
+    rows[0]["labels"]["quality"]["S"]["dist"] = {"2": "many", "x": 3}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    report = evaluate_dialogues(bad)
+    assert report.n == 6 and "S" in report.rho
+    assert "S" not in report.human_rho and set(report.human_rho) == {"A", "E"}
