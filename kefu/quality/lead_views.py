@@ -102,16 +102,18 @@ def rulebook_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if (refused := _lead(request)) is not None:
         return refused
     version = get_object_or_404(RulebookVersion.objects.select_related("created_by"), pk=pk)
-    active = [str(dict(CHANNEL_LABELS).get(a.channel, a.channel)) for a in version.activations.all()]
+    labels = dict(CHANNEL_LABELS)
+    active = [str(labels.get(a.channel, a.channel)) for a in version.activations.all()]
     data, _problems = rulebooks.validate(version.content)  # the rules as a readable table above the YAML
-    written_for = set((data or {}).get("channels") or ()) | set((data or {}).get("compose_into") or ())
+    book = data or {}
+    written_for = set(book.get("channels") or ()) | set(book.get("compose_into") or ())
     # Preselect the channel the rulebook was written for: activating a chat rulebook on the hotline by default
     # (the first option) would score calls with chat rules.
     fits = [key for key, _label in CHANNEL_LABELS if key in written_for]
     return render(request, "quality/rulebooks/detail.html",
                   {"version": version, "active": active, "channels": CHANNEL_LABELS, "fits": fits,
-                   "fits_labels": [str(dict(CHANNEL_LABELS)[key]) for key in fits],
-                   "rules": (data or {}).get("rules", []), "pass_score": (data or {}).get("pass_score")})
+                   "fits_labels": [str(labels[key]) for key in fits],
+                   "rules": book.get("rules", []), "pass_score": book.get("pass_score")})
 
 
 @login_required
