@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -353,8 +354,8 @@ def review_submit(
 
 
 def _points(score: Any) -> str:
-    value = Decimal(str(score)).quantize(Decimal("0.1"))
-    return str(value.normalize() if value == value.to_integral() else value)
+    """62.5, or 100 for a whole number (not 100.0, nor Decimal's 1E+2)."""
+    return floatformat(score, -1)
 
 
 @transaction.atomic

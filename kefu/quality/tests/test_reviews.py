@@ -223,3 +223,9 @@ def test_the_agent_hears_of_the_review_and_of_the_ruling(cast, sampled):
     ruled = Notification.objects.filter(kind="qa_reviewed", user=agent).order_by("-pk").first()
     assert ruled is not None and ruled.pk != told.pk
     assert ruled.title.startswith("申诉未获支持") and "录音显示未致歉" in ruled.body
+
+
+def test_review_points_read_as_people_write_them():
+    from kefu.quality.reviews import _points
+
+    assert [_points(v) for v in (Decimal("100.0"), Decimal("62.5"), 45, 0.0)] == ["100", "62.5", "45", "0"]
