@@ -394,7 +394,6 @@ def link_message(token: str, *, max_age: int = LINK_MAX_AGE) -> OutboundMessage:
     return message
 
 
-@transaction.atomic
 def outdated_link_message() -> str:
     return _("This appointment has been changed since; you will receive a new message.")
 
@@ -405,6 +404,7 @@ def link_outdated(message: OutboundMessage, order: WorkOrder) -> bool:
         order.version != message.order_version or order.state != State.BOOKED)
 
 
+@transaction.atomic
 def link_answer(*, token: str, answer: str, score: Any = None, remarks: str = "") -> OutboundMessage:
     """The customer confirms the window, asks for another, or (a feedback link) scores the visit. Once."""
     message = link_message(token)

@@ -55,3 +55,12 @@ def test_a_link_to_a_booking_changed_since_says_so_before_any_button(booked: Wor
     assert page.status_code == 409
     assert "该预约已变更" in html
     assert "data-confirm" not in html  # no button that could only be refused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_outside_a_test_transaction_is_recorded(booked: WorkOrder) -> None:
+    # Requests run in autocommit: the answer's row locks need the service's own transaction
+    # (PostgreSQL refuses SELECT … FOR UPDATE outside one, which was a 500 for every customer).
+    answered = Client().post(_url(booked), {"answer": "confirm"})
+    assert answered.status_code == 200
+    assert OutboundMessage.objects.get(order=booked, kind="booked").answer == "confirm"
