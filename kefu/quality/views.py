@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kefu.accounts.http import HtmxHttpRequest
-from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
 from kefu.front.shortcuts import forbidden
 from kefu.jobs import services as jobs
@@ -73,11 +72,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__passed=False)
     elif result == "critical":
         qs = qs.filter(scorecards__current=True, scorecards__kind="auto", scorecards__critical=True)
-    # One index probe per user (EXISTS), not a scan of every conversation for its distinct agents.
-    agents = list(
-        User.objects.filter(Exists(selectors.visible_conversations(user).filter(agent=OuterRef("pk"))))
-        .order_by("full_name", "username")
-    ) if (SEES_ALL & user.caps or selectors.sees_team(user)) else []
+    sees_all, sees_team = bool(SEES_ALL & user.caps), selectors.sees_team(user)
+    agents = selectors.visible_agents(user) if sees_all or sees_team else []
     agent_id = parse_id(request.GET.get("agent"))
     agent = next((a for a in agents if a.pk == agent_id), None)
     if agent is not None:
@@ -88,7 +84,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     else:
         channel = ""
     filtered = bool(result or agent or channel)
-    paginator_class = EstimatedPaginator if not filtered and SEES_ALL & user.caps else Paginator
+    paginator_class = EstimatedPaginator if not filtered and sees_all else Paginator
     page = paginator_class(qs.order_by("-started_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     cards = {
         c.conversation_id: c
@@ -103,7 +99,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "quality/index.html",
         {"page_obj": page, "rows": rows, "result": result, "can_import": user.can(Cap.QA_INSPECT),
          "agents": agents, "agent": agent, "channel": channel, "channels": CHANNEL_LABELS, "filtered": filtered,
-         "sees_all": bool(SEES_ALL & user.caps), "sees_team": selectors.sees_team(user),
+         "sees_all": sees_all, "sees_team": sees_team,
          "can_report": bool(report_views.SEES_REPORTS & user.caps),
          "can_lead": user.can(Cap.QA_LEAD), "predictor": learning.model_summary(active_model(learning.KIND))},
     )
