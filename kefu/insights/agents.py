@@ -146,10 +146,11 @@ def by_agent(p: Period) -> list[Quality]:
     for agent, (n, late) in handled.items():
         r = row(agent)
         r.handled, r.breached = n, late
-    names = _Names(users.values()) if caused else None
-    for person, n in caused.items():
-        for pk in names.find(person) if names else ():
-            row(pk).caused += n
+    if caused:  # the names' pattern is built once, and only when some complaint names someone
+        names = _Names(users.values())
+        for person, n in caused.items():
+            for pk in names.find(person):
+                row(pk).caused += n
     out = list(rows.values())
     out.sort(key=lambda r: (-r.contacts, -r.handled, r.name))
     return out
