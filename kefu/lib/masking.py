@@ -50,10 +50,15 @@ def _compact(value: str) -> str:
     return _DIGITS.sub("", value) + check
 
 
+def _is_id_number(compact: str) -> bool:
+    """Whether a compacted number (``_compact``) is a resident ID number (15 or 18 characters, or ending in X)."""
+    return compact[-1:] == "X" or len(compact) in (15, 18)
+
+
 def mask_number(value: str) -> str:
     """Any personal number by its kind: an 18/15-character ID number or a phone number."""
     compact = _compact(value)
-    if compact[-1:] == "X" or len(compact) in (15, 18):
+    if _is_id_number(compact):
         return mask_id_number(compact)
     return mask_phone(compact)
 
@@ -105,8 +110,7 @@ def mask_numbers_in_place(text: str) -> str:
 
     def mask(match: re.Match[str]) -> str:
         value = match.group(0)
-        compact = _compact(value)
-        head, tail = (6, 4) if compact[-1:] == "X" or len(compact) in (15, 18) else (3, 4)
+        head, tail = (6, 4) if _is_id_number(_compact(value)) else (3, 4)
         total = sum(c.isdigit() or c in "Xx" for c in value)
         out, seen = [], 0
         for c in value:
