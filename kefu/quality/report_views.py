@@ -30,7 +30,7 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     if not SEES_REPORTS & request.user.caps:
         return forbidden(request, _("Quality reports are for inspectors and managers."))
     weeks = _weeks(request)
-    agents = User.objects.filter(conversations__isnull=False).distinct().order_by("full_name", "username")
+    agents = reports.agents()
     agent_id = parse_id(request.GET.get("agent"))
     agent = agents.filter(pk=agent_id).first() if agent_id is not None else None  # only those the list offers
     table = request.GET.get("table", "")
