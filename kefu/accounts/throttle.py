@@ -17,6 +17,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kefu.lib import ratelimit
 
@@ -109,3 +110,9 @@ def link_failure_record(*, address: str) -> None:
     """Count one invalid public link (tampered or unknown; an expired one is a real customer, not counted)."""
     start, window = _link_window()
     ratelimit.count(_link_failures_key(address, start), timeout=window + 1)
+
+
+def link_block_message(wait: int) -> str:
+    """What a blocked address is told, for ``wait`` seconds from :func:`link_block_remaining` (whole minutes)."""
+    return _("Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
+             "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))}

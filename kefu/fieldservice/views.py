@@ -27,7 +27,12 @@ from django.views.decorators.http import require_POST, require_safe
 from kefu.accounts.http import HtmxHttpRequest
 from kefu.accounts.models import User
 from kefu.accounts.roles import Cap
-from kefu.accounts.throttle import client_address, link_block_remaining, link_failure_record
+from kefu.accounts.throttle import (
+    client_address,
+    link_block_message,
+    link_block_remaining,
+    link_failure_record,
+)
 from kefu.complaints.models import Complaint
 from kefu.complaints.selectors import visible_complaints
 from kefu.customers.models import Contact, Customer
@@ -607,10 +612,8 @@ def customer_link(request: HttpRequest, token: str) -> HttpResponse:
         if not exc.invalid:
             return render(request, "fieldservice/link.html", {"problem": exc.message}, status=410)
         if wait := link_block_remaining(address=address):
-            response = render(request, "fieldservice/link.html", {"problem": _(
-                "Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
-                "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))},
-                "throttled": True}, status=429)
+            response = render(request, "fieldservice/link.html", {"problem": link_block_message(wait),
+                                                                  "throttled": True}, status=429)
             response["Retry-After"] = str(wait)
             return response
         link_failure_record(address=address)

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kefu.accounts.throttle import client_address, link_block_remaining, link_failure_record
+from kefu.accounts.throttle import (
+    client_address,
+    link_block_message,
+    link_block_remaining,
+    link_failure_record,
+)
 from kefu.lib.errors import InvalidInput
 from kefu.surveys import forms, services, tokens
 from kefu.surveys.catalogue import questionnaire
@@ -39,14 +44,9 @@ def _expired(request: HttpRequest) -> HttpResponse:
 
 
 def _throttled(request: HttpRequest, wait: int) -> HttpResponse:
-    response = _message(request, _("Too many attempts"), _throttled_text(wait), 429, "throttled")
+    response = _message(request, _("Too many attempts"), link_block_message(wait), 429, "throttled")
     response["Retry-After"] = str(wait)
     return response
-
-
-def _throttled_text(wait: int) -> str:
-    return _("Too many invalid links were opened from your network. Please try again in %(minutes)d minutes, "
-             "using the link exactly as it came in our text message.") % {"minutes": max(1, -(-wait // 60))}
 
 
 def _answered(request: HttpRequest, survey: Survey, *, again: bool) -> HttpResponse:

@@ -27,6 +27,8 @@ def test_an_address_that_keeps_trying_invalid_links_is_refused_for_a_while(booke
     refused = client.get(reverse("fieldservice:customer_link", args=["guess-again"]))
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "尝试次数过多" in refused.content.decode()
+    assert "您所在的网络打开的无效链接过多" in refused.content.decode()  # says why and for how long, in Chinese
+    assert "分钟后再试" in refused.content.decode()
     other = client.get(reverse("fieldservice:customer_link", args=["guess3"]), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 410  # another address is not affected
 

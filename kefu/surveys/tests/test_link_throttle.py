@@ -24,6 +24,8 @@ def test_an_address_that_keeps_trying_invalid_links_is_refused_for_a_while(clien
     refused = client.get("/s/guess-again/")
     assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= settings.KEFU_LINK_FAILURE_WINDOW
     assert "尝试次数过多" in refused.content.decode()
+    assert "您所在的网络打开的无效链接过多" in refused.content.decode()  # says why and for how long, in Chinese
+    assert "分钟后再试" in refused.content.decode()
     assert client.get("/s/guess3/", REMOTE_ADDR="10.0.0.9").status_code == 400  # another address is not affected
 
 
