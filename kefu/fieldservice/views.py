@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -378,8 +379,6 @@ def reveal_phone(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         number = services.phone_for_call(actor=request.user, order=order)
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=422)
-    from django.utils.html import format_html
-
     return HttpResponse(format_html('<a class="btn btn-sm" href="tel:{}" data-revealed>{}</a>', number, number))
 
 
