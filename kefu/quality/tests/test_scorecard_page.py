@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -141,3 +142,19 @@ def test_the_transcript_shows_no_whole_phone_or_id_number(client, cast, role):
     assert "1234 5678" not in html and "12345678" not in html
     assert "199001011234" not in html and "330106199001011234" not in html
     assert "138 **** 5678" in html and "330106********1234" in html
+
+
+def _passed_titles(html: str) -> list[str]:
+    return [unescape(t) for t in re.findall(r"data-passed>✓ ([^<]+)", html)]
+
+
+def test_what_was_done_well_lists_the_weightiest_eight_first_and_folds_the_rest(client, cast, conversation):
+    card = conversation.scorecards.get(current=True, kind="auto")
+    done = sorted((h for h in card.data["hits"] if h["outcome"] == "pass"), key=lambda h: -h["points"])
+    assert len(done) > 8  # the fixture's call passes enough rules to fold some
+    html = _page(client, cast["qa"], conversation)
+    shown = html[html.index("data-done-well>"):html.index("</section>", html.index("data-done-well>"))]
+    first, folded = shown.split("data-done-well-more")
+    assert [h["title"] for h in done[:8]] == _passed_titles(first)
+    assert [h["title"] for h in done[8:]] == _passed_titles(folded)
+    assert f"另有 {len(done) - 8} 项做得好" in folded
