@@ -24,7 +24,7 @@ from kefu.lib.masking import mask_address, mask_numbers_in
 from kefu.lib.params import INT_MAX, parse_id, parse_int, parse_version
 from kefu.phrasebook.norms import norm_name
 from kefu.training import bank, scenarios, selectors, services
-from kefu.training.grading import option_order
+from kefu.training.grading import normalise_response, option_order
 from kefu.training.models import Assignment, ExamAttempt, OperatorScenario, Paper, SparringSession
 
 
@@ -156,8 +156,6 @@ def _save_posted(request: HtmxHttpRequest, attempt: ExamAttempt, now: datetime) 
         if raw in (None, "", []):
             continue
         try:
-            from kefu.training.grading import normalise_response
-
             if normalise_response(item, raw) == answer.response:
                 continue
         except (TypeError, ValueError):
