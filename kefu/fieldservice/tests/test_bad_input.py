@@ -31,9 +31,13 @@ def test_an_impossible_day_in_the_address_shows_today_instead(onsite: dict[str, 
     order = services.order_create(actor=onsite["dispatcher"], customer=onsite["customer"], order_type="repair",
                                   description="光猫红灯")
     dispatcher, tech = login(onsite["dispatcher"]), login(onsite["tech"])
-    assert tech.get(reverse("fieldservice:my_day"), {"day": value}).status_code == 200
-    assert dispatcher.get(reverse("fieldservice:board"), {"day": value}).status_code == 200
-    assert dispatcher.get(reverse("fieldservice:call", args=[order.pk]), {"day": value}).status_code == 200
+    today = timezone.localdate()
+    my_day = tech.get(reverse("fieldservice:my_day"), {"day": value})
+    assert my_day.status_code == 200 and my_day.context["day"] == today
+    board = dispatcher.get(reverse("fieldservice:board"), {"day": value})
+    assert board.status_code == 200 and f'name="day" value="{today:%Y-%m-%d}"' in board.content.decode()
+    call = dispatcher.get(reverse("fieldservice:call", args=[order.pk]), {"day": value})
+    assert call.status_code == 200 and call.context["day"] == today
     report = dispatcher.get(reverse("fieldservice:report"), {"start": value, "end": value})
     assert report.status_code == 200
 
