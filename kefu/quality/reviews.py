@@ -88,13 +88,11 @@ def policy_set(*, actor: User, kind: str, value: Any, active: bool) -> SamplingP
 
 def policy_rows() -> list[tuple[str, str, Decimal, bool]]:
     """(kind, its label, value, active) for every kind, as sampling applies them now."""
-    if SamplingPolicy.objects.exists():
-        stored = {p.kind: p for p in SamplingPolicy.objects.order_by("-pk")}
-        return [(kind, str(label), stored[kind].value if kind in stored else Decimal(0),
-                 kind in stored and stored[kind].active) for kind, label in SamplingPolicy.Kind.choices]
-    defaults: dict[str, Decimal] = {str(k): v for k, v in DEFAULT_POLICIES}
-    return [(kind, str(label), defaults.get(kind, Decimal(0)), kind in defaults)
-            for kind, label in SamplingPolicy.Kind.choices]
+    # Without any stored row the defaults apply, each switched on; the oldest row of a kind wins (as in policy_set).
+    stored: dict[str, tuple[Decimal, bool]] = {
+        p.kind: (p.value, p.active) for p in SamplingPolicy.objects.order_by("-pk")
+    } or {str(kind): (value, True) for kind, value in DEFAULT_POLICIES}
+    return [(kind, str(label), *stored.get(kind, (Decimal(0), False))) for kind, label in SamplingPolicy.Kind.choices]
 
 
 def _reason(card: Scorecard, rules: list[tuple[str, Decimal]]) -> str | None:
