@@ -144,6 +144,12 @@ def test_the_qa_lead_switches_on_low_predicted_satisfaction_sampling_on_the_queu
                       follow=True)
     assert "0 到 100" in bad.content.decode()
     assert SamplingPolicy.objects.get(kind="low_satisfaction").value == Decimal("35.0")
+    shown = bad.content.decode()  # the queue page lists what sampling now applies
+    row = shown[shown.index('data-policy="low_satisfaction"'):]
+    row = row[:row.index("</tr>")]
+    assert 'value="35.0"' in row and "checked" in row
+    unused = shown[shown.index('data-policy="complaint"'):]
+    assert "checked" not in unused[:unused.index("</tr>")]  # a kind never switched on stays off
     client.force_login(cast["qa"])
     assert client.post(reverse("quality:policy"), {"kind": "critical", "value": "0"}).status_code == 403
     assert 'data-policies' not in client.get(reverse("quality:reviews")).content.decode()
