@@ -185,15 +185,19 @@ def _expands_within(root: yaml.Node | None, budget: int) -> bool:
     return True
 
 
+def _too_large() -> str:
+    return _("The rulebook is larger than %(kb)d KB.") % {"kb": MAX_CHARS // 1024}
+
+
 def validate(text: str) -> tuple[dict[str, Any] | None, list[tuple[int | None, str]]]:
     """The decoded rulebook, or every problem as (line, Chinese message)."""
     if len(text) > MAX_CHARS:
-        return None, [(None, _("The rulebook is larger than %(kb)d KB.") % {"kb": MAX_CHARS // 1024})]
+        return None, [(None, _too_large())]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         if not _expands_within(root, MAX_NODES):
             # Aliases ("billion laughs") make a small text a huge document that every check would walk.
-            return None, [(None, _("The rulebook is larger than %(kb)d KB.") % {"kb": MAX_CHARS // 1024})]
+            return None, [(None, _too_large())]
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
