@@ -33,14 +33,15 @@
     var pending = 0, settledSubmitter = null;
     form.addEventListener("htmx:beforeRequest", function () { pending += 1; });
     form.addEventListener("htmx:afterRequest", function () { pending = Math.max(0, pending - 1); });
+    function saving() { return pending > 0 || form.querySelector(".htmx-request") !== null; }
     form.addEventListener("submit", function (event) {
       if (settledSubmitter === event.submitter && event.submitter) { sent = true; return; }
-      if (pending === 0 && !form.querySelector(".htmx-request")) { sent = true; return; }
+      if (!saving()) { sent = true; return; }
       event.preventDefault();
       var submitter = event.submitter, idle = 0, waited = 0;
       form.classList.add("is-saving");
       (function wait() {
-        idle = pending === 0 && !form.querySelector(".htmx-request") ? idle + 1 : 0;
+        idle = saving() ? 0 : idle + 1;
         waited += 100;
         if (idle >= 3 || waited >= 10000) {  // quiet for 300 ms (a queued save has started), or give up waiting
           settledSubmitter = submitter;
